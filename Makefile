@@ -1,0 +1,56 @@
+# One command to set up and test, one to run: see README.md.
+# Everything a fresh Debian machine lacks is installed here: the Debian
+# packages (with apt-get when running as root), a venv, and the package.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd
+PYTEST_ARGS ?=
+
+.PHONY: all install system-deps test run bench lint clean
+
+all: test
+
+system-deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "NOTE: Debian packages missing:$$missing"; \
+	    echo "      install them with: sudo apt-get install$$missing"; \
+	    echo "      (without them the PC/SC tests are skipped and only the emulator works)"; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+run: install
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && $(BIN)/python -c "import gui.app" 2>/dev/null; then \
+	  $(BIN)/idcard-gui --demo; \
+	else \
+	  echo "No display (or no desktop app yet): running the CLI demo on the built-in demo card."; \
+	  $(BIN)/idcard demo; \
+	fi
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

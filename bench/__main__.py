@@ -1,0 +1,87 @@
+"""Card-access benchmark: PACE-PIN + reading a 20 KB file under secure messaging.
+
+Measured against the emulator, in one run, extended length vs short APDUs:
+APDUs and bytes on the wire (exact, what a real card would see) and host
+time (our own cost). The per-APDU air time of a real card (card-profile.md:
+5–30 ms) is added as an estimate so the ratio shows what the user feels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from idcard.session import PIN, IdCard
+from mock_card.pytest_plugin import make_card
+from reader.emulated import EmulatedTransport
+
+AIR_MS_PER_APDU = 15.0  # mid-range of card-profile.md's 5–30 ms
+
+
+@dataclass
+class Row:
+    name: str
+    apdus: int
+    sent: int
+    received: int
+    host_ms: float
+
+    @property
+    def card_ms(self) -> float:
+        return self.host_ms + self.apdus * AIR_MS_PER_APDU
+
+
+def pace_and_read(extended: bool) -> Callable[[], tuple[int, int, int]]:
+    def run() -> tuple[int, int, int]:
+        card = make_card(extended_length=extended)
+        card.record_transcript = False
+        with IdCard(EmulatedTransport(card)) as session:
+            session.unlock(PIN, "123456")
+            data = session.read_dg(2)
+            assert len(data) > 20_000
+            s = session.stats
+            return s.apdus, s.bytes_sent, s.bytes_received
+
+    return run
+
+
+def measure(name: str, op: Callable[[], tuple[int, int, int]], repeat: int) -> Row:
+    op()  # warm-up (imports, curve tables)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        apdus, sent, received = op()
+        times.append((time.perf_counter() - t0) * 1000)
+    return Row(name, apdus, sent, received, statistics.median(times))
+
+
+def print_table(rows: list[Row], base: Row) -> None:
+    head = f"{'operation':44} {'APDUs':>6} {'sent B':>8} {'recv B':>8} {'host ms':>8} {'est. card ms':>12} {'vs base':>8}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ratio = r.card_ms / base.card_ms
+        print(
+            f"{r.name:44} {r.apdus:6d} {r.sent:8d} {r.received:8d} {r.host_ms:8.1f} {r.card_ms:12.0f} {ratio:7.2f}x"
+        )
+    print(f"(est. card ms = host ms + APDUs x {AIR_MS_PER_APDU:.0f} ms air time per APDU)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    rows = [
+        measure("PACE-PIN + read DG2 20 KB, extended length", pace_and_read(True), args.repeat),
+        measure("PACE-PIN + read DG2 20 KB, short APDUs only", pace_and_read(False), args.repeat),
+    ]
+    print_table(rows, rows[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Card protocols: BAC, PACE, secure messaging, chip and active authentication."""

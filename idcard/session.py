@@ -1,0 +1,350 @@
+"""IdCard: one card session — unlock (PACE/BAC), read files, manage PINs.
+
+This is the API the CLI and the GUI use; neither ever builds an APDU. The
+session keeps no secret after the call that used it: PINs are passed in,
+used for one PACE run and dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from idcard.apdu.atr import supports_extended_length
+from idcard.apdu.channel import CardChannel
+from idcard.apdu.command import CommandAPDU
+from idcard.apdu.response import status_error
+from idcard.apdu.tlv import header_length
+from idcard.errors import CardStatusError, IdCardError, MalformedResponseError, PinError, UsageError
+from reader.base import Transport
+
+Rng = Callable[[int], bytes]
+
+LDS_AID = bytes.fromhex("A0000002471001")
+PKI_AID = bytes.fromhex("F049524E4944504B49")
+SFI_CARD_ACCESS = 0x1C
+SFI_COM = 0x1E
+SFI_SOD = 0x1D
+
+#: Response bytes per READ BINARY on a short-only card: 223 keeps the
+#: SM-protected answer (DO'87' + DO'99' + DO'8E') inside 256 bytes.
+SHORT_READ_SM = 0xDF
+SHORT_READ_PLAIN = 0x100
+#: P1-P2 offsets are 15 bits; longer files need READ BINARY with odd INS.
+MAX_EVEN_OFFSET = 0x7FFF
+#: A file longer than this is not an LDS file; refuse rather than read forever.
+MAX_FILE = 1 << 20
+
+PIN, CAN, PUK, MRZ = "PIN", "CAN", "PUK", "MRZ"
+_REFS = {MRZ: 1, CAN: 2, PIN: 3, PUK: 4}
+
+
+@dataclass(frozen=True)
+class PinStatus:
+    tries_left: int | None
+    state: str  # "ok" | "suspended" | "blocked" | "unknown"
+
+    def to_json(self) -> dict[str, object]:
+        return {"triesLeft": self.tries_left, "state": self.state}
+
+
+@dataclass(frozen=True)
+class NextSecret:
+    """What the card needs before the PIN can be used (the GUI's next screen)."""
+
+    secret: str  # PIN | CAN | PUK
+    tries_left: int | None
+    message: str
+
+
+def _pin_status_from_sw(sw: int) -> PinStatus:
+    if sw == 0x9000:
+        return PinStatus(3, "ok")
+    if sw & 0xFFF0 == 0x63C0:
+        tries = sw & 0x0F
+        state = "ok" if tries >= 2 else "suspended" if tries == 1 else "blocked"
+        return PinStatus(tries, state)
+    if sw == 0x6983:
+        return PinStatus(0, "blocked")
+    raise status_error(sw)
+
+
+class IdCard:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        rng: Rng = os.urandom,
+        extended_length: bool | None = None,
+    ) -> None:
+        self.transport = transport
+        self.rng = rng
+        if extended_length is None:
+            extended_length = supports_extended_length(transport.atr)
+        self.channel = CardChannel(transport, extended_length=extended_length)
+        self._card_access: object | None = None
+        #: The secret the current secure channel was opened with.
+        self.unlocked_with: str | None = None
+
+    @classmethod
+    def open(cls, reader_name: str, **kwargs: object) -> IdCard:
+        from reader.registry import open_reader
+
+        return cls(open_reader(reader_name), **kwargs)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.channel.close_secure_channel()
+        self.transport.close()
+
+    def __enter__(self) -> IdCard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def stats(self):  # noqa: ANN201 - ChannelStats
+        return self.channel.stats
+
+    # -- EF.CardAccess and PACE parameters -------------------------------------
+    def card_access(self):  # noqa: ANN201 - SecurityInfos
+        """EF.CardAccess, read in the clear (it is the only file readable before PACE)."""
+        if self._card_access is None:
+            from idcard.lds.security_infos import parse_security_infos
+
+            raw = self._read_by_sfi(SFI_CARD_ACCESS, secure=False)
+            self._card_access = parse_security_infos(raw)
+        return self._card_access
+
+    def _pace_params(self) -> tuple[str, int]:
+        from idcard.lds.security_infos import choose_pace_info
+
+        info = choose_pace_info(self.card_access())
+        return info.protocol, info.parameter_id
+
+    def _mse_set_at(self, ref: str) -> int:
+        from idcard.protocol.pace import mse_set_at
+
+        oid, param = self._pace_params()
+        # MSE must go out in the clear: a PACE restarts the channel.
+        self.channel.close_secure_channel()
+        self.unlocked_with = None
+        return mse_set_at(self.channel, oid, _REFS[ref], param)
+
+    # -- PIN state ---------------------------------------------------------------
+    def pin_status(self) -> PinStatus:
+        """The PIN counter, learnt from MSE:SET AT without spending a try."""
+        return _pin_status_from_sw(self._mse_set_at(PIN))
+
+    def puk_uses_left(self) -> int | None:
+        sw = self._mse_set_at(PUK)
+        if sw & 0xFFF0 == 0x63C0:
+            return sw & 0x0F
+        if sw == 0x6983:
+            return 0
+        return None  # the card does not tell
+
+    def next_secret(self) -> NextSecret:
+        """Which secret the card needs next for a PIN login, and how many tries are left."""
+        status = self.pin_status()
+        if status.state == "blocked":
+            return NextSecret(PUK, status.tries_left, "The PIN is blocked. Enter your PUK to unblock it.")
+        if status.state == "suspended" and self.unlocked_with != CAN:
+            return NextSecret(
+                CAN,
+                status.tries_left,
+                "The PIN is suspended. Enter the 6-digit CAN printed on the card, then the PIN once more.",
+            )
+        return NextSecret(PIN, status.tries_left, f"Enter your PIN ({status.tries_left} tries left).")
+
+    # -- unlocking ---------------------------------------------------------------
+    def unlock(self, ref: str, secret: str) -> None:
+        """Open a secure channel with PACE using MRZ, CAN, PIN or PUK."""
+        if ref not in _REFS:
+            raise UsageError(f"Unknown secret kind {ref!r}.")
+        can_resumed = self.unlocked_with == CAN
+        sw = self._mse_set_at(ref)
+        if ref == PIN:
+            status = _pin_status_from_sw(sw)
+            if status.state == "blocked":
+                raise PinError(
+                    "The PIN is blocked. Unblock it with the PUK.", code="pin.blocked", tries_left=0
+                )
+            if status.state == "suspended" and not can_resumed:
+                raise PinError(
+                    "The PIN is suspended after two wrong entries. Enter the CAN printed on the "
+                    "card first; then you may try the PIN once more.",
+                    code="pin.suspended",
+                    tries_left=1,
+                )
+        elif ref == PUK and sw == 0x6983:
+            raise PinError("The PUK is used up; this card can no longer unblock its PIN.", code="puk.blocked", tries_left=0)
+        elif sw != 0x9000 and sw & 0xFFF0 != 0x63C0:
+            raise status_error(sw)
+        from idcard.protocol.pace import perform_pace
+
+        oid, param = self._pace_params()
+        try:
+            result = perform_pace(self.channel, oid, param, _REFS[ref], secret, rng=self.rng, skip_mse=True)
+        except PinError as exc:
+            raise self._explain(ref, exc) from None
+        self.channel.secure = result.secure_messaging()
+        self.unlocked_with = ref
+        self.pace_result = result
+
+    def _explain(self, ref: str, exc: PinError) -> PinError:
+        tries = exc.tries_left
+        if ref == PIN:
+            if exc.code == "pin.blocked" or tries == 0:
+                return PinError("Wrong PIN. The PIN is now blocked; unblock it with the PUK.", code="pin.blocked", tries_left=0)
+            if tries == 1:
+                return PinError(
+                    "Wrong PIN. 1 try left: the PIN is now suspended — enter the CAN before the last try.",
+                    code="pin.wrong",
+                    tries_left=1,
+                )
+            return PinError(f"Wrong PIN. {tries} tries left.", code="pin.wrong", tries_left=tries)
+        if ref == PUK:
+            return PinError(f"Wrong PUK. It can be used {tries} more time(s).", code="puk.wrong", tries_left=tries)
+        if ref == CAN:
+            return PinError("Wrong CAN. Check the 6 digits printed on the front of the card.", code="can.wrong")
+        return PinError("The card did not accept the document data (MRZ).", code="mrz.wrong")
+
+    def unlock_bac(self, mrz_information: str) -> None:
+        """Basic Access Control for passports without PACE."""
+        from idcard.protocol.bac import perform_bac
+
+        self.channel.close_secure_channel()
+        self.channel.secure = perform_bac(self.channel, mrz_information, rng=self.rng)
+        self.unlocked_with = MRZ
+
+    # -- PIN management ------------------------------------------------------------
+    def change_pin(self, current_pin: str, new_pin: str) -> None:
+        _check_digits(new_pin, 6, 6, "The new PIN")
+        if self.unlocked_with != PIN:
+            self.unlock(PIN, current_pin)
+        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x03, new_pin.encode()))
+
+    def unblock_pin(self, puk: str, new_pin: str | None = None) -> None:
+        """PACE-PUK, then RESET RETRY COUNTER (and set a new PIN if given)."""
+        if new_pin is not None:
+            _check_digits(new_pin, 6, 6, "The new PIN")
+        self.unlock(PUK, puk)
+        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x03, 0x03))
+        if new_pin is not None:
+            self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x03, new_pin.encode()))
+
+    def _require_channel(self) -> None:
+        if self.channel.secure is None:
+            raise UsageError("Unlock the card first (PACE with CAN or PIN).")
+
+    def signature_pin_status(self) -> PinStatus:
+        self._require_channel()
+        self.select(PKI_AID)
+        response = self.channel.send(CommandAPDU(0x00, 0x20, 0x00, 0x82))
+        return _pin_status_from_sw(response.sw)
+
+    def verify_signature_pin(self, pin2: str) -> None:
+        _check_digits(pin2, 5, 12, "The signature PIN")
+        self._require_channel()
+        self.select(PKI_AID)
+        response = self.channel.send(CommandAPDU(0x00, 0x20, 0x00, 0x82, pin2.encode()))
+        if response.sw != 0x9000:
+            err = status_error(response.sw)
+            if isinstance(err, PinError):
+                tries = err.tries_left
+                if tries:
+                    raise PinError(f"Wrong signature PIN. {tries} tr{'y' if tries == 1 else 'ies'} left.", code="pin2.wrong", tries_left=tries)
+                raise PinError("The signature PIN is blocked. Unblock it with the PUK.", code="pin2.blocked", tries_left=0)
+            raise err
+
+    def change_signature_pin(self, current: str, new: str) -> None:
+        _check_digits(new, 5, 12, "The new signature PIN")
+        self.verify_signature_pin(current)
+        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
+
+    def unblock_signature_pin(self, puk: str, new: str) -> None:
+        _check_digits(new, 5, 12, "The new signature PIN")
+        self.unlock(PUK, puk)
+        self.select(PKI_AID)
+        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
+
+    # -- files -------------------------------------------------------------------
+    def select(self, aid: bytes) -> None:
+        self.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
+
+    def select_file(self, fid: int) -> None:
+        self.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
+
+    def _chunk(self, secure: bool) -> int:
+        if self.channel.extended_length:
+            return 65536  # Le 0000: "as much as your buffer holds"
+        return SHORT_READ_SM if secure else SHORT_READ_PLAIN
+
+    def _read_by_sfi(self, sfi: int, *, secure: bool = True) -> bytes:
+        """Read a whole TLV-structured file: the first APDU selects it by SFI."""
+        first = self._read_binary(0x80 | sfi, 0x00, self._chunk(secure))
+        return self._read_rest(first, secure)
+
+    def read_file(self, fid: int) -> bytes:
+        """SELECT by FID in the current application, then read it whole."""
+        self.select_file(fid)
+        secure = self.channel.secure is not None
+        return self._read_rest(self._read_binary(0x00, 0x00, self._chunk(secure)), secure)
+
+    def _read_binary(self, p1: int, p2: int, le: int) -> bytes:
+        response = self.channel.send(CommandAPDU(0x00, 0xB0, p1, p2, le=le))
+        # 6282 = "fewer bytes than Le": the file simply ended, the data is good.
+        if response.sw not in (0x9000, 0x6282):
+            raise status_error(response.sw)
+        return response.data
+
+    def _read_rest(self, data: bytes, secure: bool) -> bytes:
+        if not data:
+            raise MalformedResponseError("The card returned an empty file.")
+        total = header_length(data)
+        if total > MAX_FILE:
+            raise MalformedResponseError(f"The card announced a file of {total} bytes; refusing.")
+        chunks = [data]
+        have = len(data)
+        while have < total:
+            if have > MAX_EVEN_OFFSET:
+                raise MalformedResponseError("Files over 32 KB need READ BINARY with odd INS (not supported yet).")
+            want = min(total - have, self._chunk(secure))
+            data = self._read_binary(have >> 8, have & 0xFF, want)
+            if not data:
+                raise MalformedResponseError(
+                    f"The file ended after {have} of the {total} bytes its header announced."
+                )
+            chunks.append(data)
+            have += len(data)
+        out = b"".join(chunks)
+        if len(out) > total:
+            out = out[:total]
+        return out
+
+    def read_lds_file(self, sfi: int) -> bytes:
+        """A file of the LDS application by short EF identifier (DG1 = 1, EF.COM = 0x1E)."""
+        self._require_channel()
+        self.select(LDS_AID)
+        return self._read_by_sfi(sfi)
+
+    def read_ef_com(self) -> bytes:
+        return self.read_lds_file(SFI_COM)
+
+    def read_dg(self, number: int) -> bytes:
+        if not 1 <= number <= 16:
+            raise UsageError(f"There is no data group {number}.")
+        try:
+            return self.read_lds_file(number)
+        except CardStatusError as exc:
+            if exc.sw == 0x6A82:
+                raise IdCardError(f"The card has no DG{number}.", code="card.file_not_found") from None
+            raise
+
+
+def _check_digits(value: str, low: int, high: int, what: str) -> None:
+    if not (value.isascii() and value.isdigit() and low <= len(value) <= high):
+        span = f"{low}" if low == high else f"{low}–{high}"
+        raise UsageError(f"{what} must be {span} digits.")

@@ -1,0 +1,1 @@
+"""Software emulator of the `nid-v1` national ID card (and a BAC passport)."""

@@ -1,0 +1,120 @@
+"""A personalised card as data: settings, reference secrets, counters, files.
+
+This is what `mock-card create` writes as JSON and `mock-card serve` loads.
+It is a *test card*: like a real chip it stores its own PIN reference data,
+so card files belong in test fixtures, never next to real user data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+FORMAT = "idcard-mock-card/1"
+
+PROFILE_NID = "nid-v1"
+PROFILE_PASSPORT_BAC = "passport-bac"
+
+#: id-PACE-ECDH-GM-AES-CBC-CMAC-128
+DEFAULT_PACE_OID = "0.4.0.127.0.7.2.2.4.2.2"
+DEFAULT_PACE_PARAMETER_ID = 13  # brainpoolP256r1
+
+
+@dataclass
+class Settings:
+    profile: str = PROFILE_NID
+    pace_oid: str = DEFAULT_PACE_OID
+    pace_parameter_id: int = DEFAULT_PACE_PARAMETER_ID
+    #: Extended-length APDUs; off mimics older cards (short APDUs only).
+    extended_length: bool = True
+    #: Most response data one APDU returns (the card's buffer).
+    max_response: int = 4096
+    #: Artificial delay per APDU in seconds (to test responsiveness).
+    latency: float = 0.0
+
+
+@dataclass
+class Secrets:
+    """The card's reference data. Never printed: see `Secrets.__repr__`."""
+
+    pin: str = "123456"
+    can: str = "123456"
+    puk: str = "12345678"
+    pin2: str = "12345"
+    #: MRZ information (document number, birth date, expiry with check digits) for BAC / PACE-MRZ.
+    mrz_information: str = ""
+
+    def __repr__(self) -> str:
+        return "Secrets(<redacted>)"
+
+
+@dataclass
+class Counters:
+    pin_tries: int = 3
+    puk_uses: int = 10
+    pin2_tries: int = 3
+
+
+@dataclass
+class CardImage:
+    settings: Settings = field(default_factory=Settings)
+    secrets: Secrets = field(default_factory=Secrets)
+    counters: Counters = field(default_factory=Counters)
+    #: application name ("mf", "lds", "pki") -> FID -> content
+    files: dict[str, dict[int, bytes]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "format": FORMAT,
+            "settings": asdict(self.settings),
+            "secrets": asdict(self.secrets),
+            "counters": asdict(self.counters),
+            "files": {
+                app: {f"{fid:04X}": content.hex() for fid, content in sorted(files.items())}
+                for app, files in self.files.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> CardImage:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"not a mock card file (expected format {FORMAT!r})")
+        try:
+            files_in = data["files"]
+            assert isinstance(files_in, dict)
+            files = {
+                str(app): {int(fid, 16): bytes.fromhex(content) for fid, content in entries.items()}
+                for app, entries in files_in.items()
+            }
+            return cls(
+                settings=Settings(**data["settings"]),  # type: ignore[arg-type]
+                secrets=Secrets(**data["secrets"]),  # type: ignore[arg-type]
+                counters=Counters(**data["counters"]),  # type: ignore[arg-type]
+                files=files,
+            )
+        except (KeyError, TypeError, ValueError, AssertionError, AttributeError) as exc:
+            raise ValueError(f"corrupt mock card file: {type(exc).__name__}") from None
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically: a crash mid-write never leaves half a card file."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent or ".")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.to_json(), fh, indent=1, ensure_ascii=False)
+                fh.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path) -> CardImage:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"corrupt mock card file: not JSON ({exc.msg})") from None
+        return cls.from_json(data)

@@ -1,0 +1,135 @@
+"""pytest fixtures for projects that test against our emulated card.
+
+Installed as a `pytest11` entry point, so any project that depends on
+`idcard` gets them:
+
+    def test_login(mock_card_reader):
+        card = IdCard.open(mock_card_reader.name)
+
+`mock_card_reader` is parametrised indirectly by transport:
+
+    @pytest.mark.parametrize("mock_card_reader", ["inprocess", "vpcd", "nfc-udp"], indirect=True)
+
+and the card it holds by the `mock_card` marker:
+
+    @pytest.mark.mock_card(pin="111111", pin_tries=1, extended_length=False, latency=0.0)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from mock_card.card import EmulatedCard
+from mock_card.personalize import personalize
+
+TRANSPORTS = ("inprocess", "vpcd", "nfc-udp")
+
+#: Set in CI: a missing pcscd or nfcpy is then an error instead of a skip.
+REQUIRE_ENV = "IDCARD_REQUIRE_SYSTEM_TESTS"
+
+
+@dataclass
+class MockCardReader:
+    """A running emulated card and the reader name that reaches it."""
+
+    name: str
+    transport: str
+    card: EmulatedCard
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "mock_card(**options): personalisation of the emulated card (see mock_card.personalize)"
+    )
+
+
+def make_card(
+    *,
+    pin_tries: int | None = None,
+    puk_uses: int | None = None,
+    latency: float = 0.0,
+    **personalisation: object,
+) -> EmulatedCard:
+    """A freshly personalised demo card with the given options and counters."""
+    image = personalize(**personalisation)  # type: ignore[arg-type]
+    if pin_tries is not None:
+        image.counters.pin_tries = pin_tries
+    if puk_uses is not None:
+        image.counters.puk_uses = puk_uses
+    return EmulatedCard(image, latency=latency)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{reason} ({REQUIRE_ENV} is set, so this may not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def mock_card_factory():  # noqa: ANN201
+    """`mock_card_factory(**options) -> EmulatedCard`."""
+    return make_card
+
+
+@pytest.fixture(scope="session")
+def pcscd_service() -> object:
+    """A private pcscd with the vsmartcard-vpcd driver, shared by the session.
+
+    libpcsclite fixes its socket path at a process's first PC/SC call, so a
+    test process that also uses PC/SC itself must call
+    `mock_card.testing.pcscd.use_private_socket()` before that (e.g. in
+    conftest.py); readers of a system pcscd are then out of this process's reach.
+    """
+    from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
+
+    reason = skip_reason()
+    if reason:
+        _unavailable(reason)
+    use_private_socket()
+    return PcscdService.shared()
+
+
+@pytest.fixture
+def mock_card_reader(request: pytest.FixtureRequest) -> Iterator[MockCardReader]:
+    transport = getattr(request, "param", "inprocess")
+    marker = request.node.get_closest_marker("mock_card")
+    options = dict(marker.kwargs) if marker else {}
+    card = make_card(**options)
+    if transport == "inprocess":
+        from reader.emulated import register_card, unregister_card
+
+        name = register_card(card)
+        try:
+            yield MockCardReader(name, transport, card)
+        finally:
+            unregister_card(name)
+    elif transport == "vpcd":
+        service = request.getfixturevalue("pcscd_service")
+        from mock_card.frontends.vpcd import VpcdClient
+
+        client = VpcdClient(card, port=service.vpcd_port)  # type: ignore[attr-defined]
+        client.start()
+        try:
+            if not client.wait_connected(10):
+                pytest.fail("pcscd's vpcd driver did not accept the emulated card")
+            name = service.wait_for_card(timeout=10)  # type: ignore[attr-defined]
+            yield MockCardReader(name, transport, card)
+        finally:
+            client.stop()
+            service.wait_for_removal(timeout=10)  # type: ignore[attr-defined]
+    elif transport == "nfc-udp":
+        try:
+            import nfc  # noqa: F401
+        except ImportError:
+            _unavailable("nfcpy is not installed (pip install 'idcard[nfc]')")
+        from mock_card.frontends.nfc_udp import NfcUdpTarget
+
+        with NfcUdpTarget(card, host="127.0.0.1", port=0) as target:
+            target.start()
+            yield MockCardReader(f"nfc:udp:127.0.0.1:{target.port}", transport, card)
+    else:
+        raise ValueError(f"unknown transport {transport!r}; choose from {TRANSPORTS}")

@@ -1,0 +1,61 @@
+"""Reader names (architecture.md) to transports, and discovery across kinds."""
+
+from __future__ import annotations
+
+from reader.base import ReaderInfo, Transport
+from reader.errors import ReaderNotFoundError
+
+EMULATOR_DEMO = "emulator:demo"
+
+
+def open_reader(name: str, *, timeout: float = 5.0) -> Transport:
+    """Open the reader called `name` and connect to the card in it."""
+    kind, _, rest = name.partition(":")
+    if kind == "pcsc":
+        from reader.pcsc import PcscTransport
+
+        target: str | int | None = rest or None
+        if rest.isdigit():
+            target = int(rest)
+        return PcscTransport(target, timeout=timeout)
+    if kind == "nfc":
+        from reader.nfc import NfcTransport, parse_nfc_reader_name
+
+        return NfcTransport(parse_nfc_reader_name(name), timeout=timeout)
+    if kind == "emulator":
+        return open_emulator(rest or "demo")
+    raise ReaderNotFoundError(
+        f"Unknown reader name {name!r}: use pcsc:<name>, nfc:usb, nfc:udp:<host>:<port> or emulator:demo."
+    )
+
+
+def open_emulator(card: str) -> Transport:
+    from mock_card.card import EmulatedCard
+    from mock_card.image import CardImage
+    from mock_card.personalize import demo_card
+    from reader.emulated import EmulatedTransport, registered_card
+
+    live = registered_card(card)
+    if live is not None:
+        return EmulatedTransport(live, f"emulator:{card}")
+    if card == "demo":
+        return EmulatedTransport(EmulatedCard(demo_card()), EMULATOR_DEMO)
+    try:
+        image = CardImage.load(card)
+    except FileNotFoundError:
+        raise ReaderNotFoundError(f"No card file at {card!r}.") from None
+    except ValueError as exc:
+        raise ReaderNotFoundError(f"{card}: {exc}") from None
+    # Counter changes go back to the card file, as on a real chip.
+    return EmulatedTransport(EmulatedCard(image, store=card), f"emulator:{card}")
+
+
+def list_readers(*, include_demo: bool = True) -> list[ReaderInfo]:
+    """Every reader of every kind; drivers that are missing are skipped quietly."""
+    from reader.nfc import list_nfc_readers
+    from reader.pcsc import list_pcsc_readers
+
+    readers = list_pcsc_readers() + list_nfc_readers()
+    if include_demo:
+        readers.append(ReaderInfo(EMULATOR_DEMO, "emulator", "Built-in demo card", True))
+    return readers

@@ -1,0 +1,31 @@
+"""Where the external ground-truth vectors live: ../shared/vectors beside the checkout.
+
+They are read-only and not produced by this project (see their README.md);
+tests read them from there and never copy values into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+#: tests/vectors.py -> tests -> checkout -> its parent, which holds shared/vectors.
+VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+
+ICAO_WORKED_EXAMPLES = VECTORS / "icao9303-part11-worked-examples.json"
+
+
+@cache
+def _load_icao_text() -> str:
+    return ICAO_WORKED_EXAMPLES.read_text(encoding="utf-8")
+
+
+def load_icao() -> dict:
+    """The ICAO 9303-11 worked examples (a fresh dict each call; callers may mutate it)."""
+    return json.loads(_load_icao_text())
+
+
+def h(hex_string: str) -> bytes:
+    """Bytes from the hex as the vector files write it."""
+    return bytes.fromhex(hex_string)
