@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from idcard import __version__
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, PIN, PUK, IdCard
+from idcard.session import CAN, PIN, IdCard
 from reader.errors import TransportError
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mock_card.card import EmulatedCard
-from mock_card.image import DEFAULT_PACE_OID, DEFAULT_PACE_PARAMETER_ID, PROFILE_NID, PROFILE_PASSPORT_BAC, CardImage
+from mock_card.image import (
+    DEFAULT_PACE_OID,
+    DEFAULT_PACE_PARAMETER_ID,
+    PROFILE_NID,
+    PROFILE_PASSPORT_BAC,
+    CardImage,
+)
 from mock_card.personalize import DEMO_CITIZEN, personalize
 
 log = logging.getLogger("mock_card")

@@ -25,8 +25,9 @@ import pytest
 
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
+from mock_card.testing.readers import TRANSPORTS
 
-TRANSPORTS = ("inprocess", "vpcd", "nfc-udp")
+__all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
 
 #: Set in CI: a missing pcscd or nfcpy is then an error instead of a skip.
 REQUIRE_ENV = "IDCARD_REQUIRE_SYSTEM_TESTS"
@@ -84,52 +85,24 @@ def pcscd_service() -> object:
     `mock_card.testing.pcscd.use_private_socket()` before that (e.g. in
     conftest.py); readers of a system pcscd are then out of this process's reach.
     """
-    from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
+    from mock_card.testing.readers import TransportUnavailable, pcscd_service
 
-    reason = skip_reason()
-    if reason:
-        _unavailable(reason)
-    use_private_socket()
-    return PcscdService.shared()
+    try:
+        return pcscd_service()
+    except TransportUnavailable as exc:
+        _unavailable(str(exc))
+        raise
 
 
 @pytest.fixture
 def mock_card_reader(request: pytest.FixtureRequest) -> Iterator[MockCardReader]:
+    from mock_card.testing.readers import TransportUnavailable, serve_card
+
     transport = getattr(request, "param", "inprocess")
     marker = request.node.get_closest_marker("mock_card")
-    options = dict(marker.kwargs) if marker else {}
-    card = make_card(**options)
-    if transport == "inprocess":
-        from reader.emulated import register_card, unregister_card
-
-        name = register_card(card)
-        try:
+    card = make_card(**(dict(marker.kwargs) if marker else {}))
+    try:
+        with serve_card(card, transport) as name:
             yield MockCardReader(name, transport, card)
-        finally:
-            unregister_card(name)
-    elif transport == "vpcd":
-        service = request.getfixturevalue("pcscd_service")
-        from mock_card.frontends.vpcd import VpcdClient
-
-        client = VpcdClient(card, port=service.vpcd_port)  # type: ignore[attr-defined]
-        client.start()
-        try:
-            if not client.wait_connected(10):
-                pytest.fail("pcscd's vpcd driver did not accept the emulated card")
-            name = service.wait_for_card(timeout=10)  # type: ignore[attr-defined]
-            yield MockCardReader(name, transport, card)
-        finally:
-            client.stop()
-            service.wait_for_removal(timeout=10)  # type: ignore[attr-defined]
-    elif transport == "nfc-udp":
-        try:
-            import nfc  # noqa: F401
-        except ImportError:
-            _unavailable("nfcpy is not installed (pip install 'idcard[nfc]')")
-        from mock_card.frontends.nfc_udp import NfcUdpTarget
-
-        with NfcUdpTarget(card, host="127.0.0.1", port=0) as target:
-            target.start()
-            yield MockCardReader(f"nfc:udp:127.0.0.1:{target.port}", transport, card)
-    else:
-        raise ValueError(f"unknown transport {transport!r}; choose from {TRANSPORTS}")
+    except TransportUnavailable as exc:
+        _unavailable(str(exc))

@@ -6,7 +6,6 @@ from mock_card.backend import CardBackend
 from reader.base import Transport
 from reader.errors import CardRemovedError
 
-
 _LIVE_CARDS: dict[str, CardBackend] = {}
 
 

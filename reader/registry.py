@@ -59,3 +59,39 @@ def list_readers(*, include_demo: bool = True) -> list[ReaderInfo]:
     if include_demo:
         readers.append(ReaderInfo(EMULATOR_DEMO, "emulator", "Built-in demo card", True))
     return readers
+
+
+def wait_for_card_event(name: str, timeout: float) -> bool | None:
+    """Block until a card arrives (True) or leaves (False) the named reader; None on timeout.
+
+    PC/SC readers report events themselves; for other kinds the card's
+    presence is polled, which is what their drivers offer.
+    """
+    import time
+
+    if name.startswith("pcsc:"):
+        from reader.pcsc import wait_for_card_event as pcsc_wait
+
+        return pcsc_wait(name, timeout)
+    if name.startswith("emulator:"):
+        # The built-in card never leaves; an in-process test pulls it explicitly.
+        time.sleep(timeout)
+        return None
+    present = _present(name)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(min(0.25, max(deadline - time.monotonic(), 0)))
+        now = _present(name)
+        if now != present:
+            return now
+    return None
+
+
+def _present(name: str) -> bool:
+    from reader.errors import TransportError
+
+    try:
+        with open_reader(name, timeout=0.5):
+            return True
+    except TransportError:
+        return False

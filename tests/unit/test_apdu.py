@@ -11,7 +11,13 @@ from idcard.apdu.channel import CardChannel, redact
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU, status_error
 from idcard.apdu.tlv import encode_tlv, header_length, parse_all, parse_single
-from idcard.errors import CardStatusError, IdCardError, MalformedResponseError, PinError, SecureMessagingError
+from idcard.errors import (
+    CardStatusError,
+    IdCardError,
+    MalformedResponseError,
+    PinError,
+    SecureMessagingError,
+)
 from mock_card.card import ATR_EXTENDED, ATR_SHORT
 from reader.base import Transport
 from reader.errors import CardRemovedError, CardTimeoutError

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from mock_card.frontends.vpcd import VpcdClient
+from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
 from reader.errors import CardRemovedError, CardTimeoutError, NoCardError, ReaderNotFoundError
 from reader.pcsc import PcscTransport, list_pcsc_readers, wait_for_card_event
-from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
 
 # libpcsclite reads the socket path once per process, at the first PC/SC
 # call; module import (collection) comes before any test runs.
