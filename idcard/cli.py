@@ -13,10 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from idcard import __version__
-from idcard.errors import IdCardError, PinError, UsageError
+from idcard.errors import PinError, UsageError
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, PIN, IdCard
-from reader.errors import TransportError
+from reader.errors import CodedError, TransportError
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 
@@ -41,11 +41,8 @@ class Output:
         else:
             print(text)
 
-    def error(self, exc: Exception) -> None:
-        body: dict[str, object] = {"code": getattr(exc, "code", "error"), "message": str(exc)}
-        tries = getattr(exc, "tries_left", None)
-        if tries is not None:
-            body["triesLeft"] = tries
+    def error(self, exc: CodedError) -> None:
+        body = exc.to_json()
         if self.as_json:
             json.dump({"error": body}, sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")
@@ -218,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(getattr(args, "json", False))
     try:
         return int(args.func(args, out))
-    except (IdCardError, TransportError) as exc:
+    except CodedError as exc:
         out.error(exc)
         return _exit_code(exc)
     except KeyboardInterrupt:

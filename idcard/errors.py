@@ -7,21 +7,11 @@ contain secrets: no PIN, CAN, PUK or key material is ever formatted into them.
 
 from __future__ import annotations
 
+from reader.errors import CodedError
 
-class IdCardError(Exception):
-    code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
-    def to_json(self) -> dict[str, object]:
-        return {"code": self.code, "message": self.message}
+class IdCardError(CodedError):
+    """Any error of the card client, the verifier or the emulator's client side."""
 
 
 class MalformedResponseError(IdCardError):

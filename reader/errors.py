@@ -1,17 +1,17 @@
-"""Errors raised by transports.
+"""Errors raised by transports, and the coded base every project error shares.
 
-`reader` sits below `idcard`, so these do not derive from `idcard.errors`;
-both carry a stable machine `code` and a message a person can act on, and
-the CLI and GUI treat them alike.
+`reader` is the lowest client layer, so the base lives here and
+`idcard.errors.IdCardError` derives from it: the CLI and the GUI catch one
+type and always find a stable machine `code` and a message a person can act on.
 """
 
 from __future__ import annotations
 
 
-class TransportError(Exception):
-    """A reader or the link to the card failed."""
+class CodedError(Exception):
+    """An error with a stable machine code. Messages never contain secrets."""
 
-    code = "card.io"
+    code = "error"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -21,6 +21,15 @@ class TransportError(Exception):
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message}
+
+
+class TransportError(CodedError):
+    """A reader or the link to the card failed."""
+
+    code = "card.io"
 
 
 class ReaderNotFoundError(TransportError):
