@@ -1,0 +1,431 @@
+"""A deterministic test PKI: the same integer seed gives byte-identical keys and certificates.
+
+Two hierarchies, as on the demo card (card-profile.md):
+
+* eMRTD (ICAO Doc 9303-12): ``C=IR, CN=IR CSCA TEST`` (self-signed country signing CA)
+  -> ``C=IR, CN=IR DS TEST`` (document signer; signs EF.SOD).
+* National PKI application: ``C=IR, CN=IR NID ROOT TEST`` -> ``C=IR, CN=IR NID CITIZEN CA TEST``
+  (issues the citizens' authentication and signing certificates; only the CA certificates here).
+
+Plus deliberately bad material for negative tests:
+
+* ``rogue_csca``: same DN as the real CSCA, different key (an attacker's look-alike anchor).
+* ``unknown_ds``: same DN as the real DS, issued by the rogue CSCA. Its issuer DN is
+  ``IR CSCA TEST``, so a verifier that looks up the anchor by name finds the real CSCA and
+  must fail on the signature; one that looks up by key identifier finds nothing.
+* ``expired_ds``: issued by the real CSCA, validity ended 2024-12-31.
+
+Algorithms (what real eMRTD / national eID PKIs use):
+
+* CSCA: brainpoolP384r1, ecdsa-with-SHA384. The most common EC curve among the CSCAs in the
+  German master list (BSI TR-03116-2 mandates brainpool for German documents).
+* DS: brainpoolP256r1 (the SOD is hashed and signed with SHA-256); its certificate is signed by
+  the CSCA with SHA-384.
+* NID root / citizen CA: NIST P-384, ecdsa-with-SHA384, as the card's own P-384 keys, and what
+  TLS client authentication stacks (browsers, portals) accept; brainpool is not in TLS 1.3.
+
+Keys: HKDF-SHA256 over the seed and a per-role label, reduced to a scalar in [1, n-1]
+(FIPS 186-5 A.2.1: 64 extra bits, so the bias is negligible). Signatures: deterministic ECDSA
+(RFC 6979) from `cryptography` (``CertificateBuilder.sign(..., ecdsa_deterministic=True)``).
+Validity dates and serial numbers are fixed / derived from the seed, never "now" or random.
+
+This is TEST material: the private keys are derivable by anyone who knows the seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ecdsa.curves
+from asn1crypto import core as asn1
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+__all__ = [
+    "CSCA_CURVE",
+    "CSCA_HASH",
+    "DS_CURVE",
+    "DS_HASH",
+    "NID_CURVE",
+    "NID_HASH",
+    "CSCA_NAME",
+    "DS_NAME",
+    "NID_ROOT_NAME",
+    "NID_CITIZEN_CA_NAME",
+    "ANCHOR_FILES",
+    "TestPki",
+    "test_pki",
+    "write_anchors",
+]
+
+CSCA_CURVE: ec.EllipticCurve = ec.BrainpoolP384R1()
+#: Hash the CSCA signs certificates (and CRLs) with.
+CSCA_HASH: hashes.HashAlgorithm = hashes.SHA384()
+DS_CURVE: ec.EllipticCurve = ec.BrainpoolP256R1()
+#: Hash for the SOD signature made with the DS key (and for the DG hashes in the SOD).
+DS_HASH: hashes.HashAlgorithm = hashes.SHA256()
+NID_CURVE: ec.EllipticCurve = ec.SECP384R1()
+NID_HASH: hashes.HashAlgorithm = hashes.SHA384()
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "IR"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+
+
+CSCA_NAME = _name("IR CSCA TEST")
+DS_NAME = _name("IR DS TEST")
+NID_ROOT_NAME = _name("IR NID ROOT TEST")
+NID_CITIZEN_CA_NAME = _name("IR NID CITIZEN CA TEST")
+
+#: ICAO 9303-12 DocumentTypeList extension (id-icao-mrtd-security-extensions-documentTypeList).
+OID_DOCUMENT_TYPE_LIST = ObjectIdentifier("2.23.136.1.1.6.2")
+
+#: Files `write_anchors` writes, in order (public certificates only).
+ANCHOR_FILES = ("csca.pem", "csca.der", "nid-root.pem", "nid-citizen-ca.pem")
+
+_UTC = dt.UTC
+_CSCA_VALIDITY = (dt.datetime(2025, 1, 1, tzinfo=_UTC), dt.datetime(2040, 1, 1, tzinfo=_UTC))
+_CSCA_KEY_USAGE_PERIOD = (
+    dt.datetime(2025, 1, 1, tzinfo=_UTC),
+    dt.datetime(2030, 1, 1, tzinfo=_UTC),
+)
+_DS_VALIDITY = (
+    dt.datetime(2025, 1, 1, tzinfo=_UTC),
+    dt.datetime(2036, 12, 31, 23, 59, 59, tzinfo=_UTC),
+)
+_EXPIRED_DS_VALIDITY = (
+    dt.datetime(2020, 1, 1, tzinfo=_UTC),
+    dt.datetime(2024, 12, 31, 23, 59, 59, tzinfo=_UTC),
+)
+_NID_ROOT_VALIDITY = (dt.datetime(2025, 1, 1, tzinfo=_UTC), dt.datetime(2045, 1, 1, tzinfo=_UTC))
+_NID_CITIZEN_CA_VALIDITY = (
+    dt.datetime(2025, 1, 1, tzinfo=_UTC),
+    dt.datetime(2040, 1, 1, tzinfo=_UTC),
+)
+
+_KDF_SALT = b"idcard mock_card test PKI v1"
+
+_CURVE_ORDERS: dict[str, int] = {
+    "brainpoolP256r1": ecdsa.curves.BRAINPOOLP256r1.order,
+    "brainpoolP384r1": ecdsa.curves.BRAINPOOLP384r1.order,
+    "secp256r1": ecdsa.curves.NIST256p.order,
+    "secp384r1": ecdsa.curves.NIST384p.order,
+    "secp521r1": ecdsa.curves.NIST521p.order,
+}
+
+
+# --- derivation --------------------------------------------------------------------------
+
+
+def _seed_bytes(seed: int) -> bytes:
+    # bool is an int, but "test_pki(True)" is surely a mistake.
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    return str(seed).encode("ascii")
+
+
+def _derive(seed: int, label: str, length: int) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=_KDF_SALT, info=label.encode())
+    return hkdf.derive(_seed_bytes(seed))
+
+
+def derive_key(seed: int, label: str, curve: ec.EllipticCurve) -> ec.EllipticCurvePrivateKey:
+    """The EC private key for ``label``: a scalar in [1, n-1] from HKDF(seed, label)."""
+    n = _CURVE_ORDERS[curve.name]
+    extra = _derive(seed, f"key/{label}/{curve.name}", (n.bit_length() + 64 + 7) // 8)
+    scalar = int.from_bytes(extra, "big") % (n - 1) + 1
+    return ec.derive_private_key(scalar, curve)
+
+
+def derive_serial(seed: int, label: str) -> int:
+    """A positive, 16-octet-or-shorter certificate serial number (RFC 5280 4.1.2.2)."""
+    value = int.from_bytes(_derive(seed, f"serial/{label}", 16), "big") >> 1
+    return value or 1
+
+
+# --- certificates ------------------------------------------------------------------------
+
+
+class _DocumentTypeList(asn1.Sequence):
+    # DocumentTypeListSyntax ::= SEQUENCE { version INTEGER (v0), docTypeList SET OF DocumentType }
+    _fields = [
+        ("version", asn1.Integer),
+        ("doc_type_list", asn1.SetOf, {"spec": asn1.PrintableString}),
+    ]
+
+
+def _document_type_list(doc_types: Sequence[str]) -> x509.UnrecognizedExtension:
+    value = _DocumentTypeList({"version": 0, "doc_type_list": list(doc_types)}).dump()
+    return x509.UnrecognizedExtension(OID_DOCUMENT_TYPE_LIST, value)
+
+
+def _ca_key_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _signer_key_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _build(
+    *,
+    seed: int,
+    label: str,
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer_cert: x509.Certificate | None,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    sign_hash: hashes.HashAlgorithm,
+    validity: tuple[dt.datetime, dt.datetime],
+    ca: bool,
+    path_length: int | None = None,
+    extra: Sequence[tuple[x509.ExtensionType, bool]] = (),
+) -> x509.Certificate:
+    """One certificate: a CA (keyCertSign, cRLSign) or a signer (digitalSignature)."""
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject if issuer_cert is not None else subject)
+        .public_key(key.public_key())
+        .serial_number(derive_serial(seed, label))
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+    )
+    # AKI on every certificate, = SKI on self-signed ones (as most real CSCAs do), so that a
+    # verifier can always look its issuer up by key identifier.
+    issuer_ski = (
+        issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        if issuer_cert is not None
+        else ski
+    )
+    builder = builder.add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
+        critical=False,
+    )
+    builder = builder.add_extension(ski, critical=False)
+    if ca:
+        builder = builder.add_extension(_ca_key_usage(), critical=True)
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=path_length), critical=True
+        )
+    else:
+        builder = builder.add_extension(_signer_key_usage(), critical=True)
+    for ext, critical in extra:
+        builder = builder.add_extension(ext, critical=critical)
+    return builder.sign(issuer_key, sign_hash, ecdsa_deterministic=True)
+
+
+@dataclass(frozen=True)
+class TestPki:
+    """Keys and certificates of the test PKI (`cryptography` objects). See the module docstring."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    seed: int
+    csca_cert: x509.Certificate
+    csca_key: ec.EllipticCurvePrivateKey
+    ds_cert: x509.Certificate
+    ds_key: ec.EllipticCurvePrivateKey
+    root_cert: x509.Certificate
+    root_key: ec.EllipticCurvePrivateKey
+    citizen_ca_cert: x509.Certificate
+    citizen_ca_key: ec.EllipticCurvePrivateKey
+    unknown_ds_cert: x509.Certificate
+    unknown_ds_key: ec.EllipticCurvePrivateKey
+    expired_ds_cert: x509.Certificate
+    expired_ds_key: ec.EllipticCurvePrivateKey
+    rogue_csca_cert: x509.Certificate
+    rogue_csca_key: ec.EllipticCurvePrivateKey
+
+
+def _csca(seed: int, label: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    return _build(
+        seed=seed,
+        label=label,
+        subject=CSCA_NAME,
+        key=key,
+        issuer_cert=None,
+        issuer_key=key,
+        sign_hash=CSCA_HASH,
+        validity=_CSCA_VALIDITY,
+        ca=True,
+        path_length=0,
+        extra=[(x509.PrivateKeyUsagePeriod(*_CSCA_KEY_USAGE_PERIOD), False)],
+    )
+
+
+def _ds(
+    seed: int,
+    label: str,
+    key: ec.EllipticCurvePrivateKey,
+    csca_cert: x509.Certificate,
+    csca_key: ec.EllipticCurvePrivateKey,
+    validity: tuple[dt.datetime, dt.datetime],
+) -> x509.Certificate:
+    return _build(
+        seed=seed,
+        label=label,
+        subject=DS_NAME,
+        key=key,
+        issuer_cert=csca_cert,
+        issuer_key=csca_key,
+        sign_hash=CSCA_HASH,
+        validity=validity,
+        ca=False,
+        extra=[(_document_type_list(["ID"]), False)],
+    )
+
+
+def test_pki(seed: int = 1) -> TestPki:
+    """The test PKI for ``seed`` (cached: the same object for the same seed in one process)."""
+    _seed_bytes(seed)  # type check before the cache sees it (True == 1 as a cache key)
+    return _cached_pki(seed)
+
+
+test_pki.__test__ = False  # type: ignore[attr-defined]  # a factory, not a pytest test
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_pki(seed: int) -> TestPki:
+    return _make_pki(seed)
+
+
+def _make_pki(seed: int) -> TestPki:
+    csca_key = derive_key(seed, "csca", CSCA_CURVE)
+    csca_cert = _csca(seed, "csca", csca_key)
+    rogue_csca_key = derive_key(seed, "rogue-csca", CSCA_CURVE)
+    rogue_csca_cert = _csca(seed, "rogue-csca", rogue_csca_key)
+
+    ds_key = derive_key(seed, "ds", DS_CURVE)
+    ds_cert = _ds(seed, "ds", ds_key, csca_cert, csca_key, _DS_VALIDITY)
+    unknown_ds_key = derive_key(seed, "unknown-ds", DS_CURVE)
+    unknown_ds_cert = _ds(
+        seed, "unknown-ds", unknown_ds_key, rogue_csca_cert, rogue_csca_key, _DS_VALIDITY
+    )
+    expired_ds_key = derive_key(seed, "expired-ds", DS_CURVE)
+    expired_ds_cert = _ds(
+        seed, "expired-ds", expired_ds_key, csca_cert, csca_key, _EXPIRED_DS_VALIDITY
+    )
+
+    root_key = derive_key(seed, "nid-root", NID_CURVE)
+    root_cert = _build(
+        seed=seed,
+        label="nid-root",
+        subject=NID_ROOT_NAME,
+        key=root_key,
+        issuer_cert=None,
+        issuer_key=root_key,
+        sign_hash=NID_HASH,
+        validity=_NID_ROOT_VALIDITY,
+        ca=True,
+        path_length=1,
+    )
+    citizen_ca_key = derive_key(seed, "nid-citizen-ca", NID_CURVE)
+    citizen_ca_cert = _build(
+        seed=seed,
+        label="nid-citizen-ca",
+        subject=NID_CITIZEN_CA_NAME,
+        key=citizen_ca_key,
+        issuer_cert=root_cert,
+        issuer_key=root_key,
+        sign_hash=NID_HASH,
+        validity=_NID_CITIZEN_CA_VALIDITY,
+        ca=True,
+        path_length=0,
+    )
+    return TestPki(
+        seed=seed,
+        csca_cert=csca_cert,
+        csca_key=csca_key,
+        ds_cert=ds_cert,
+        ds_key=ds_key,
+        root_cert=root_cert,
+        root_key=root_key,
+        citizen_ca_cert=citizen_ca_cert,
+        citizen_ca_key=citizen_ca_key,
+        unknown_ds_cert=unknown_ds_cert,
+        unknown_ds_key=unknown_ds_key,
+        expired_ds_cert=expired_ds_cert,
+        expired_ds_key=expired_ds_key,
+        rogue_csca_cert=rogue_csca_cert,
+        rogue_csca_key=rogue_csca_key,
+    )
+
+
+# --- trust anchors -----------------------------------------------------------------------
+
+
+def write_anchors(pki: TestPki, out_dir: str | Path) -> list[Path]:
+    """Write the trust anchors a verifier needs (certificates only, never keys).
+
+    ``csca.pem`` / ``csca.der`` (IR CSCA TEST), ``nid-root.pem`` (IR NID ROOT TEST) and
+    ``nid-citizen-ca.pem`` (the intermediate, for building chains). All files are first written
+    to temporary files in ``out_dir`` and synced; only when every one is complete are they
+    renamed into place. If anything fails the temporary files are removed, so a reader never
+    sees a half-written anchor (previous versions of the files stay untouched when a write
+    fails).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pem, der = serialization.Encoding.PEM, serialization.Encoding.DER
+    contents = {
+        "csca.pem": pki.csca_cert.public_bytes(pem),
+        "csca.der": pki.csca_cert.public_bytes(der),
+        "nid-root.pem": pki.root_cert.public_bytes(pem),
+        "nid-citizen-ca.pem": pki.citizen_ca_cert.public_bytes(pem),
+    }
+    assert tuple(contents) == ANCHOR_FILES
+    pending: list[tuple[Path, Path]] = []  # (temporary, final)
+    try:
+        for name, data in contents.items():
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            tmp = Path(tmp_name)
+            pending.append((tmp, out / name))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)  # public material; mkstemp creates 0600
+        while pending:
+            tmp, final = pending[0]
+            os.replace(tmp, final)
+            pending.pop(0)
+    finally:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+    return [out / name for name in ANCHOR_FILES]
