@@ -1,0 +1,1 @@
+"""Document PKI: public keys, trust store, CSCA master lists, CRLs, passive authentication."""

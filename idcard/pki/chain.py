@@ -1,0 +1,168 @@
+"""Document signer -> CSCA path validation at a given time (ICAO 9303-11 §5.1, 9303-12).
+
+ICAO's PKI has one level: a CSCA (or a CSCA link certificate) in the trust
+store signs document signers directly, so validation is: the DS certificate
+is valid at `at`, some stored CSCA with the DS's issuer DN / key identifier
+verifies its signature and is itself valid at `at`, both certificates are
+fit for their role, and — when CRLs are given — the DS is not revoked.
+
+"No anchor for the issuer" is `untrusted`, not `failed`: a sound document of
+a state whose CSCA the verifier lacks is not a forgery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from idcard.errors import IdCardError
+from idcard.pki.crl import Crl, check_revocation
+from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.verdict import Check, Result
+
+
+def validate_chain(
+    ds_certificate_der: bytes,
+    trust: TrustStore | None,
+    *,
+    at: datetime | None = None,
+    crls: Iterable[Crl | bytes] = (),
+) -> list[Check]:
+    """The `ds.validity`, `csca.chain` and `crl` checks for one DS certificate."""
+    when = _aware(at or datetime.now(UTC))
+    try:
+        ds = CertificateInfo.from_der(ds_certificate_der)
+    except IdCardError as exc:
+        reason = f"document signer certificate is unreadable: {exc.message}"
+        return [
+            Check("ds.validity", Result.FAILED, reason),
+            Check("csca.chain", Result.FAILED, reason),
+            Check("crl", Result.NOT_PERFORMED, reason),
+        ]
+    checks = [_ds_validity(ds, when)]
+    chain_check, anchors = _csca_chain(ds, trust, when)
+    checks.append(chain_check)
+    crl_list, crl_errors = _load_crls(crls)
+    if crl_errors:
+        checks.append(Check("crl", Result.FAILED, "; ".join(crl_errors)))
+    elif chain_check.result is not Result.PASSED and crl_list:
+        checks.append(
+            Check("crl", Result.NOT_PERFORMED, "no trusted CSCA to authenticate the CRL with")
+        )
+    else:
+        checks.append(check_revocation(ds, anchors, crl_list, when))
+    return checks
+
+
+def _ds_validity(ds: CertificateInfo, at: datetime) -> Check:
+    details: dict[str, object] = {
+        "subject": ds.subject_dn,
+        "not_before": ds.not_before.isoformat(),
+        "not_after": ds.not_after.isoformat(),
+        "at": at.isoformat(),
+    }
+    if at < ds.not_before:
+        return Check(
+            "ds.validity",
+            Result.FAILED,
+            f"document signer certificate is not valid before {ds.not_before:%Y-%m-%d}",
+            details,
+        )
+    if at > ds.not_after:
+        return Check(
+            "ds.validity",
+            Result.FAILED,
+            f"document signer certificate expired on {ds.not_after:%Y-%m-%d}",
+            details,
+        )
+    return Check("ds.validity", Result.PASSED, "document signer certificate is valid", details)
+
+
+def _csca_chain(
+    ds: CertificateInfo, trust: TrustStore | None, at: datetime
+) -> tuple[Check, list[CertificateInfo]]:
+    """The check, and the trusted certificates of the DS's issuer (for CRL signatures)."""
+    no_anchor = f"no trust anchor for issuer {ds.issuer_dn}"
+    details: dict[str, object] = {"issuer": ds.issuer_dn}
+    role_problem = _ds_role_problem(ds)
+    if role_problem:
+        return Check("csca.chain", Result.FAILED, role_problem, details), []
+    if trust is None:
+        return Check("csca.chain", Result.UNTRUSTED, no_anchor + " (no trust store)", details), []
+    candidates = trust.issuer_candidates(ds)
+    if not candidates:
+        return Check("csca.chain", Result.UNTRUSTED, no_anchor, details), []
+    signers: list[CertificateInfo] = []
+    errors: list[str] = []
+    for candidate in candidates:
+        try:
+            ds.verify_issued_by(candidate)
+        except IdCardError as exc:
+            errors.append(exc.message)
+            continue
+        signers.append(candidate)
+    details["candidates"] = len(candidates)
+    if not signers:
+        return (
+            Check(
+                "csca.chain",
+                Result.FAILED,
+                f"the document signer certificate's signature does not verify with any of "
+                f"{len(candidates)} CSCA certificate(s) for {ds.issuer_dn}",
+                {**details, "errors": errors},
+            ),
+            [],
+        )
+    # The same CSCA key can sit in a self-signed and a link certificate with different
+    # validity; any one that is valid and fit for the role is enough.
+    problems = []
+    for csca in signers:
+        problem = _csca_problem(csca, at)
+        if problem is None:
+            details.update(csca=csca.subject_dn, csca_serial=csca.serial_number)
+            anchors = trust.with_subject(ds.issuer) or [csca]
+            passed = Check(
+                "csca.chain", Result.PASSED, f"issued by trusted CSCA {csca.subject_dn}", details
+            )
+            return passed, anchors
+        problems.append(problem)
+    return Check("csca.chain", Result.FAILED, "; ".join(problems), details), []
+
+
+def _csca_problem(csca: CertificateInfo, at: datetime) -> str | None:
+    if not csca.valid_at(at):
+        return (
+            f"CSCA certificate {csca.subject_dn} is not valid at {at:%Y-%m-%d} "
+            f"(valid {csca.not_before:%Y-%m-%d} to {csca.not_after:%Y-%m-%d})"
+        )
+    if csca.is_ca is False:
+        return f"CSCA certificate {csca.subject_dn} is not a CA (basicConstraints cA is false)"
+    if csca.key_usage is not None and "key_cert_sign" not in csca.key_usage:
+        return f"CSCA certificate {csca.subject_dn} may not sign certificates (keyUsage)"
+    return None
+
+
+def _ds_role_problem(ds: CertificateInfo) -> str | None:
+    if ds.is_ca:
+        return "document signer certificate is a CA certificate (basicConstraints cA is true)"
+    if ds.key_usage is not None and "digital_signature" not in ds.key_usage:
+        return "document signer certificate may not sign (keyUsage lacks digitalSignature)"
+    return None
+
+
+def _load_crls(crls: Iterable[Crl | bytes]) -> tuple[list[Crl], list[str]]:
+    loaded: list[Crl] = []
+    errors: list[str] = []
+    for item in crls:
+        if isinstance(item, Crl):
+            loaded.append(item)
+            continue
+        try:
+            loaded.append(Crl.load(item))
+        except IdCardError as exc:
+            errors.append(f"a supplied CRL is unreadable: {exc.message}")
+    return loaded, errors
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -1,0 +1,481 @@
+"""Trust anchors: CSCA certificates from files, folders and CSCA master lists.
+
+Every certificate in a `TrustStore` is an anchor (ICAO's model: a CSCA, or a
+link certificate, signs document signers directly). Loading is forgiving
+about *which* files are in a folder (non-certificates are skipped with a
+reason), and strict about each certificate: one whose public key cannot be
+used is skipped with a reason rather than stored as a useless anchor.
+
+Master lists (ICAO 9303-12 §9, CMS SignedData with eContentType
+id-icao-cscaMasterList 2.23.136.1.1.2) are verified with their signer
+certificate; that verification counts as *trusted* only when the signer's
+issuer was already in the store before the import, because a list that
+brings its own anchor proves nothing about itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asn1crypto import cms, core, x509
+
+from idcard.errors import IdCardError, MalformedResponseError
+from idcard.pki.cms import SignerFields, verify_signer
+from idcard.pki.keys import (
+    ASN1_ERRORS,
+    PublicKey,
+    SignatureAlgorithm,
+    load_public_key,
+    signature_algorithm_from_der,
+)
+
+ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
+_ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+
+#: A folder walk reads no file larger than this (a full master list is ~1 MB).
+MAX_FILE_SIZE = 64 << 20
+
+_PEM_CERT = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)-----END", re.S)
+
+_SHORT_NAMES = {
+    "country_name": "C",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "common_name": "CN",
+    "serial_number": "serialNumber",
+    "locality_name": "L",
+    "state_or_province_name": "ST",
+    "email_address": "emailAddress",
+}
+
+
+def dn_text(name: x509.Name) -> str:
+    """A one-line DN in encoding order ("C=DE, O=bund, CN=csca-germany"), for reasons and logs."""
+    parts = []
+    try:
+        for rdn in name.chosen:
+            for attr in rdn:
+                label = _SHORT_NAMES.get(attr["type"].native, attr["type"].dotted)
+                value = attr["value"].native
+                parts.append(f"{label}={value}")
+    except ASN1_ERRORS:
+        return "<unreadable name>"
+    return ", ".join(parts)
+
+
+# --- certificates --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CertificateInfo:
+    """The parts of an X.509 certificate that path validation needs, parsed once."""
+
+    der: bytes
+    subject: x509.Name = field(repr=False)
+    issuer: x509.Name = field(repr=False)
+    subject_dn: str
+    issuer_dn: str
+    serial_number: int
+    subject_key_identifier: bytes | None
+    authority_key_identifier: bytes | None
+    not_before: datetime
+    not_after: datetime
+    #: basicConstraints cA, None when the extension is absent.
+    is_ca: bool | None
+    #: keyUsage bits by asn1crypto name, None when the extension is absent.
+    key_usage: frozenset[str] | None
+    tbs_der: bytes = field(repr=False)
+    signature_algorithm_der: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+    spki_der: bytes = field(repr=False)
+    source: str = ""
+
+    @classmethod
+    def from_der(cls, der: bytes, *, source: str = "") -> CertificateInfo:
+        try:
+            cert = x509.Certificate.load(bytes(der), strict=True)
+            tbs = cert["tbs_certificate"]
+            validity = tbs["validity"]
+            ku = cert.key_usage_value
+            bc = cert.basic_constraints_value
+            return cls(
+                der=bytes(der),
+                subject=tbs["subject"],
+                issuer=tbs["issuer"],
+                subject_dn=dn_text(tbs["subject"]),
+                issuer_dn=dn_text(tbs["issuer"]),
+                serial_number=tbs["serial_number"].native,
+                subject_key_identifier=cert.key_identifier,
+                authority_key_identifier=cert.authority_key_identifier,
+                not_before=validity["not_before"].native,
+                not_after=validity["not_after"].native,
+                is_ca=None if bc is None else bool(bc["ca"].native),
+                key_usage=None if ku is None else frozenset(ku.native),
+                tbs_der=tbs.dump(),
+                signature_algorithm_der=cert["signature_algorithm"].dump(),
+                signature=cert["signature_value"].native,
+                spki_der=tbs["subject_public_key_info"].dump(),
+                source=source,
+            )
+        except ASN1_ERRORS as exc:
+            raise MalformedResponseError(f"not a readable X.509 certificate: {exc}") from exc
+
+    def public_key(self) -> PublicKey:
+        return _public_key(self)
+
+    def signature_algorithm(self) -> SignatureAlgorithm:
+        return signature_algorithm_from_der(self.signature_algorithm_der)
+
+    def valid_at(self, at: datetime) -> bool:
+        return self.not_before <= at <= self.not_after
+
+    @property
+    def is_self_issued(self) -> bool:
+        return self.subject == self.issuer
+
+    def verify_issued_by(self, issuer: CertificateInfo) -> None:
+        """Raise (InvalidSignatureError …) unless `issuer`'s key signed this certificate."""
+        issuer.public_key().verify(self.signature, self.tbs_der, self.signature_algorithm())
+
+
+_KEY_CACHE: dict[bytes, PublicKey] = {}
+
+
+def _public_key(cert: CertificateInfo) -> PublicKey:
+    # Keys of anchors are used for every document; parsing explicit curves each time is waste.
+    key = _KEY_CACHE.get(cert.spki_der)
+    if key is None:
+        key = load_public_key(cert.spki_der)
+        if len(_KEY_CACHE) < 4096:
+            _KEY_CACHE[cert.spki_der] = key
+    return key
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+@dataclass
+class MasterListImport:
+    #: Certificates of the list now in the store (new or already there).
+    loaded: int = 0
+    #: (which certificate, why) for every entry not loaded.
+    skipped_with_reason: list[tuple[str, str]] = field(default_factory=list)
+    #: The list's signature verifies with its signer certificate.
+    signer_verified: bool = False
+    #: ... and that signer certificate was issued by a certificate already in the store.
+    signer_trusted: bool = False
+    signer_reason: str = ""
+    signer_subject: str | None = None
+    already_present: int = 0
+
+
+@dataclass
+class LoadReport:
+    loaded: int = 0
+    skipped_with_reason: list[tuple[str, str]] = field(default_factory=list)
+    master_lists: list[MasterListImport] = field(default_factory=list)
+
+
+# --- the store -------------------------------------------------------------------------
+
+
+class TrustStore:
+    def __init__(self, certificates: Iterable[bytes] = ()) -> None:
+        self._certs: list[CertificateInfo] = []
+        self._by_der: dict[bytes, CertificateInfo] = {}
+        self._by_subject: dict[str, list[CertificateInfo]] = {}
+        self._by_ski: dict[bytes, list[CertificateInfo]] = {}
+        #: Human-readable notes about skipped files and certificates.
+        self.warnings: list[str] = []
+        for der in certificates:
+            self.add(der)
+
+    def __len__(self) -> int:
+        return len(self._certs)
+
+    def __iter__(self) -> Iterator[CertificateInfo]:
+        return iter(list(self._certs))
+
+    def __contains__(self, der: object) -> bool:
+        return isinstance(der, bytes | bytearray) and bytes(der) in self._by_der
+
+    @property
+    def certificates(self) -> list[CertificateInfo]:
+        return list(self._certs)
+
+    def add(self, der: bytes, *, source: str = "") -> CertificateInfo:
+        """Store one DER certificate; raises if it is unreadable or its key is unusable."""
+        existing = self._by_der.get(bytes(der))
+        if existing is not None:
+            return existing
+        cert = CertificateInfo.from_der(der, source=source)
+        cert.public_key()  # raises MalformedResponseError / UnsupportedAlgorithmError
+        self._certs.append(cert)
+        self._by_der[cert.der] = cert
+        self._by_subject.setdefault(_name_key(cert.subject), []).append(cert)
+        if cert.subject_key_identifier:
+            self._by_ski.setdefault(cert.subject_key_identifier, []).append(cert)
+        return cert
+
+    def issuer_candidates(self, cert: CertificateInfo | bytes) -> list[CertificateInfo]:
+        """Stored certificates that may have signed `cert`: subject DN = its issuer, or
+        SKI = its AKI. Those matching both come first; the signature decides."""
+        if not isinstance(cert, CertificateInfo):
+            cert = CertificateInfo.from_der(cert)
+        by_dn = self._by_subject.get(_name_key(cert.issuer), [])
+        aki = cert.authority_key_identifier
+        by_ki = self._by_ski.get(aki, []) if aki else []
+        both = [c for c in by_dn if c in by_ki]
+        rest = [c for c in by_dn + by_ki if c not in both]
+        seen: set[int] = set()
+        ordered = []
+        for c in both + rest:
+            if id(c) not in seen:
+                seen.add(id(c))
+                ordered.append(c)
+        return ordered
+
+    def with_subject(self, name: x509.Name) -> list[CertificateInfo]:
+        return list(self._by_subject.get(_name_key(name), []))
+
+    # --- files --------------------------------------------------------------------
+
+    def load_path(self, path: str | Path) -> LoadReport:
+        """Load a certificate file (DER/PEM), a master list, or a folder of them (recursively)."""
+        root = Path(path)
+        report = LoadReport()
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            self._load_file(file, report)
+        return report
+
+    def _load_file(self, file: Path, report: LoadReport) -> None:
+        try:
+            if file.stat().st_size > MAX_FILE_SIZE:
+                self._skip(report, str(file), "file too large for a certificate or master list")
+                return
+            data = file.read_bytes()
+        except OSError as exc:
+            self._skip(report, str(file), f"unreadable: {exc.strerror or exc}")
+            return
+        if b"-----BEGIN" in data[:4096] or _PEM_CERT.search(data):
+            blocks = _PEM_CERT.findall(data)
+            if not blocks:
+                self._skip(report, str(file), "PEM file without a CERTIFICATE block")
+            for index, block in enumerate(blocks):
+                where = f"{file}#{index}"
+                try:
+                    der = base64.b64decode(b"".join(block.split()), validate=True)
+                except ValueError:
+                    self._skip(report, where, "PEM block is not valid base64")
+                    continue
+                self._add_counted(der, where, report)
+            return
+        if _looks_like_master_list(data):
+            result = self.import_master_list(data, source=str(file))
+            report.master_lists.append(result)
+            report.loaded += result.loaded
+            report.skipped_with_reason.extend(result.skipped_with_reason)
+            return
+        self._add_counted(data, str(file), report)
+
+    def _add_counted(self, der: bytes, where: str, report: LoadReport) -> None:
+        try:
+            self.add(der, source=where)
+        except IdCardError as exc:
+            self._skip(report, where, f"not a usable certificate: {exc.message}")
+            return
+        report.loaded += 1
+
+    def _skip(self, report: LoadReport, where: str, reason: str) -> None:
+        report.skipped_with_reason.append((where, reason))
+        self.warnings.append(f"{where}: {reason}")
+
+    # --- master lists --------------------------------------------------------------
+
+    def import_master_list(
+        self,
+        data: bytes,
+        *,
+        source: str = "master list",
+        at: datetime | None = None,
+        require_trusted_signer: bool = False,
+    ) -> MasterListImport:
+        """Verify a CSCA master list and add its certificates.
+
+        Nothing is imported when the list is malformed or its signature does not
+        verify (a corrupted or tampered list), nor, with `require_trusted_signer`,
+        when its signer does not chain to a certificate already in the store.
+        """
+        when = _aware(at or datetime.now(UTC))
+        result = MasterListImport()
+        try:
+            signed, entries = _parse_master_list(data)
+        except MalformedResponseError as exc:
+            result.signer_reason = exc.message
+            result.skipped_with_reason.append((source, exc.message))
+            self.warnings.append(f"{source}: {exc.message}")
+            return result
+        # Before adding any entry, so the signer's issuer must come from the store as it was.
+        self._check_master_list_signer(signed, when, result)
+        if not result.signer_verified or (require_trusted_signer and not result.signer_trusted):
+            reason = f"master list not imported: {result.signer_reason}"
+            result.skipped_with_reason.append((source, reason))
+            self.warnings.append(f"{source}: {reason}")
+            return result
+        for index, der in enumerate(entries):
+            where = f"{source}#{index}"
+            if der in self._by_der:
+                result.already_present += 1
+                result.loaded += 1
+                continue
+            try:
+                self.add(der, source=where)
+            except IdCardError as exc:
+                label = _label(der)
+                result.skipped_with_reason.append((f"{where} {label}", exc.message))
+                self.warnings.append(f"{where} {label}: {exc.message}")
+                continue
+            result.loaded += 1
+        return result
+
+    def _check_master_list_signer(
+        self, signed: cms.SignedData, at: datetime, result: MasterListImport
+    ) -> None:
+        try:
+            signer_infos = list(signed["signer_infos"])
+            if len(signer_infos) != 1:
+                result.signer_reason = (
+                    f"master list has {len(signer_infos)} signer infos, expected 1"
+                )
+                return
+            fields = SignerFields.from_asn1(signer_infos[0])
+            certs = [
+                c.chosen.dump() for c in signed["certificates"] or [] if c.name == "certificate"
+            ]
+            signer_der = _find_signer(signer_infos[0], certs)
+            econtent = bytes(signed["encap_content_info"]["content"])
+        except (IdCardError, *ASN1_ERRORS) as exc:
+            result.signer_reason = f"master list signer info is malformed: {exc}"
+            return
+        if signer_der is None:
+            result.signer_reason = "the master list does not carry its signer certificate"
+            return
+        try:
+            signer = CertificateInfo.from_der(signer_der)
+            result.signer_subject = signer.subject_dn
+            verify_signer(fields, ID_CSCA_MASTER_LIST, econtent, signer_der)
+        except IdCardError as exc:
+            result.signer_reason = f"master list signature does not verify: {exc.message}"
+            return
+        result.signer_verified = True
+        if not signer.valid_at(at):
+            result.signer_reason = (
+                f"signer certificate {signer.subject_dn} is not valid at {at:%Y-%m-%d}"
+            )
+            return
+        for issuer in self.issuer_candidates(signer):
+            try:
+                signer.verify_issued_by(issuer)
+            except IdCardError:
+                continue
+            if issuer.valid_at(at):
+                result.signer_trusted = True
+                result.signer_reason = (
+                    f"signed by {signer.subject_dn}, issued by trusted {issuer.subject_dn}"
+                )
+                return
+        result.signer_reason = (
+            f"signature verifies with {signer.subject_dn}, but its issuer "
+            f"{signer.issuer_dn} was not in the trust store before this import"
+        )
+
+
+class _CertList(core.SetOf):
+    _child_spec = core.Any
+
+
+class _MasterList(core.Sequence):
+    _fields = [
+        ("version", core.Integer),
+        ("cert_list", _CertList),
+    ]
+
+
+def _parse_master_list(data: bytes) -> tuple[cms.SignedData, list[bytes]]:
+    try:
+        info = cms.ContentInfo.load(bytes(data), strict=True)
+        if info["content_type"].dotted != _ID_SIGNED_DATA:
+            raise MalformedResponseError("not a CMS SignedData master list")
+        signed = info["content"]
+        encap = signed["encap_content_info"]
+        if encap["content_type"].dotted != ID_CSCA_MASTER_LIST:
+            raise MalformedResponseError(
+                f"eContentType {encap['content_type'].dotted} is not id-icao-cscaMasterList"
+            )
+        if encap["content"].native is None:
+            raise MalformedResponseError("the master list has no content")
+        ml = _MasterList.load(bytes(encap["content"]), strict=True)
+        version = ml["version"].native
+        if version != 0:
+            raise MalformedResponseError(f"master list version {version} is unknown")
+        # Each entry stays raw: one unreadable certificate must not lose the others.
+        entries = [entry.dump() for entry in ml["cert_list"]]
+        return signed, entries
+    except MalformedResponseError:
+        raise
+    except ASN1_ERRORS as exc:
+        raise MalformedResponseError(f"malformed master list: {exc}") from exc
+
+
+def _find_signer(si: cms.SignerInfo, certs: list[bytes]) -> bytes | None:
+    sid = si["sid"]
+    for der in certs:
+        try:
+            cert = x509.Certificate.load(der, strict=True)
+            if sid.name == "subject_key_identifier":
+                if cert.key_identifier == sid.chosen.native:
+                    return der
+            elif (
+                cert.serial_number == sid.chosen["serial_number"].native
+                and cert.issuer == sid.chosen["issuer"]
+            ):
+                return der
+        except ASN1_ERRORS:
+            continue
+    return None
+
+
+def _looks_like_master_list(data: bytes) -> bool:
+    try:
+        info = cms.ContentInfo.load(data, strict=True)
+        return (
+            info["content_type"].dotted == _ID_SIGNED_DATA
+            and info["content"]["encap_content_info"]["content_type"].dotted == ID_CSCA_MASTER_LIST
+        )
+    except ASN1_ERRORS:
+        return False
+
+
+def _label(der: bytes) -> str:
+    try:
+        return f"({dn_text(x509.Certificate.load(der, strict=True).subject)})"
+    except ASN1_ERRORS:
+        return "(unreadable)"
+
+
+def _name_key(name: x509.Name) -> str:
+    # asn1crypto's normalised form (RFC 5280 §7.1: case and space insensitive).
+    try:
+        return name.hashable
+    except ASN1_ERRORS:
+        return "\x00" + name.dump().hex()
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
