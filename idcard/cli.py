@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from idcard import __version__
-from idcard.errors import PinError, UsageError
+from idcard.errors import IdCardError, PinError, UsageError
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, PIN, IdCard
 from reader.errors import CodedError, TransportError
@@ -145,32 +146,173 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
     return EXIT_OK
 
 
+# -- read / verify ---------------------------------------------------------------
+def load_trust(paths: Sequence[str]):  # noqa: ANN201 - TrustStore | None
+    """Trust anchors from --trust paths (certificates, folders, master lists), or $IDCARD_TRUST."""
+    from idcard.pki.trust import TrustStore
+
+    paths = list(paths) or [p for p in os.environ.get("IDCARD_TRUST", "").split(os.pathsep) if p]
+    if not paths:
+        return None
+    store = TrustStore()
+    for path in paths:
+        if not os.path.exists(path):
+            raise UsageError(f"No trust anchor file or folder at {path}.")
+        store.load_path(path)
+    return store
+
+
+def _verdict_exit(verdict) -> int:  # noqa: ANN001
+    if verdict.failures:
+        return EXIT_VERIFY
+    if verdict.is_untrusted:
+        return EXIT_UNTRUSTED
+    return EXIT_OK if verdict.verified else EXIT_VERIFY
+
+
+def _verdict_text(document) -> str:  # noqa: ANN001
+    lines = []
+    ident = document.identity
+    if ident is not None:
+        fa = " ".join(n for n in (ident.given_name.fa, ident.family_name.fa) if n)
+        latin = " ".join(n for n in (ident.given_name.latin, ident.family_name.latin) if n)
+        lines += [
+            f"Name:          {fa}  ({latin})" if fa else f"Name:          {latin}",
+            f"National code: {ident.national_code}",
+            f"Born:          {ident.birth_date} ({ident.birth_date_solar_hijri} SH)",
+            f"Document:      {ident.document_number}, expires {ident.expiry_date}",
+        ]
+    verdict = document.verdict
+    state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
+    lines.append(f"Verdict:       {state}")
+    for check in verdict.checks:
+        lines.append(f"  [{check.result.value:>13}] {check.code}: {check.reason}")
+    return "\n".join(lines)
+
+
+def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
+    if args.mrz:
+        parts = [p.strip() for p in args.mrz.split(",")]
+        if len(parts) != 3:
+            raise UsageError("--mrz takes DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD).")
+        from idcard.lds.checkdigit import mrz_information
+
+        info = mrz_information(parts[0].upper(), parts[1], parts[2])
+        if card.channel.extended_length or _has_card_access(card):
+            card.unlock("MRZ", info)
+        else:
+            card.unlock_bac(info)
+    elif args.can_stdin:
+        card.unlock(CAN, secrets.read("CAN: "))
+    else:
+        card.unlock(PIN, secrets.read("PIN: "))
+
+
+def _has_card_access(card: IdCard) -> bool:
+    try:
+        card.card_access()
+        return True
+    except IdCardError:
+        return False
+
+
+def cmd_read(args: argparse.Namespace, out: Output) -> int:
+    from idcard.document import read_document
+
+    trust = load_trust(args.trust)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    with open_card(args) as card:
+        _unlock_for_read(card, args, secrets)
+        document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
+    if args.photo:
+        if document.face is None:
+            raise IdCardError("The card has no readable face image.", code="lds.face")
+        _write_atomically(args.photo, document.face.to_png() if args.photo.endswith(".png") else document.face.data)
+    out.result(document.to_json(), _verdict_text(document))
+    return _verdict_exit(document.verdict)
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".idcard-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _parse_at(value: str | None):  # noqa: ANN202
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--at takes an ISO time such as 2024-05-01 or 2024-05-01T12:00:00Z, not {value!r}.") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _read_input(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(2 * 1024 * 1024 + 1)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {what} {path}: {exc.strerror}.") from None
+    if len(data) > 2 * 1024 * 1024:
+        raise UsageError(f"{what} {path} is larger than any LDS file (2 MB).")
+    return data
+
+
+def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
+    from idcard.document import DocumentFiles, verify_files
+
+    dgs: dict[int, bytes] = {}
+    for spec in args.dg:
+        number, sep, path = spec.partition("=")
+        if not sep or not number.isdigit() or not 1 <= int(number) <= 16:
+            raise UsageError(f"--dg takes N=FILE with N from 1 to 16, not {spec!r}.")
+        dgs[int(number)] = _read_input(path, f"DG{number}")
+    files = DocumentFiles(_read_input(args.sod, "EF.SOD"), dgs)
+    document = verify_files(files, load_trust(args.trust), at=_parse_at(args.at))
+    out.result(document.to_json(), _verdict_text(document))
+    return _verdict_exit(document.verdict)
+
+
 # -- demo ------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
-    """A tour of the built-in demo card, for `make run` where there is no display."""
+    """A tour of the built-in demo card, for `make run` where there is no display.
+
+    The demo card is issued by the *test* PKI, so this trusts the test CSCA
+    (and says so); a real card is verified against the anchors given with --trust.
+    """
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from idcard.document import read_document
+    from idcard.pki.trust import TrustStore
+    from mock_card.testpki import test_pki
+
+    trust = TrustStore([test_pki().csca_cert.public_bytes(Encoding.DER)])
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")
-        com = card.read_ef_com()
-        face = card.read_dg(2)
+        document = read_document(card, trust)
         stats = card.stats
-        data = {
-            "reader": "emulator:demo",
-            "pin": status.to_json(),
-            "efCom": com.hex(),
-            "dg2Bytes": len(face),
-            "apdus": stats.apdus,
-        }
-        out.result(
-            data,
-            "Demo card (emulator:demo)\n"
-            f"  PIN: {status.state}, {status.tries_left} tries left\n"
-            f"  Unlocked with PACE-PIN (demo PIN), secure messaging on\n"
-            f"  EF.COM: {com.hex()}\n"
-            f"  DG2 (face): {len(face)} bytes read in {stats.apdus} APDUs\n"
-            "Try: idcard pin status --reader emulator:demo",
-        )
-    return EXIT_OK
+    data = {"reader": "emulator:demo", "pin": status.to_json(), "apdus": stats.apdus, **document.to_json()}
+    text = (
+        "Demo card (emulator:demo) — trusting the TEST CSCA 'IR CSCA TEST'\n"
+        f"PIN: {status.state}, {status.tries_left} tries left; unlocked with PACE-PIN (demo PIN 123456)\n"
+        f"{_verdict_text(document)}\n"
+        f"Read in {stats.apdus} APDUs. Try: idcard read --reader emulator:demo --photo face.png"
+    )
+    out.result(data, text)
+    return _verdict_exit(document.verdict)
 
 
 # -- parser ----------------------------------------------------------------------
@@ -198,6 +340,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--can-stdin", action="store_true", help="read the CAN from standard input")
     p.add_argument("--puk-stdin", action="store_true", help="read the PUK from standard input")
     p.add_argument("--signature-pin", action="store_true", help="act on the signature PIN (PIN2)")
+
+    p = card_command("read", "unlock, read and verify the card", cmd_read)
+    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    p.add_argument("--can-stdin", action="store_true", help="unlock with the CAN from standard input")
+    p.add_argument("--mrz", metavar="DOC,BIRTH,EXPIRY", help="unlock with MRZ data (passports)")
+    p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
+    p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
+    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+
+    p = sub.add_parser("verify-document", help="passive authentication of files read earlier")
+    p.add_argument("--sod", required=True, metavar="FILE")
+    p.add_argument("--dg", action="append", default=[], metavar="N=FILE")
+    p.add_argument("--trust", action="append", default=[], metavar="PATH")
+    p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify_document)
 
     p = sub.add_parser("demo", help="a tour of the built-in demo card")
     p.add_argument("--json", action="store_true")

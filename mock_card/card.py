@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import parse_all
-from idcard.errors import AuthenticationError, IdCardError, SecureMessagingError
+from idcard.errors import AuthenticationError, CardStatusError, IdCardError, SecureMessagingError
 from mock_card.filesystem import (
     FID_CARD_ACCESS,
     LDS_AID,
@@ -28,6 +29,7 @@ from mock_card.filesystem import (
     Application,
     ElementaryFile,
     FileSystem,
+    dg_fid,
 )
 from mock_card.image import PROFILE_PASSPORT_BAC, CardImage
 from mock_card.pins import PinRules, PinSession, Ref
@@ -70,6 +72,9 @@ class _Session:
     #: Keys a command just agreed on; they take over after its answer is sent.
     pending_sm: object | None = None
     challenge: bytes = b""
+    #: ChipAuthChip armed by MSE:Set AT for Chip Authentication: the next
+    #: GENERAL AUTHENTICATE is CA's, not PACE's.
+    ca: object | None = None
 
 
 class EmulatedCard:
@@ -166,6 +171,7 @@ class EmulatedCard:
         self._s.sm = None
         self._s.pins.authenticated = None
         self._s.pins.pin2_verified = False
+        self._s.ca = None  # a CA run belongs to the secure session it started in
 
     def _dispatch(self, cmd: CommandAPDU, *, secure: bool) -> ResponseAPDU:
         handler = _HANDLERS.get(cmd.ins)
@@ -256,8 +262,11 @@ class EmulatedCard:
 
     # -- PACE ----------------------------------------------------------------
     def _mse(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        if (cmd.p1, cmd.p2) in _CA_MSE_P1P2 and self._ca_key is not None:
+            return self._mse_chip_authentication(cmd, secure)
         if (cmd.p1, cmd.p2) != (0xC1, 0xA4):
             return _sw(0x6A86)
+        self._s.ca = None  # a PACE MSE:Set AT replaces a CA one
         try:
             fields = {t.tag: t.value for t in parse_all(cmd.data)}
         except IdCardError:
@@ -283,6 +292,8 @@ class EmulatedCard:
         return _sw(self.rules.mse_status(ref))
 
     def _general_authenticate(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        if self._s.ca is not None:
+            return self._ca_general_authenticate(cmd, secure)
         ref = self._s.pace_ref
         if ref is None:
             return _sw(0x6985)
@@ -319,6 +330,100 @@ class EmulatedCard:
             self._s.pace_ref = None
             self._s.pins.pin2_verified = False
         return _sw(0x9000, answer)
+
+    # -- Chip Authentication v1 / Active Authentication ----------------------
+    @cached_property
+    def _ca_key(self) -> tuple[object, str, int | None] | None:
+        """(EC private key, CA OID, key id) from the image, or None without a CA key."""
+        der = self.image.keys.get("ca")
+        if not isinstance(der, str) or not der:
+            return None
+        from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+        key_id = self.image.keys.get("ca_key_id")
+        key_id = key_id if isinstance(key_id, int) else None
+        oid = self.image.keys.get("ca_oid")
+        if not isinstance(oid, str):
+            oid = self._ca_oid_from_dg14(key_id)
+        return load_der_private_key(bytes.fromhex(der), password=None), oid, key_id
+
+    def _ca_oid_from_dg14(self, key_id: int | None) -> str:
+        """The CA algorithm the card's own DG14 announces (default: ECDH with AES-128)."""
+        from idcard.lds.security_infos import parse_dg14
+
+        raw = self.image.files.get("lds", {}).get(dg_fid(14))
+        if raw is not None:
+            for info in parse_dg14(raw).chip_authentication_infos:
+                if info.key_id == key_id:
+                    return info.protocol
+        return _DEFAULT_CA_OID
+
+    @cached_property
+    def _aa_chip(self) -> object | None:
+        der = self.image.keys.get("aa")
+        if not isinstance(der, str) or not der:
+            return None
+        from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+        from idcard.protocol.active_auth import ActiveAuthChip
+
+        key = load_der_private_key(bytes.fromhex(der), password=None)
+        return ActiveAuthChip(key, rng=self.rng)  # type: ignore[arg-type]
+
+    def _mse_chip_authentication(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        """MSE:Set KAT (41 A6) or MSE:Set AT for CA (41 A4), after PACE/BAC only."""
+        if not secure:
+            return _sw(0x6982)
+        from idcard.protocol.chip_auth import ChipAuthChip
+
+        assert self._ca_key is not None
+        key, oid, key_id = self._ca_key
+        chip = ChipAuthChip(key, None, oid, key_id)  # type: ignore[arg-type]
+        self._s.ca = None
+        try:
+            if (cmd.p1, cmd.p2) == (0x41, 0xA6):
+                # The answer goes out under the old keys, then CA's take over.
+                self._s.pending_sm = chip.mse_set_kat(cmd.data)
+            else:
+                chip.mse_set_at(cmd.data)
+                self._s.ca = chip
+                self._s.pace, self._s.pace_ref = None, None
+        except CardStatusError as exc:
+            return _sw(exc.sw)
+        except IdCardError:
+            return _sw(0x6A80)
+        return _sw(0x9000)
+
+    def _ca_general_authenticate(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        chip, self._s.ca = self._s.ca, None
+        if not secure:
+            return _sw(0x6982)
+        try:
+            answer, sm = chip.general_authenticate(cmd.data)  # type: ignore[attr-defined]
+        except CardStatusError as exc:
+            return _sw(exc.sw)
+        except IdCardError:
+            return _sw(0x6A80)
+        self._s.pending_sm = sm
+        return _sw(0x9000, answer)
+
+    def _internal_authenticate(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        """INTERNAL AUTHENTICATE 00 88 00 00: Active Authentication with the DG15 key."""
+        if cmd.p2 != 0x00:
+            return _sw(0x6A88)  # other key references (PKI keys) are not there yet
+        if cmd.p1 != 0x00:
+            return _sw(0x6A86)
+        chip = self._aa_chip
+        if chip is None:
+            return _sw(0x6D00)
+        if not secure:
+            return _sw(0x6982)
+        if len(cmd.data) != 8 or cmd.le is None:
+            return _sw(0x6700)
+        signature = chip.sign(cmd.data)  # type: ignore[attr-defined]
+        if len(signature) > self._limit(cmd):
+            return _sw(0x6700)
+        return _sw(0x9000, signature)
 
     # -- BAC -----------------------------------------------------------------
     def _get_challenge(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
@@ -391,7 +496,13 @@ _HANDLERS: dict[int, Callable[[EmulatedCard, CommandAPDU, bool], ResponseAPDU]] 
     0x82: EmulatedCard._external_authenticate,
     0x2C: EmulatedCard._reset_retry_counter,
     0x20: EmulatedCard._verify,
+    0x88: EmulatedCard._internal_authenticate,
 }
+
+#: MSE:Set KAT and MSE:Set AT for Chip Authentication.
+_CA_MSE_P1P2 = ((0x41, 0xA6), (0x41, 0xA4))
+#: id-CA-ECDH-AES-CBC-CMAC-128, when neither the keys nor DG14 name the algorithm.
+_DEFAULT_CA_OID = "0.4.0.127.0.7.2.2.3.2.2"
 
 
 def build_filesystem(image: CardImage) -> FileSystem:

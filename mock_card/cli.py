@@ -19,7 +19,7 @@ from mock_card.image import (
     PROFILE_PASSPORT_BAC,
     CardImage,
 )
-from mock_card.personalize import DEMO_CITIZEN, personalize
+from mock_card.personalize import DEMO_CITIZEN, GENUINE, VARIANTS, personalize
 
 log = logging.getLogger("mock_card")
 
@@ -36,6 +36,8 @@ def _host_port(value: str | None, default_port: int) -> tuple[str, int]:
 def load_card(spec: str, *, latency: float | None = None) -> EmulatedCard:
     if spec == "demo":
         return EmulatedCard(personalize(), latency=latency)
+    if spec.startswith("demo:") and spec[5:] in VARIANTS:
+        return EmulatedCard(personalize(variant=spec[5:]), latency=latency)
     return EmulatedCard(CardImage.load(spec), store=spec, latency=latency)
 
 
@@ -46,6 +48,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     image = personalize(
         citizen,
         profile=args.profile,
+        variant=args.variant,
+        seed=args.seed,
+        face_format=args.face_format,
         pace_oid=args.pace_oid,
         pace_parameter_id=args.pace_parameter_id,
         extended_length=not args.short_only,
@@ -57,7 +62,16 @@ def cmd_create(args: argparse.Namespace) -> int:
     if args.pin_tries is not None:
         image.counters.pin_tries = args.pin_tries
     image.save(args.out)
-    print(f"wrote {args.out} ({args.profile}, test card: holds its own PIN reference data)")
+    print(f"wrote {args.out} ({args.profile}, {args.variant}; a test card: it holds its own PIN reference data)")
+    return 0
+
+
+def cmd_pki(args: argparse.Namespace) -> int:
+    from mock_card.testpki import test_pki, write_anchors
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in write_anchors(test_pki(args.seed), args.out):
+        print(path)
     return 0
 
 
@@ -104,10 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--can", default="123456")
     p.add_argument("--puk", default="12345678")
     p.add_argument("--pin2", default="12345")
+    p.add_argument("--variant", choices=list(VARIANTS), default=GENUINE, help="an evil card for tests")
+    p.add_argument("--face-format", choices=["jpeg", "jp2"], default="jpeg")
     p.add_argument("--pin-tries", type=int, help="start with this PIN counter (1 = suspended, 0 = blocked)")
     for field in ("family-name", "given-name", "national-code", "document-number", "birth-date", "expiry-date"):
         p.add_argument(f"--{field}")
     p.set_defaults(func=cmd_create)
+
+    p = sub.add_parser("pki", help="write the test trust anchors (CSCA, citizen CA) for verifiers")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_pki)
 
     p = sub.add_parser("serve", help="put a card behind pcscd (vpcd) or nfcpy's udp radio")
     p.add_argument("card", help="card file from `mock-card create`, or 'demo'")

@@ -31,9 +31,9 @@ __all__ = [
 FACE_WIDTH = 480
 FACE_HEIGHT = 640
 #: Tuned so the JPEG lands in the 10-25 KB range of real DG2 images.
-JPEG_QUALITY = 85
+JPEG_QUALITY = 92
 #: JPEG 2000 compression ratio (one quality layer), ~the JPEG's size.
-JP2_RATE = 55
+JP2_RATE = 42
 
 _SS = 3  # supersampling factor
 _W, _H = FACE_WIDTH * _SS, FACE_HEIGHT * _SS

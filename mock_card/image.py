@@ -65,9 +65,13 @@ class CardImage:
     counters: Counters = field(default_factory=Counters)
     #: application name ("mf", "lds", "pki") -> FID -> content
     files: dict[str, dict[int, bytes]] = field(default_factory=dict)
+    #: The chip's private keys (see mock_card.chip_keys): "aa" and "ca" as
+    #: PKCS#8 DER hex, "ca_key_id" (int or None), optional "ca_oid". Empty:
+    #: no AA/CA. Kept out of repr, like the secrets.
+    keys: dict[str, str | int | None] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "format": FORMAT,
             "settings": asdict(self.settings),
             "secrets": asdict(self.secrets),
@@ -77,6 +81,9 @@ class CardImage:
                 for app, files in self.files.items()
             },
         }
+        if self.keys:  # absent when empty: files written before keys existed stay identical
+            out["keys"] = dict(self.keys)
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> CardImage:
@@ -89,11 +96,18 @@ class CardImage:
                 str(app): {int(fid, 16): bytes.fromhex(content) for fid, content in entries.items()}
                 for app, entries in files_in.items()
             }
+            keys = data.get("keys", {})
+            if not isinstance(keys, dict) or not all(
+                isinstance(k, str) and (v is None or isinstance(v, str | int))
+                for k, v in keys.items()
+            ):
+                raise TypeError("keys")
             return cls(
                 settings=Settings(**data["settings"]),  # type: ignore[arg-type]
                 secrets=Secrets(**data["secrets"]),  # type: ignore[arg-type]
                 counters=Counters(**data["counters"]),  # type: ignore[arg-type]
                 files=files,
+                keys=dict(keys),
             )
         except (KeyError, TypeError, ValueError, AssertionError, AttributeError) as exc:
             raise ValueError(f"corrupt mock card file: {type(exc).__name__}") from None

@@ -1,17 +1,28 @@
-"""Personalisation: turn a citizen's data into a card image.
+"""Personalisation: turn a citizen's data into a signed card image.
 
-The demo citizen is fictional (card-profile.md); all values are fixed so
-screenshots and tests are stable.
+Like an issuer's personalisation line: the LDS files are encoded, the chip
+gets its Active Authentication and Chip Authentication keys (published in
+DG15 and DG14), and the Document Signer signs the hashes of every data group
+into EF.SOD. The demo citizen is fictional (card-profile.md); all values are
+fixed so screenshots and tests are stable.
+
+Variants make the "evil" cards the verifier must catch: data altered after
+signing, a SOD from an unknown or expired signer, a chip whose keys do not
+match what its DG14/DG15 declare (a clone), a national code with a wrong
+check digit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
-from idcard.apdu.tlv import encode_tlv
-from idcard.lds.checkdigit import icao_check_digit, mrz_information
-from mock_card.filesystem import FID_CARD_ACCESS, FID_COM, dg_fid
+from idcard.lds import Com, Dg1, Dg11, Dg12, Mrz, build_dg2, national_code_check_digit
+from idcard.lds.sod import sign_sod
+from mock_card.chip_keys import generate_chip_keys
+from mock_card.demo_face import demo_face_jp2, demo_face_jpeg
+from mock_card.filesystem import FID_CARD_ACCESS, FID_COM, FID_SOD, dg_fid
 from mock_card.image import (
     DEFAULT_PACE_OID,
     DEFAULT_PACE_PARAMETER_ID,
@@ -22,6 +33,18 @@ from mock_card.image import (
     Secrets,
     Settings,
 )
+from mock_card.testpki import test_pki
+
+GENUINE = "genuine"
+#: name -> what the verifier must report
+VARIANTS: dict[str, str] = {
+    GENUINE: "a correctly issued card",
+    "tampered-dg": "DG11 altered after the SOD was signed (sod.hash.dg11 fails)",
+    "unknown-ds": "SOD signed by a document signer no trusted CSCA issued (csca.chain fails)",
+    "expired-ds": "SOD signed by an expired document signer (ds.validity fails)",
+    "cloned": "the data copied onto another chip: AA/CA keys do not match DG15/DG14",
+    "bad-national-code": "a correctly signed national code with a wrong check digit",
+}
 
 
 @dataclass(frozen=True)
@@ -43,68 +66,49 @@ class Citizen:
     issuing_authority_fa: str = "سازمان ثبت احوال کشور"
 
     @property
+    def mrz(self) -> Mrz:
+        return Mrz.td1(
+            document_number=self.document_number,
+            birth_date=self.birth_date,
+            expiry_date=self.expiry_date,
+            sex=self.sex,
+            issuer=self.issuer,
+            primary_identifier=self.family_name,
+            secondary_identifier=self.given_name,
+            optional_data=self.national_code,
+        )
+
+    @property
     def mrz_information(self) -> str:
-        return mrz_information(self.document_number, self.birth_date[2:], self.expiry_date[2:])
+        return self.mrz.mrz_information
 
 
 DEMO_CITIZEN = Citizen()
 
 
 def td1_mrz(c: Citizen) -> str:
-    """The three 30-character lines of a TD1 MRZ, with every check digit."""
-    doc = c.document_number.ljust(9, "<")
-    line1 = f"ID{c.issuer}{doc}{icao_check_digit(doc)}{c.national_code.ljust(15, '<')}"
-    birth, expiry = c.birth_date[2:], c.expiry_date[2:]
-    line2 = (
-        f"{birth}{icao_check_digit(birth)}{c.sex}{expiry}{icao_check_digit(expiry)}"
-        f"{c.issuer}{'<' * 11}"
-    )
-    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
-    line2 += str(icao_check_digit(composite))
-    name = f"{c.family_name}<<{c.given_name.replace(' ', '<')}"
-    line3 = name.ljust(30, "<")[:30]
-    return line1 + line2 + line3
+    """The three 30-character lines of the citizen's TD1 MRZ, joined."""
+    return "".join(c.mrz.lines)
 
 
-def ef_com(dg_tags: list[int]) -> bytes:
-    body = encode_tlv(0x5F01, b"0107") + encode_tlv(0x5F36, b"040000")
-    body += encode_tlv(0x5C, bytes(dg_tags))
-    return encode_tlv(0x60, body)
+def _dg11(c: Citizen) -> bytes:
+    return Dg11(
+        full_name=f"{c.family_name_fa}<<{c.given_name_fa}",
+        personal_number=c.national_code,
+        full_date_of_birth=c.birth_date,
+        place_of_birth=c.birth_place_fa,
+        address=c.address_fa,
+        personal_summary=c.father_name_fa,
+    ).encode()
 
 
-def dg1(c: Citizen) -> bytes:
-    return encode_tlv(0x61, encode_tlv(0x5F1F, td1_mrz(c).encode("ascii")))
+def _dg12(c: Citizen) -> bytes:
+    return Dg12(issuing_authority=c.issuing_authority_fa, date_of_issue=c.issue_date).encode()
 
 
-def dg2_placeholder(c: Citizen, size: int = 20_000) -> bytes:
-    """A face data group of realistic size (the image itself arrives with the LDS work)."""
-    filler = b""
-    counter = 0
-    while len(filler) < size:
-        filler += hashlib.sha256(c.national_code.encode() + counter.to_bytes(4, "big")).digest()
-        counter += 1
-    bio = encode_tlv(0x5F2E, filler[:size])
-    group = encode_tlv(0x02, b"\x01") + encode_tlv(0x7F60, encode_tlv(0xA1, b"") + bio)
-    return encode_tlv(0x75, encode_tlv(0x7F61, group))
-
-
-def dg11(c: Citizen) -> bytes:
-    tags = [0x5F0E, 0x5F10, 0x5F2B, 0x5F11, 0x5F42, 0x5F15]
-    body = encode_tlv(0x5C, b"".join(t.to_bytes(2, "big") for t in tags))
-    body += encode_tlv(0x5F0E, f"{c.family_name_fa}<<{c.given_name_fa}".encode())
-    body += encode_tlv(0x5F10, c.national_code.encode())
-    body += encode_tlv(0x5F2B, c.birth_date.encode())
-    body += encode_tlv(0x5F11, c.birth_place_fa.encode())
-    body += encode_tlv(0x5F42, c.address_fa.encode())
-    body += encode_tlv(0x5F15, c.father_name_fa.encode())
-    return encode_tlv(0x6B, body)
-
-
-def dg12(c: Citizen) -> bytes:
-    body = encode_tlv(0x5C, bytes.fromhex("5F195F26"))
-    body += encode_tlv(0x5F19, c.issuing_authority_fa.encode())
-    body += encode_tlv(0x5F26, c.issue_date.encode())
-    return encode_tlv(0x6C, body)
+def _wrong_check_digit(code: str) -> str:
+    right = national_code_check_digit(code[:9])
+    return code[:9] + str((right + 1) % 10)
 
 
 def card_access(pace_oid: str, parameter_id: int) -> bytes:
@@ -117,9 +121,13 @@ def personalize(
     citizen: Citizen = DEMO_CITIZEN,
     *,
     profile: str = PROFILE_NID,
+    variant: str = GENUINE,
+    seed: int = 1,
     pace_oid: str = DEFAULT_PACE_OID,
     pace_parameter_id: int = DEFAULT_PACE_PARAMETER_ID,
     extended_length: bool = True,
+    face_format: str = "jpeg",
+    aa_key: str = "ec",
     pin: str = "123456",
     can: str = "123456",
     puk: str = "12345678",
@@ -127,13 +135,46 @@ def personalize(
 ) -> CardImage:
     if profile not in (PROFILE_NID, PROFILE_PASSPORT_BAC):
         raise ValueError(f"unknown profile {profile!r}")
-    lds = {
-        FID_COM: ef_com([0x61, 0x75, 0x6B, 0x6C]),
-        dg_fid(1): dg1(citizen),
-        dg_fid(2): dg2_placeholder(citizen),
-        dg_fid(11): dg11(citizen),
-        dg_fid(12): dg12(citizen),
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    if variant == "bad-national-code":
+        citizen = dataclasses.replace(citizen, national_code=_wrong_check_digit(citizen.national_code))
+
+    face = demo_face_jp2() if face_format == "jp2" else demo_face_jpeg()
+    chip = generate_chip_keys(seed.to_bytes(8, "big"), aa=aa_key)
+    dgs: dict[int, bytes] = {
+        1: Dg1(citizen.mrz).encode(),
+        2: build_dg2(face),
+        11: _dg11(citizen),
+        12: _dg12(citizen),
+        14: chip["dg14"],  # type: ignore[dict-item]
+        15: chip["dg15"],  # type: ignore[dict-item]
     }
+    pki = test_pki(seed)
+    signer_cert, signer_key = {
+        "unknown-ds": (pki.unknown_ds_cert, pki.unknown_ds_key),
+        "expired-ds": (pki.expired_ds_cert, pki.expired_ds_key),
+    }.get(variant, (pki.ds_cert, pki.ds_key))
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    sod = sign_sod(
+        {n: hashlib.sha256(data).digest() for n, data in dgs.items()},
+        "sha256",
+        signer_cert.public_bytes(Encoding.DER),
+        signer_key,
+    )
+    keys = dict(chip["keys"])  # type: ignore[call-overload]
+    if variant == "tampered-dg":
+        dgs[11] = _dg11(dataclasses.replace(citizen, family_name_fa="احمدی"))
+    if variant == "cloned":
+        # A clone carries the issuer's signed data but cannot carry the chip's
+        # private keys: it answers with keys of its own.
+        other = generate_chip_keys((seed + 1_000_003).to_bytes(8, "big"), aa=aa_key)
+        keys.update({"aa": other["keys"]["aa"], "ca": other["keys"]["ca"]})  # type: ignore[index]
+
+    lds = {dg_fid(n): data for n, data in dgs.items()}
+    lds[FID_COM] = Com.for_data_groups(sorted(dgs)).encode()
+    lds[FID_SOD] = sod
     mf: dict[int, bytes] = {}
     if profile == PROFILE_NID:
         mf[FID_CARD_ACCESS] = card_access(pace_oid, pace_parameter_id)
@@ -147,6 +188,7 @@ def personalize(
         secrets=Secrets(pin=pin, can=can, puk=puk, pin2=pin2, mrz_information=citizen.mrz_information),
         counters=Counters(),
         files={"mf": mf, "lds": lds},
+        keys=keys,
     )
 
 

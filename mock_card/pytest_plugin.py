@@ -10,9 +10,11 @@ Installed as a `pytest11` entry point, so any project that depends on
 
     @pytest.mark.parametrize("mock_card_reader", ["inprocess", "vpcd", "nfc-udp"], indirect=True)
 
-and the card it holds by the `mock_card` marker:
+and the card it holds by the `mock_card` marker (or by parametrising the
+`mock_card_options` fixture, e.g. over evil variants):
 
     @pytest.mark.mock_card(pin="111111", pin_tries=1, extended_length=False, latency=0.0)
+    @pytest.mark.parametrize("mock_card_options", [{"variant": "cloned"}])
 """
 
 from __future__ import annotations
@@ -95,12 +97,20 @@ def pcscd_service() -> object:
 
 
 @pytest.fixture
-def mock_card_reader(request: pytest.FixtureRequest) -> Iterator[MockCardReader]:
+def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Personalisation options: the `mock_card` marker's, or parametrise this fixture directly."""
+    marker = request.node.get_closest_marker("mock_card")
+    return dict(marker.kwargs) if marker else {}
+
+
+@pytest.fixture
+def mock_card_reader(
+    request: pytest.FixtureRequest, mock_card_options: dict[str, object]
+) -> Iterator[MockCardReader]:
     from mock_card.testing.readers import TransportUnavailable, serve_card
 
     transport = getattr(request, "param", "inprocess")
-    marker = request.node.get_closest_marker("mock_card")
-    card = make_card(**(dict(marker.kwargs) if marker else {}))
+    card = make_card(**mock_card_options)
     try:
         with serve_card(card, transport) as name:
             yield MockCardReader(name, transport, card)

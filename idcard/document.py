@@ -1,0 +1,205 @@
+"""A document read off a chip (or from files) and verified: Identity + Verdict.
+
+One verification path serves `idcard read` (live chip), `idcard
+verify-document` (files read earlier) and, later, the portal's evidence
+check, so a data group is judged the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from idcard.errors import IdCardError
+from idcard.lds import Dg1, Dg11, Dg12, FaceImage, Identity
+from idcard.lds.dg2 import Dg2
+from idcard.lds.security_infos import SecurityInfos, parse_dg14
+from idcard.lds.tags import dg_for_tag
+from idcard.verdict import Check, Result, Verdict
+
+Rng = Callable[[int], bytes]
+
+#: What a citizen's card read needs: identity, photo, issuer data, chip keys.
+DEFAULT_DGS = (1, 2, 11, 12, 14, 15)
+
+
+@dataclass
+class DocumentFiles:
+    """The raw files, exactly as read (hashes are over these bytes)."""
+
+    sod: bytes | None
+    dgs: dict[int, bytes] = field(default_factory=dict)
+    com: bytes | None = None
+
+
+@dataclass
+class Document:
+    files: DocumentFiles
+    identity: Identity | None
+    face: FaceImage | None
+    verdict: Verdict
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "identity": self.identity.to_json() if self.identity else None,
+            "verdict": self.verdict.to_json(),
+            "dataGroups": sorted(self.files.dgs),
+            "photo": {"mime": self.face.mime, "width": self.face.width, "height": self.face.height}
+            if self.face
+            else None,
+        }
+
+
+def _security_infos(dg14: bytes | None) -> SecurityInfos | None:
+    """DG14's SecurityInfos, or None when absent or unreadable (the SOD hash check reports that)."""
+    if dg14 is None:
+        return None
+    try:
+        return parse_dg14(dg14)
+    except IdCardError:
+        return None
+
+
+def _offers_chip_auth(infos: SecurityInfos | None) -> bool:
+    from idcard.protocol.chip_auth import choose_chip_authentication
+
+    if infos is None:
+        return False
+    try:
+        choose_chip_authentication(infos)
+    except IdCardError:
+        return False
+    return True
+
+
+def read_files(
+    card: object, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
+) -> tuple[DocumentFiles, list[Check]]:
+    """Read EF.COM, EF.SOD and the wanted DGs, then prove the chip genuine.
+
+    Active Authentication first (one APDU), Chip Authentication last: a chip
+    that fails CA leaves no working secure channel (its MAC cannot be
+    trusted), so everything must have been read by then.
+    """
+    from idcard.lds.com import Com
+    from idcard.protocol.active_auth import active_authentication
+    from idcard.protocol.chip_auth import chip_authentication
+    from idcard.session import SFI_COM, SFI_SOD, IdCard
+
+    assert isinstance(card, IdCard)
+    com = card.read_lds_file(SFI_COM)
+    present = set(Com.parse(com).data_groups)
+    sod = card.read_lds_file(SFI_SOD)
+    dgs = {n: card.read_dg(n) for n in data_groups if n in present}
+    chip: list[Check] = []
+    infos = _security_infos(dgs.get(14))
+    if 15 in dgs:
+        chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
+    if infos is not None and _offers_chip_auth(infos):
+        check, secure = chip_authentication(card.channel, infos, rng=rng)
+        card.channel.secure = secure
+        chip.append(check)
+    return DocumentFiles(sod, dgs, com), chip
+
+
+def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
+    identity = face = None
+    try:
+        dg1 = Dg1.parse(dgs[1]) if 1 in dgs else None
+        dg11 = Dg11.parse(dgs[11]) if 11 in dgs else None
+        dg12 = Dg12.parse(dgs[12]) if 12 in dgs else None
+        if dg1 is not None:
+            identity = Identity.from_lds(dg1, dg11, dg12, today=today)
+            checks = dg1.mrz.check_digits
+            bad = [name for name, ok in checks.items() if not ok]
+            if bad:
+                verdict.failed("mrz.check_digits", f"MRZ check digit wrong: {', '.join(bad)}.")
+            else:
+                verdict.passed("mrz.check_digits", "Every MRZ check digit is right.")
+    except IdCardError as exc:
+        verdict.failed("lds.parse", f"A data group does not parse: {exc.message}")
+    if 2 in dgs:
+        try:
+            face = Dg2.parse(dgs[2]).face
+        except IdCardError as exc:
+            verdict.failed("lds.face", f"The face image cannot be read: {exc.message}")
+    return identity, face
+
+
+def verify_files(
+    files: DocumentFiles,
+    trust: object | None,
+    *,
+    at: dt.datetime | None = None,
+    crls: Iterable[object] = (),
+    chip_checks: Iterable[Check] = (),
+) -> Document:
+    """Passive authentication + the document's own rules, with chip checks from a live read."""
+    from idcard.pki.passive import passive_authentication
+
+    at = at or dt.datetime.now(dt.UTC)
+    if files.sod is None:
+        verdict = Verdict(required=("sod.signature",))
+        verdict.failed("sod.signature", "No EF.SOD: the data cannot be traced to an issuer.")
+    else:
+        verdict = passive_authentication(files.sod, files.dgs, trust, at=at, crls=crls)  # type: ignore[arg-type]
+    required = list(verdict.required)
+    for number in sorted(files.dgs):
+        required.append(f"sod.hash.dg{number}")
+
+    chip = list(chip_checks)
+    verdict.extend(chip)
+    required += [c.code for c in chip]
+    if not chip:
+        verdict.not_performed("chip.genuine", "Files only: no chip to prove genuine.")
+
+    identity, face = _parsed(files.dgs, verdict, at.date())
+    if identity is not None:
+        _document_rules(verdict, identity, at.date())
+        required += ["mrz.check_digits", "document.expired"]
+        if identity.issuing_state == "IRN":
+            required.append("national_code.check_digit")
+    verdict.required = tuple(dict.fromkeys(required))
+    return Document(files, identity, face, verdict)
+
+
+def _document_rules(verdict: Verdict, identity: Identity, today: dt.date) -> None:
+    if identity.issuing_state == "IRN":
+        if identity.national_code_valid:
+            verdict.passed("national_code.check_digit", "The national code's check digit is right.")
+        else:
+            verdict.failed(
+                "national_code.check_digit",
+                f"The national code {identity.national_code} has a wrong check digit.",
+            )
+    else:
+        verdict.not_performed("national_code.check_digit", "Not an Iranian document.")
+    if identity.expiry_date is None:
+        verdict.failed("document.expired", "The expiry date cannot be read.")
+    elif identity.expiry_date < today:
+        verdict.failed("document.expired", f"The document expired on {identity.expiry_date.isoformat()}.")
+    else:
+        verdict.passed("document.expired", f"Valid until {identity.expiry_date.isoformat()}.")
+
+
+def read_document(
+    card: object,
+    trust: object | None,
+    *,
+    photo: bool = True,
+    at: dt.datetime | None = None,
+    rng: Rng = os.urandom,
+) -> Document:
+    wanted = [n for n in DEFAULT_DGS if photo or n != 2]
+    files, chip = read_files(card, data_groups=wanted, rng=rng)
+    return verify_files(files, trust, at=at, chip_checks=chip)
+
+
+def dg_number_of(data: bytes) -> int | None:
+    """The DG number a file claims by its outer tag (for files given without a name)."""
+    return dg_for_tag(data[0]) if data else None
+
+
+__all__ = ["Document", "DocumentFiles", "Result", "read_document", "read_files", "verify_files"]
