@@ -55,6 +55,68 @@ def pace_and_read(extended: bool, transport: str) -> Callable[[], Sample]:
     return run
 
 
+def full_read(extended: bool, transport: str) -> Callable[[], Sample]:
+    """`idcard read` with photo: PACE-PIN, EF.COM, SOD, DG1/2/11/12/14/15, AA, CA, verification."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from idcard.document import read_document
+    from idcard.pki.trust import TrustStore
+    from mock_card.testpki import test_pki
+
+    trust = TrustStore([test_pki().csca_cert.public_bytes(Encoding.DER)])
+
+    def run() -> Sample:
+        card = make_card(extended_length=extended)
+        card.record_transcript = False
+        with serve_card(card, transport) as name:
+            t0 = time.perf_counter()
+            with IdCard.open(name) as session:
+                session.unlock(PIN, "123456")
+                document = read_document(session, trust)
+                assert document.verdict.verified
+                s = session.stats
+            return s.apdus, s.bytes_sent, s.bytes_received, (time.perf_counter() - t0) * 1000
+
+    return run
+
+
+def passive_auth_table(repeat: int) -> None:
+    """Passive authentication of one document against the real 588-certificate master list."""
+    import datetime as dt
+    from pathlib import Path
+
+    from idcard.lds.sod import Sod
+    from idcard.pki.passive import passive_authentication
+    from idcard.pki.trust import CertificateInfo, TrustStore
+
+    vectors = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+    folder = vectors / "lds" / "loes2006"
+    master_list = vectors / "trust" / "DE_masterlist_2026-05-28.ml"
+    if not master_list.exists():
+        print("skipped passive authentication: ../shared/vectors not found", file=sys.stderr)
+        return
+    t0 = time.perf_counter()
+    trust = TrustStore()
+    trust.load_path(master_list)
+    load_ms = (time.perf_counter() - t0) * 1000
+    sod = (folder / "ef011D.bin").read_bytes()
+    dgs = {1: (folder / "ef0101.bin").read_bytes(), 2: (folder / "ef0102.bin").read_bytes(),
+           15: (folder / "ef010F.bin").read_bytes()}
+    ds = CertificateInfo.from_der(Sod.parse(sod).ds_certificate)
+    at = ds.not_before + dt.timedelta(days=1)
+    rounds = max(repeat * 20, 50)
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        verdict = passive_authentication(sod, dgs, trust, at=at)
+    per_ms = (time.perf_counter() - t0) * 1000 / rounds
+    assert verdict.get("sod.signature").result.value == "passed"
+    print()
+    print(f"{'passive authentication (loes2006: SOD + DG1 + DG2 + DG15)':60} {'ms/doc':>8} {'docs/s':>8}")
+    print("-" * 78)
+    print(f"{'load DE master list (588 CSCAs, once)':60} {load_ms:8.1f} {'':>8}")
+    print(f"{'SOD signature + 3 DG hashes + chain lookup in 588 anchors':60} {per_ms:8.2f} {1000 / per_ms:8.0f}")
+
+
 def measure(name: str, op: Callable[[], Sample], repeat: int) -> Row:
     op()  # warm-up (imports, curve tables)
     samples = [op() for _ in range(repeat)]
@@ -79,16 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--transports", default=",".join(TRANSPORTS), help="comma-separated")
     args = parser.parse_args(argv)
-    rows = []
-    for transport in args.transports.split(","):
-        for extended in (True, False):
-            label = f"PACE-PIN + read DG2 20 KB, {transport}, {'extended' if extended else 'short only'}"
-            try:
-                rows.append(measure(label, pace_and_read(extended, transport), args.repeat))
-            except TransportUnavailable as exc:
-                print(f"skipped {transport}: {exc}", file=sys.stderr)
-                break
-    print_table(rows, rows[0])
+    for title, operation in (("PACE-PIN + read DG2 (face)", pace_and_read), ("full read + verify", full_read)):
+        rows = []
+        for transport in args.transports.split(","):
+            for extended in (True, False):
+                label = f"{title}, {transport}, {'extended' if extended else 'short only'}"
+                try:
+                    rows.append(measure(label, operation(extended, transport), args.repeat))
+                except TransportUnavailable as exc:
+                    print(f"skipped {transport}: {exc}", file=sys.stderr)
+                    break
+        print_table(rows, rows[0])
+        print()
+    passive_auth_table(args.repeat)
     return 0
 
 

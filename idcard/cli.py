@@ -285,6 +285,39 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
     return _verdict_exit(document.verdict)
 
 
+def cmd_trust(args: argparse.Namespace, out: Output) -> int:
+    """What a set of trust anchors holds: how many loaded, what was skipped and why."""
+    from collections import Counter
+
+    from idcard.pki.trust import TrustStore
+
+    store = TrustStore()
+    loaded, skipped, lists = 0, [], []
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise UsageError(f"No trust anchor file or folder at {path}.")
+        report = store.load_path(path)
+        loaded += report.loaded
+        skipped += [{"item": item, "reason": reason} for item, reason in report.skipped_with_reason]
+        lists += [
+            {"loaded": ml.loaded, "signerVerified": ml.signer_verified, "signerTrusted": ml.signer_trusted,
+             "signer": ml.signer_subject, "reason": ml.signer_reason}
+            for ml in report.master_lists
+        ]
+    kinds: Counter[str] = Counter()
+    for cert in store:
+        key = cert.public_key()
+        kinds[f"{key.kind}{'-explicit' if key.explicit_parameters else ''}"] += 1
+    data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists, "keyKinds": dict(kinds)}
+    text = [f"{len(store)} trust anchors ({loaded} loaded, {len(skipped)} skipped)"]
+    text += [f"  {kind}: {n}" for kind, n in sorted(kinds.items())]
+    for ml in lists:
+        text.append(f"  master list: {ml['loaded']} certificates; signature {'valid' if ml['signerVerified'] else 'INVALID'}, signer {'trusted' if ml['signerTrusted'] else 'not trusted'}")
+    text += [f"  skipped {s['item']}: {s['reason']}" for s in skipped]
+    out.result(data, "\n".join(text))
+    return EXIT_OK
+
+
 # -- demo ------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
@@ -356,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_document)
+
+    p = sub.add_parser("trust", help="load trust anchors and report what they hold")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_trust)
 
     p = sub.add_parser("demo", help="a tour of the built-in demo card")
     p.add_argument("--json", action="store_true")

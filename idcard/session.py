@@ -84,6 +84,9 @@ class IdCard:
             extended_length = supports_extended_length(transport.atr)
         self.channel = CardChannel(transport, extended_length=extended_length)
         self._card_access: object | None = None
+        #: The application the card has selected, so files are read without a
+        #: SELECT each (one APDU saved per file; 5–30 ms each on a real card).
+        self._selected: bytes | None = None
         #: The secret the current secure channel was opened with.
         self.unlocked_with: str | None = None
 
@@ -130,6 +133,7 @@ class IdCard:
         # MSE must go out in the clear: a PACE restarts the channel.
         self.channel.close_secure_channel()
         self.unlocked_with = None
+        self._selected = None  # a new access session: do not rely on earlier state
         return mse_set_at(self.channel, oid, _REFS[ref], param)
 
     # -- PIN state ---------------------------------------------------------------
@@ -216,6 +220,7 @@ class IdCard:
         from idcard.protocol.bac import perform_bac
 
         self.channel.close_secure_channel()
+        self._selected = None
         self.channel.secure = perform_bac(self.channel, mrz_information, rng=self.rng)
         self.unlocked_with = MRZ
 
@@ -272,7 +277,13 @@ class IdCard:
 
     # -- files -------------------------------------------------------------------
     def select(self, aid: bytes) -> None:
+        self._selected = None
         self.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
+        self._selected = aid
+
+    def _ensure_selected(self, aid: bytes) -> None:
+        if self._selected != aid:
+            self.select(aid)
 
     def select_file(self, fid: int) -> None:
         self.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
@@ -327,7 +338,7 @@ class IdCard:
     def read_lds_file(self, sfi: int) -> bytes:
         """A file of the LDS application by short EF identifier (DG1 = 1, EF.COM = 0x1E)."""
         self._require_channel()
-        self.select(LDS_AID)
+        self._ensure_selected(LDS_AID)
         return self._read_by_sfi(sfi)
 
     def read_ef_com(self) -> bytes:

@@ -121,6 +121,11 @@ def test_readers_lists_vpcd_card_and_pin_status_over_pcsc(pcscd_service, card_fi
         wrong = idcard("pin", "change", "--reader", reader, "--pin-stdin", "--json", stdin="999999\n123123\n", env=env)
         assert wrong.returncode == 4
         assert json.loads(wrong.stdout)["error"]["triesLeft"] == 2
+        anchors = card_file.parent / "anchors"
+        assert mock_card("pki", "--out", str(anchors)).returncode == 0
+        read = idcard("read", "--reader", reader, "--pin-stdin", "--json", "--trust", str(anchors), stdin="123456\n", env=env)
+        assert read.returncode == 0, read.stdout + read.stderr
+        assert json.loads(read.stdout)["identity"]["nationalCode"] == "0012345679"
     finally:
         server.terminate()
         server.wait(10)
