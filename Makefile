@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl
 PYTEST_ARGS ?=
 
 .PHONY: all install system-deps test run bench lint clean

@@ -249,32 +249,19 @@ class Mrz:
         return cls._built(line1 + line2 + line3)
 
     @classmethod
-    def td2(
-        cls,
-        *,
-        document_number: str,
-        birth_date: str | dt.date,
-        expiry_date: str | dt.date,
-        sex: str,
-        issuer: str,
-        primary_identifier: str,
-        secondary_identifier: str = "",
-        nationality: str | None = None,
-        document_code: str = "I",
-        optional_data: str = "",
-    ) -> Mrz:
-        line1 = _code(document_code) + _field(issuer, 3, "issuer")
-        line1 += _names(primary_identifier, secondary_identifier, 31)
-        number, number_check, optional = _number_fields(document_number, optional_data, 7)
-        line2 = number + number_check + _field(nationality or issuer, 3, "nationality")
-        line2 += _date_with_check(birth_date) + _sex(sex) + _date_with_check(expiry_date)
-        line2 += optional
-        line2 += str(icao_check_digit(line2[0:10] + line2[13:20] + line2[21:35]))
-        return cls._built(line1 + line2)
+    def td2(cls, *, document_code: str = "I", **fields: object) -> Mrz:
+        """A TD2 MRZ (2 x 36) with every check digit computed."""
+        return cls._two_line(36, document_code=document_code, **fields)  # type: ignore[arg-type]
 
     @classmethod
-    def td3(
+    def td3(cls, *, document_code: str = "P", **fields: object) -> Mrz:
+        """A TD3 MRZ (2 x 44, passports) with every check digit computed."""
+        return cls._two_line(44, document_code=document_code, **fields)  # type: ignore[arg-type]
+
+    @classmethod
+    def _two_line(
         cls,
+        width: int,
         *,
         document_number: str,
         birth_date: str | dt.date,
@@ -284,17 +271,21 @@ class Mrz:
         primary_identifier: str,
         secondary_identifier: str = "",
         nationality: str | None = None,
-        document_code: str = "P",
+        document_code: str,
         optional_data: str = "",
     ) -> Mrz:
+        # TD2 and TD3 share one layout; TD3 adds a check digit over its longer optional data.
+        td3 = width == 44
         line1 = _code(document_code) + _field(issuer, 3, "issuer")
-        line1 += _names(primary_identifier, secondary_identifier, 39)
-        number, number_check, optional = _number_fields(document_number, optional_data, 14)
+        line1 += _names(primary_identifier, secondary_identifier, width - 5)
+        optional_len = 14 if td3 else 7
+        number, number_check, optional = _number_fields(document_number, optional_data, optional_len)
         line2 = number + number_check + _field(nationality or issuer, 3, "nationality")
         line2 += _date_with_check(birth_date) + _sex(sex) + _date_with_check(expiry_date)
         line2 += optional
-        line2 += "<" if optional == "<" * 14 else str(icao_check_digit(optional))
-        line2 += str(icao_check_digit(line2[0:10] + line2[13:20] + line2[21:43]))
+        if td3:
+            line2 += "<" if optional == "<" * 14 else str(icao_check_digit(optional))
+        line2 += str(icao_check_digit(line2[0:10] + line2[13:20] + line2[21 : width - 1]))
         return cls._built(line1 + line2)
 
     @classmethod

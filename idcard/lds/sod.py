@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from idcard.errors import MalformedResponseError
+from idcard.pki.keys import ASN1_ERRORS, HASHES
 
 ID_LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
 ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -33,16 +34,6 @@ TAG_SOD = 0x77
 #: bigger is hostile and only costs memory and parse time.
 MAX_SOD_SIZE = 1 << 20
 
-_ASN1_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    OverflowError,
-    RecursionError,
-    UnicodeDecodeError,
-)
 
 _HASH_OIDS = {
     "sha1": "1.3.14.3.2.26",
@@ -52,13 +43,6 @@ _HASH_OIDS = {
     "sha512": "2.16.840.1.101.3.4.2.3",
 }
 _HASH_NAMES = {oid: name for name, oid in _HASH_OIDS.items()}
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 _ECDSA_OIDS = {
     "sha1": "1.2.840.10045.4.1",
     "sha224": "1.2.840.10045.4.3.1",
@@ -137,7 +121,7 @@ class SignerInfo:
             return None
         try:
             return core.OctetString.load(values[0], strict=True).native
-        except _ASN1_ERRORS:
+        except ASN1_ERRORS:
             return None
 
     @property
@@ -147,7 +131,7 @@ class SignerInfo:
             return None
         try:
             return core.ObjectIdentifier.load(values[0], strict=True).dotted
-        except _ASN1_ERRORS:
+        except ASN1_ERRORS:
             return None
 
     @property
@@ -157,7 +141,7 @@ class SignerInfo:
             return None
         try:
             value = cms.Time.load(values[0], strict=True).native
-        except _ASN1_ERRORS:
+        except ASN1_ERRORS:
             return None
         return value if isinstance(value, datetime) else None
 
@@ -246,7 +230,7 @@ class Sod:
             return cls(header, content_info, lds, econtent)
         except MalformedResponseError:
             raise
-        except _ASN1_ERRORS as exc:
+        except ASN1_ERRORS as exc:
             raise MalformedResponseError(f"EF.SOD is malformed: {exc}") from exc
 
     def encode(self) -> bytes:
@@ -284,7 +268,7 @@ def find_certificate(signer: SignerInfo, certificates: list[bytes]) -> bytes | N
                 issuer = x509.Name.load(signer.sid_issuer_der, strict=True)
                 if cert.serial_number == signer.sid_serial and cert.issuer == issuer:
                     return der
-        except _ASN1_ERRORS:
+        except ASN1_ERRORS:
             continue  # a certificate we cannot read cannot be the signer's
     return None
 
@@ -332,7 +316,7 @@ def lds_security_object(
     """DER LDSSecurityObject: v0, or v1 when (LDS version, Unicode version) is given."""
     if hash_algorithm not in _HASH_OIDS:
         raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
-    size = _HASHES[hash_algorithm].digest_size
+    size = HASHES[hash_algorithm].digest_size
     if not 2 <= len(dg_hashes) <= 16:
         raise ValueError("an LDS security object lists 2 to 16 data group hashes")
     for number, value in dg_hashes.items():
@@ -377,7 +361,7 @@ def sign_sod(
     """
     econtent = lds_security_object(dg_hashes, hash_algorithm, lds_version=lds_version)
     cert = x509.Certificate.load(ds_certificate_der, strict=True)
-    h = hashes.Hash(_HASHES[hash_algorithm]())
+    h = hashes.Hash(HASHES[hash_algorithm]())
     h.update(econtent)
     attrs: list[dict[str, object]] = [
         {"type": _ATTR_CONTENT_TYPE, "values": [ID_LDS_SECURITY_OBJECT]},
@@ -430,7 +414,7 @@ def _signature_algorithm_id(scheme: str, hash_algorithm: str) -> algos.SignedDig
                     {
                         "hash_algorithm": hash_id,
                         "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": hash_id},
-                        "salt_length": _HASHES[hash_algorithm].digest_size,
+                        "salt_length": HASHES[hash_algorithm].digest_size,
                         "trailer_field": 1,
                     }
                 ),
@@ -440,7 +424,7 @@ def _signature_algorithm_id(scheme: str, hash_algorithm: str) -> algos.SignedDig
 
 
 def _sign(key: PrivateKeyTypes, scheme: str, hash_algorithm: str, data: bytes) -> bytes:
-    hash_cls = _HASHES[hash_algorithm]
+    hash_cls = HASHES[hash_algorithm]
     if scheme == "ecdsa":
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError("signature_algorithm 'ecdsa' needs an EC private key")
