@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core xvfb xauth
 PYTEST_ARGS ?=
 
 .PHONY: all install system-deps test run bench lint clean
