@@ -318,6 +318,211 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+# -- sign ------------------------------------------------------------------------
+def cmd_sign(args: argparse.Namespace, out: Output) -> int:
+    """Detached CMS signature of FILE with the card's signing key (cli.md).
+
+    The channel is opened with PACE-CAN; the signature PIN (PIN2) authorises
+    this one signature. With --can-stdin / --pin-stdin, standard input holds
+    two lines: first the CAN, then PIN2. The .p7s appears only when complete.
+    """
+    from idcard.signing import sign_detached
+
+    target = args.out or f"{args.file}.p7s"
+    if os.path.abspath(target) == os.path.abspath(args.file):
+        raise UsageError("--out must not be the file being signed.")
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
+    try:
+        with open(args.file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    with open_card(args) as card:
+        card.unlock(CAN, secrets.read("CAN: "))
+        signature = sign_detached(card, data, secrets.read("Signature PIN (PIN2): "))
+    _write_signature(target, signature)
+    signer = _signer_of(signature)
+    out.result(
+        {"signature": {"file": target, "bytes": len(signature), "format": "cms-detached", **signer}},
+        f"Signed {args.file} as {signer.get('signer', '?')}: wrote {target} ({len(signature)} bytes).\n"
+        f"Verify: openssl cms -verify -binary -inform DER -in {target} -content {args.file} "
+        "-CAfile <NID root + citizen CA PEM> -out /dev/null",
+    )
+    return EXIT_OK
+
+
+def _signer_of(signature: bytes) -> dict[str, object]:
+    from asn1crypto import cms
+
+    signed = cms.ContentInfo.load(signature)["content"]
+    subject = signed["certificates"][0].chosen.subject.native
+    attrs = {a["type"].native: a["values"][0].native for a in signed["signer_infos"][0]["signed_attrs"]}
+    when = attrs.get("signing_time")
+    return {
+        "signer": subject.get("common_name"),
+        "serialNumber": subject.get("serial_number"),
+        "signingTime": when.isoformat() if when else None,
+    }
+
+
+def _write_signature(path: str, data: bytes) -> None:
+    """tmp file in the target folder, fsync, rename: never a half-written .p7s."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".idcard-sign-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a signature is public: as any new file, not 0600
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# -- browser hand-off (idcard/handoff) --------------------------------------------
+def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202 - HandoffWorkflow
+    from idcard.handoff import HandoffWorkflow, UrlPolicy
+
+    # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return HandoffWorkflow(prompt, reader=args.reader or None, policy=UrlPolicy(dev=args.dev))
+
+
+def cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
+    from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
+
+    logging.getLogger("idcard.handoff").setLevel(logging.INFO)
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
+    if args.test_auto_consent:
+        print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
+              "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
+        prompt = AutoPrompt()
+    else:
+        prompt = TerminalPrompt(show_progress=True)
+    server = HandoffServer(_handoff_workflow(args, prompt), port=args.port).bind()
+    mode = " (development: http:// allowed for this computer)" if args.dev else ""
+    print(f"idcard: hand-off service on {', '.join(server.addresses)}{mode}; Ctrl-C stops it.", file=sys.stderr, flush=True)
+    server.serve_forever()
+    return EXIT_OK
+
+
+def _auth_exit(code: str) -> int:
+    family = code.split(".")[0]
+    if family in ("pin", "can", "puk"):
+        return EXIT_PIN
+    if family in ("card", "reader"):
+        return EXIT_CARD
+    if family == "request":
+        return EXIT_USAGE
+    return EXIT_VERIFY  # refused by the citizen or by the portal
+
+
+def cmd_auth(args: argparse.Namespace, out: Output) -> int:
+    """The hand-off without a browser: fetch the request, consent, PIN, submit; print the redirect."""
+    from idcard.handoff import TerminalPrompt
+
+    prompt = TerminalPrompt(assume_yes=args.yes, pin_stdin=args.pin_stdin)
+    outcome = _handoff_workflow(args, prompt).run(args.request)
+    if outcome.ok:
+        out.result(outcome.to_json(), str(outcome.location))
+        return EXIT_OK
+    code = outcome.code or "error"
+    if out.as_json:
+        out.result(outcome.to_json(), "")
+    if outcome.location:
+        print(f"idcard: {code}; the portal's return address: {outcome.location}", file=sys.stderr)
+    return _auth_exit(code)
+
+
+# -- tokens (assertion.md) -------------------------------------------------------
+def _token_attributes(value: str | None) -> list[str]:
+    from idcard.assertion.messages import normalize_attributes
+
+    return normalize_attributes(a.strip() for a in (value or "").split(",") if a.strip())
+
+
+def cmd_token(args: argparse.Namespace, out: Output) -> int:
+    """A web-eid:1.0 token with chip evidence for ORIGIN and NONCE (PACE-PIN)."""
+    from idcard.assertion.builder import build_token
+    from idcard.assertion.messages import normalize_origin, validate_nonce
+    from idcard.assertion.token import dumps
+
+    # Refuse bad arguments before the card spends a PIN try on them.
+    origin = normalize_origin(args.origin, allow_http_loopback=True)
+    nonce = validate_nonce(args.nonce)
+    attributes = _token_attributes(args.attributes)
+    secrets = SecretReader(args.pin_stdin)
+    with open_card(args) as card:
+        card.unlock(PIN, secrets.read("PIN: "))
+        token = build_token(card, origin, nonce, attributes=attributes)
+    out.result(token, dumps(token))
+    return EXIT_OK
+
+
+def _read_token(path: str) -> bytes:
+    if path != "-":
+        return _read_input(path, "token")
+    data = sys.stdin.buffer.read(2 * 1024 * 1024 + 1)
+    if len(data) > 2 * 1024 * 1024:
+        raise UsageError("The token on standard input is larger than 2 MB.")
+    return data
+
+
+def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
+    """Verify a web-eid:1 token for ORIGIN and NONCE (equality only: no nonce store)."""
+    from idcard.portal import TokenError, TokenVerifier
+
+    trust = load_trust(args.trust)
+    if trust is None:
+        raise UsageError("Give the CAs that issue authentication certificates with --trust PATH.")
+    csca = load_trust(args.csca) if args.csca else trust
+    verifier = TokenVerifier(
+        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True
+    )
+    token = _read_token(args.token)
+    try:
+        identity = verifier.verify(
+            token,
+            origin=args.origin,
+            nonce=args.nonce,
+            requested_attributes=_token_attributes(args.attributes),
+            at=_parse_at(args.at),
+        )
+    except TokenError as exc:
+        checks = exc.verdict.checks if exc.verdict is not None else []
+        lines = [f"Token:         REFUSED ({exc.code}): {exc.message}"]
+        lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in checks]
+        out.result({"verified": False, "error": exc.to_json()}, "\n".join(lines))
+        if out.as_json:
+            print(f"idcard: token refused ({exc.code}): {exc.message}", file=sys.stderr)
+        return EXIT_UNTRUSTED if exc.untrusted else EXIT_VERIFY
+    name = " ".join(n for n in (identity.given_name.fa, identity.family_name.fa) if n)
+    latin = " ".join(n for n in (identity.given_name.latin, identity.family_name.latin) if n)
+    lines = [
+        "Token:         VERIFIED" + (" with chip evidence" if identity.evidence else " (no chip evidence)"),
+        f"Name:          {name}  ({latin})" if name else f"Name:          {latin}",
+        f"National code: {identity.national_code or identity.personal_code}",
+    ]
+    if identity.birth_date:
+        lines.append(f"Born:          {identity.birth_date} ({identity.birth_date_solar_hijri} SH)")
+    lines.append(f"Certificate:   {identity.certificate_subject}")
+    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
+    out.result({"verified": True, **identity.to_json()}, "\n".join(lines))
+    return EXIT_OK
+
+
 # -- demo ------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
@@ -394,6 +599,62 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_trust)
+
+    p = card_command(
+        "sign",
+        "detached CMS signature of a file with the signing key (PACE-CAN, then PIN2)",
+        cmd_sign,
+    )
+    p.add_argument("file", metavar="FILE", help="the file to sign (left unchanged)")
+    p.add_argument("--out", metavar="FILE.p7s", help="where to write the signature (default FILE.p7s)")
+    p.add_argument(
+        "--can-stdin",
+        action="store_true",
+        help="read secrets from standard input, one line each: first the CAN, then the signature PIN",
+    )
+    p.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="same as --can-stdin (either reads both lines: the CAN, then the signature PIN)",
+    )
+
+    p = sub.add_parser("serve", help="run the browser hand-off service on 127.0.0.1 and [::1]")
+    p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
+    p.add_argument("--dev", action="store_true", help="also accept http:// request URLs on this computer")
+    p.add_argument("--reader", help="reader name (default: the only reader with a card)")
+    p.add_argument(
+        "--test-auto-consent",
+        action="store_true",
+        help="TEST MODE: accept every request, PIN from $IDCARD_TEST_PIN (never with a real card)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("auth", help="the browser hand-off without a browser: prints where it would go")
+    p.add_argument("--request", required=True, metavar="URL", help="the portal's request URL")
+    p.add_argument("--yes", action="store_true", help="accept the request without asking")
+    p.add_argument("--reader", help="reader name (default: the only reader with a card)")
+    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    p.add_argument("--dev", action="store_true", help="also accept http:// request URLs on this computer")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_auth)
+
+    p = card_command("token", "a signed web-eid:1.0 token with chip evidence, for testing a portal", cmd_token)
+    p.add_argument("--origin", required=True, help="the portal's origin, https://host[:port]")
+    p.add_argument("--nonce", required=True, help="the nonce the portal issued")
+    p.add_argument("--attributes", metavar="a,b", help="consented attributes: name,nationalCode,birthDate,photo")
+    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+
+    p = sub.add_parser("verify-token", help="verify a web-eid:1 token (nonce by equality only)")
+    p.add_argument("--token", required=True, metavar="FILE|-", help="the token JSON, - for standard input")
+    p.add_argument("--origin", required=True, help="the portal's origin the token must be for")
+    p.add_argument("--nonce", required=True, help="the nonce the token must be for")
+    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CAs that issue authentication certificates")
+    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: --trust)")
+    p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
+    p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
+    p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify_token)
 
     p = sub.add_parser("demo", help="a tour of the built-in demo card")
     p.add_argument("--json", action="store_true")

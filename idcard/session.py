@@ -16,7 +16,15 @@ from idcard.apdu.channel import CardChannel
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import status_error
 from idcard.apdu.tlv import header_length
-from idcard.errors import CardStatusError, IdCardError, MalformedResponseError, PinError, UsageError
+from idcard.errors import (
+    AuthenticationError,
+    CardStatusError,
+    IdCardError,
+    MalformedResponseError,
+    PinError,
+    UnsupportedCardError,
+    UsageError,
+)
 from reader.base import Transport
 
 Rng = Callable[[int], bytes]
@@ -26,6 +34,12 @@ PKI_AID = bytes.fromhex("F049524E4944504B49")
 SFI_CARD_ACCESS = 0x1C
 SFI_COM = 0x1E
 SFI_SOD = 0x1D
+#: PKI application: EF.AuthCert, EF.SignCert, key references, the digest they sign (SHA-384).
+FID_AUTH_CERT = 0xC001
+FID_SIGN_CERT = 0xC002
+KEY_REF_AUTH = 0x81
+KEY_REF_SIGN = 0x82
+PKI_DIGEST_LENGTH = 48
 
 #: Response bytes per READ BINARY on a short-only card: 223 keeps the
 #: SM-protected answer (DO'87' + DO'99' + DO'8E') inside 256 bytes.
@@ -193,6 +207,10 @@ class IdCard:
             result = perform_pace(self.channel, oid, param, _REFS[ref], secret, rng=self.rng, skip_mse=True)
         except PinError as exc:
             raise self._explain(ref, exc) from None
+        except AuthenticationError as exc:
+            if exc.code != "auth.password":
+                raise  # the chip, not the secret, is wrong
+            raise self._explain(ref, PinError(exc.message)) from None
         self.channel.secure = result.secure_messaging()
         self.unlocked_with = ref
         self.pace_result = result
@@ -275,6 +293,60 @@ class IdCard:
         self.select(PKI_AID)
         self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
 
+    # -- PKI application: certificates, authentication and signing keys ----------
+    def _read_pki_file(self, fid: int, what: str) -> bytes:
+        self._require_channel()
+        try:
+            self._ensure_selected(PKI_AID)
+        except CardStatusError as exc:
+            if exc.sw == 0x6A82:
+                raise UnsupportedCardError(
+                    "This card has no PKI application (no authentication or signing keys).",
+                    code="card.no_pki",
+                ) from None
+            raise
+        try:
+            return self.read_file(fid)
+        except CardStatusError as exc:
+            if exc.sw == 0x6A82:
+                raise IdCardError(f"The card has no {what}.", code="card.file_not_found") from None
+            raise
+
+    def read_auth_certificate(self) -> bytes:
+        """EF.AuthCert (C001): the authentication certificate, DER. Needs any PACE."""
+        return self._read_pki_file(FID_AUTH_CERT, "authentication certificate")
+
+    def read_sign_certificate(self) -> bytes:
+        """EF.SignCert (C002): the signing certificate, DER. Needs any PACE."""
+        return self._read_pki_file(FID_SIGN_CERT, "signing certificate")
+
+    def authenticate_digest(self, digest: bytes) -> bytes:
+        """Sign a SHA-384 digest with the authentication key (ref 81); raw r||s.
+
+        The card allows this only in a channel opened with PACE-PIN.
+        """
+        _check_digest(digest)
+        self._require_channel()
+        if self.unlocked_with != PIN:
+            raise UsageError(
+                "Signing in with the card needs the PIN: unlock the card with PACE-PIN first."
+            )
+        self._ensure_selected(PKI_AID)
+        command = CommandAPDU(0x00, 0x88, 0x00, KEY_REF_AUTH, digest, le=0x100)
+        return _raw_signature(self.channel.send_checked(command))
+
+    def sign_digest(self, digest: bytes, pin2: str) -> bytes:
+        """VERIFY PIN2, then PSO: COMPUTE DIGITAL SIGNATURE over a SHA-384 digest; raw r||s.
+
+        Needs an open channel (PACE with CAN or PIN). One PIN2 verification
+        allows one signature; a wrong PIN2 raises `PinError` (`pin2.wrong`,
+        tries left) and nothing is signed.
+        """
+        _check_digest(digest)
+        self.verify_signature_pin(pin2)
+        command = CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, digest, le=0x100)
+        return _raw_signature(self.channel.send_checked(command))
+
     # -- files -------------------------------------------------------------------
     def select(self, aid: bytes) -> None:
         self._selected = None
@@ -353,6 +425,20 @@ class IdCard:
             if exc.sw == 0x6A82:
                 raise IdCardError(f"The card has no DG{number}.", code="card.file_not_found") from None
             raise
+
+
+def _check_digest(digest: bytes) -> None:
+    if not isinstance(digest, bytes | bytearray) or len(digest) != PKI_DIGEST_LENGTH:
+        raise UsageError(f"The card signs a SHA-384 digest ({PKI_DIGEST_LENGTH} bytes).")
+
+
+def _raw_signature(data: bytes) -> bytes:
+    """The card's plain ECDSA signature r||s: two equal halves, neither zero."""
+    half = len(data) // 2
+    r, s = int.from_bytes(data[:half], "big"), int.from_bytes(data[half:], "big")
+    if not data or len(data) % 2 or not r or not s:
+        raise MalformedResponseError(f"The card returned a malformed signature ({len(data)} bytes).")
+    return bytes(data)
 
 
 def _check_digits(value: str, low: int, high: int, what: str) -> None:

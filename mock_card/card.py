@@ -41,6 +41,11 @@ Rng = Callable[[int], bytes]
 #: A short APDU carries at most this much response data.
 SHORT_MAX = 256
 
+#: PKI application key references (card-profile.md) and the digest they sign (SHA-384).
+KEY_REF_AUTH = 0x81
+KEY_REF_SIGN = 0x82
+PKI_DIGEST_LENGTH = 48
+
 #: Contact ATR, T=1. The historical bytes (80 | 73 00 00 xx) carry the card
 #: capabilities of ISO 7816-4 §8.1.1.2.7: C0 = chaining + extended Lc/Le, 80 = chaining only.
 ATR_EXTENDED = bytes.fromhex("3B85800180730000C037")
@@ -408,9 +413,14 @@ class EmulatedCard:
         return _sw(0x9000, answer)
 
     def _internal_authenticate(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
-        """INTERNAL AUTHENTICATE 00 88 00 00: Active Authentication with the DG15 key."""
+        """INTERNAL AUTHENTICATE 00 88 00 00: Active Authentication with the DG15 key.
+
+        With P2 = 81 it is the PKI application's authentication key instead.
+        """
+        if cmd.p2 == KEY_REF_AUTH:
+            return self._pki_authenticate(cmd, secure)
         if cmd.p2 != 0x00:
-            return _sw(0x6A88)  # other key references (PKI keys) are not there yet
+            return _sw(0x6A88)
         if cmd.p1 != 0x00:
             return _sw(0x6A86)
         chip = self._aa_chip
@@ -424,6 +434,73 @@ class EmulatedCard:
         if len(signature) > self._limit(cmd):
             return _sw(0x6700)
         return _sw(0x9000, signature)
+
+    # -- PKI application: authentication and signing keys --------------------
+    @cached_property
+    def _pki_keys(self) -> dict[str, object]:
+        """The image's "auth" and "sign" private keys (either may be absent)."""
+        from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+        out: dict[str, object] = {}
+        for name in ("auth", "sign"):
+            der = self.image.keys.get(name)
+            if isinstance(der, str) and der:
+                out[name] = load_der_private_key(bytes.fromhex(der), password=None)
+        return out
+
+    def _pki_sign(self, name: str, digest: bytes) -> bytes:
+        """Plain ECDSA r||s (BSI TR-03111) over a SHA-384 digest; deterministic (RFC 6979)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import (
+            Prehashed,
+            decode_dss_signature,
+        )
+
+        key = self._pki_keys[name]
+        der = key.sign(  # type: ignore[attr-defined]
+            digest, ec.ECDSA(Prehashed(hashes.SHA384()), deterministic_signing=True)
+        )
+        r, s = decode_dss_signature(der)
+        size = self._pki_signature_length(name) // 2
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    def _pki_signature_length(self, name: str) -> int:
+        return 2 * ((self._pki_keys[name].curve.key_size + 7) // 8)  # type: ignore[attr-defined]
+
+    def _pki_authenticate(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        """INTERNAL AUTHENTICATE 00 88 00 81: sign a SHA-384 digest, after PACE-PIN only."""
+        if cmd.p1 != 0x00:
+            return _sw(0x6A86)
+        if "auth" not in self._pki_keys:
+            return _sw(0x6A88)
+        if not secure or self._s.pins.authenticated != Ref.PIN:
+            return _sw(0x6982)
+        if len(cmd.data) != PKI_DIGEST_LENGTH or cmd.le is None:
+            return _sw(0x6700)
+        if self._pki_signature_length("auth") > self._limit(cmd):
+            return _sw(0x6700)
+        return _sw(0x9000, self._pki_sign("auth", cmd.data))
+
+    def _perform_security_operation(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        """PSO: COMPUTE DIGITAL SIGNATURE 00 2A 9E 9A with the signing key (ref 82).
+
+        Each PIN2 verification allows exactly one signature: it is spent when
+        the signature is computed (a malformed command does not spend it).
+        """
+        if (cmd.p1, cmd.p2) != (0x9E, 0x9A):
+            return _sw(0x6A86)
+        if "sign" not in self._pki_keys:
+            return _sw(0x6A88)
+        pins = self._s.pins
+        if not secure or not pins.pin2_verified:
+            return _sw(0x6982)
+        if len(cmd.data) != PKI_DIGEST_LENGTH or cmd.le is None:
+            return _sw(0x6700)
+        if self._pki_signature_length("sign") > self._limit(cmd):
+            return _sw(0x6700)
+        pins.pin2_verified = False
+        return _sw(0x9000, self._pki_sign("sign", cmd.data))
 
     # -- BAC -----------------------------------------------------------------
     def _get_challenge(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
@@ -497,6 +574,7 @@ _HANDLERS: dict[int, Callable[[EmulatedCard, CommandAPDU, bool], ResponseAPDU]] 
     0x2C: EmulatedCard._reset_retry_counter,
     0x20: EmulatedCard._verify,
     0x88: EmulatedCard._internal_authenticate,
+    0x2A: EmulatedCard._perform_security_operation,
 }
 
 #: MSE:Set KAT and MSE:Set AT for Chip Authentication.
@@ -514,7 +592,11 @@ def build_filesystem(image: CardImage) -> FileSystem:
     lds = Application("lds", LDS_AID)
     for fid, content in image.files.get("lds", {}).items():
         lds.add(ElementaryFile(fid, content, Access.SECURE, sfi=fid & 0x1F))
-    pki = Application("pki", PKI_AID)
-    for fid, content in image.files.get("pki", {}).items():
-        pki.add(ElementaryFile(fid, content, Access.SECURE))
-    return FileSystem(mf, [lds, pki])
+    applications = [lds]
+    # A passport has no PKI application (SELECT answers 6A82), unless its image brings one.
+    if image.settings.profile != PROFILE_PASSPORT_BAC or image.files.get("pki"):
+        pki = Application("pki", PKI_AID)
+        for fid, content in image.files.get("pki", {}).items():
+            pki.add(ElementaryFile(fid, content, Access.SECURE))
+        applications.append(pki)
+    return FileSystem(mf, applications)

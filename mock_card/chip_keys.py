@@ -237,7 +237,7 @@ def add_chip_keys(image: CardImage, seed: bytes, **options: object) -> dict[str,
     returned. (An EF.SOD, once the image has one, must be re-signed.)
     """
     generated = generate_chip_keys(seed, **options)  # type: ignore[arg-type]
-    image.keys = dict(generated["keys"])  # type: ignore[call-overload]
+    image.keys = {**image.keys, **generated["keys"]}  # type: ignore[dict-item]
     lds = image.files.setdefault("lds", {})
     lds[dg_fid(14)] = generated["dg14"]  # type: ignore[assignment]
     lds[dg_fid(15)] = generated["dg15"]  # type: ignore[assignment]

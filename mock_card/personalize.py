@@ -3,13 +3,15 @@
 Like an issuer's personalisation line: the LDS files are encoded, the chip
 gets its Active Authentication and Chip Authentication keys (published in
 DG15 and DG14), and the Document Signer signs the hashes of every data group
-into EF.SOD. The demo citizen is fictional (card-profile.md); all values are
-fixed so screenshots and tests are stable.
+into EF.SOD. A `nid-v1` card also gets its PKI application: P-384
+authentication and signing keys, and their certificates from the citizen
+CA. The demo citizen is fictional (card-profile.md); all values are fixed so
+screenshots and tests are stable.
 
 Variants make the "evil" cards the verifier must catch: data altered after
 signing, a SOD from an unknown or expired signer, a chip whose keys do not
 match what its DG14/DG15 declare (a clone), a national code with a wrong
-check digit.
+check digit, citizen certificates from a look-alike citizen CA.
 """
 
 from __future__ import annotations
@@ -33,7 +35,17 @@ from mock_card.image import (
     Secrets,
     Settings,
 )
-from mock_card.testpki import test_pki
+from mock_card.testpki import (
+    TestPki,
+    derive_citizen_keys,
+    issue_citizen_certificates,
+    rogue_citizen_ca,
+    test_pki,
+)
+
+#: EF.AuthCert and EF.SignCert in the PKI application (card-profile.md).
+FID_AUTH_CERT = 0xC001
+FID_SIGN_CERT = 0xC002
 
 GENUINE = "genuine"
 #: name -> what the verifier must report
@@ -44,6 +56,7 @@ VARIANTS: dict[str, str] = {
     "expired-ds": "SOD signed by an expired document signer (ds.validity fails)",
     "cloned": "the data copied onto another chip: AA/CA keys do not match DG15/DG14",
     "bad-national-code": "a correctly signed national code with a wrong check digit",
+    "untrusted-citizen-ca": "auth/signing certificates from a look-alike citizen CA (chain fails)",
 }
 
 
@@ -111,6 +124,41 @@ def _wrong_check_digit(code: str) -> str:
     return code[:9] + str((right + 1) % 10)
 
 
+def _pkcs8_hex(key: object) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).hex()
+
+
+def pki_application(c: Citizen, pki: TestPki, *, variant: str = GENUINE) -> tuple[dict[int, bytes], dict[str, str]]:
+    """The PKI application: (files C001/C002, keys "auth"/"sign") for the card image.
+
+    The keys are P-384, derived from the PKI seed; the certificates are issued
+    by the citizen CA (or by a look-alike one for `untrusted-citizen-ca`).
+    """
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    auth_key, sign_key = derive_citizen_keys(pki.seed)
+    auth_cert, sign_cert = issue_citizen_certificates(
+        pki,
+        national_code=c.national_code,
+        family_name=c.family_name,
+        given_name=c.given_name,
+        auth_public_key=auth_key.public_key(),
+        sign_public_key=sign_key.public_key(),
+        issuer=rogue_citizen_ca(pki) if variant == "untrusted-citizen-ca" else None,
+    )
+    files = {
+        FID_AUTH_CERT: auth_cert.public_bytes(Encoding.DER),
+        FID_SIGN_CERT: sign_cert.public_bytes(Encoding.DER),
+    }
+    return files, {"auth": _pkcs8_hex(auth_key), "sign": _pkcs8_hex(sign_key)}
+
+
 def card_access(pace_oid: str, parameter_id: int) -> bytes:
     from idcard.lds.security_infos import PaceInfo, SecurityInfos, encode_security_infos
 
@@ -176,8 +224,11 @@ def personalize(
     lds[FID_COM] = Com.for_data_groups(sorted(dgs)).encode()
     lds[FID_SOD] = sod
     mf: dict[int, bytes] = {}
+    files: dict[str, dict[int, bytes]] = {"mf": mf, "lds": lds}
     if profile == PROFILE_NID:
         mf[FID_CARD_ACCESS] = card_access(pace_oid, pace_parameter_id)
+        files["pki"], pki_keys = pki_application(citizen, pki, variant=variant)
+        keys.update(pki_keys)
     return CardImage(
         settings=Settings(
             profile=profile,
@@ -187,7 +238,7 @@ def personalize(
         ),
         secrets=Secrets(pin=pin, can=can, puk=puk, pin2=pin2, mrz_information=citizen.mrz_information),
         counters=Counters(),
-        files={"mf": mf, "lds": lds},
+        files=files,
         keys=keys,
     )
 

@@ -5,7 +5,8 @@ Two hierarchies, as on the demo card (card-profile.md):
 * eMRTD (ICAO Doc 9303-12): ``C=IR, CN=IR CSCA TEST`` (self-signed country signing CA)
   -> ``C=IR, CN=IR DS TEST`` (document signer; signs EF.SOD).
 * National PKI application: ``C=IR, CN=IR NID ROOT TEST`` -> ``C=IR, CN=IR NID CITIZEN CA TEST``
-  (issues the citizens' authentication and signing certificates; only the CA certificates here).
+  (issues the citizens' authentication and signing certificates: `issue_citizen_certificates`,
+  with the card's P-384 keys from `derive_citizen_keys`).
 
 Plus deliberately bad material for negative tests:
 
@@ -65,6 +66,12 @@ __all__ = [
     "TestPki",
     "test_pki",
     "write_anchors",
+    "CITIZEN_NOT_BEFORE",
+    "CITIZEN_NOT_AFTER",
+    "citizen_name",
+    "derive_citizen_keys",
+    "issue_citizen_certificates",
+    "rogue_citizen_ca",
 ]
 
 CSCA_CURVE: ec.EllipticCurve = ec.BrainpoolP384R1()
@@ -429,3 +436,174 @@ def write_anchors(pki: TestPki, out_dir: str | Path) -> list[Path]:
         for tmp, _ in pending:
             tmp.unlink(missing_ok=True)
     return [out / name for name in ANCHOR_FILES]
+
+
+# --- citizen certificates (PKI application) ----------------------------------------------
+
+#: Validity of the demo card's citizen certificates: the card's issue and expiry dates.
+CITIZEN_NOT_BEFORE = dt.datetime(2026, 1, 15, tzinfo=_UTC)
+CITIZEN_NOT_AFTER = dt.datetime(2036, 1, 14, 23, 59, 59, tzinfo=_UTC)
+
+
+def citizen_name(*, national_code: str, family_name: str, given_name: str) -> x509.Name:
+    """``C=IR, SN, GN, CN=FAMILY,GIVEN,<code>, serialNumber=PNOIR-<code>`` (card-profile.md)."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "IR"),
+            x509.NameAttribute(NameOID.SURNAME, family_name),
+            x509.NameAttribute(NameOID.GIVEN_NAME, given_name),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME,
+                f"{family_name.upper()},{given_name.upper()},{national_code}",
+            ),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"PNOIR-{national_code}"),
+        ]
+    )
+
+
+def derive_citizen_keys(seed: int) -> tuple[ec.EllipticCurvePrivateKey, ec.EllipticCurvePrivateKey]:
+    """The card's PKI-application keys for ``seed``: (authentication ``81``, signing ``82``), P-384."""
+    return derive_key(seed, "citizen-auth", NID_CURVE), derive_key(seed, "citizen-sign", NID_CURVE)
+
+
+def _citizen_key_usage(*, auth: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=auth,
+        content_commitment=not auth,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _spki_label(public_key: ec.EllipticCurvePublicKey) -> str:
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(spki)
+    return digest.finalize().hex()
+
+
+def _citizen_certificate(
+    pki: TestPki,
+    *,
+    kind: str,
+    subject: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> x509.Certificate:
+    issuer_cert, issuer_key = issuer
+    auth = kind == "auth"
+    issuer_ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        # One serial per (seed, issuer, kind, key): a re-issued key gets a new serial.
+        .serial_number(
+            derive_serial(
+                pki.seed,
+                f"citizen-{kind}/{_spki_label(issuer_key.public_key())}/{_spki_label(public_key)}",
+            )
+        )
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(_citizen_key_usage(auth=auth), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    )
+    if auth:
+        # Web eID / TLS client authentication. The signing certificate has no EKU (as on the
+        # Estonian and Belgian cards): nonRepudiation alone restricts it to signatures, and
+        # S/MIME verifiers (openssl cms -verify) accept it.
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+    return builder.sign(issuer_key, NID_HASH, ecdsa_deterministic=True)
+
+
+def issue_citizen_certificates(
+    pki: TestPki,
+    *,
+    national_code: str,
+    family_name: str,
+    given_name: str,
+    auth_public_key: ec.EllipticCurvePublicKey,
+    sign_public_key: ec.EllipticCurvePublicKey,
+    not_before: dt.datetime = CITIZEN_NOT_BEFORE,
+    not_after: dt.datetime = CITIZEN_NOT_AFTER,
+    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
+) -> tuple[x509.Certificate, x509.Certificate]:
+    """The citizen's (authentication, signing) certificates, issued by the citizen CA.
+
+    Authentication: keyUsage digitalSignature (critical), EKU clientAuth. Signing: keyUsage
+    nonRepudiation (critical), no EKU. Both: ``citizen_name(...)`` as subject, AKI/SKI,
+    basicConstraints CA:FALSE, ecdsa-with-SHA384, deterministic (same inputs, same bytes).
+    ``issuer`` (certificate, key) replaces the citizen CA, for negative tests
+    (see `rogue_citizen_ca`).
+    """
+    for key in (auth_public_key, sign_public_key):
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise TypeError("citizen keys are EC public keys")
+    subject = citizen_name(
+        national_code=national_code, family_name=family_name, given_name=given_name
+    )
+    by = issuer or (pki.citizen_ca_cert, pki.citizen_ca_key)
+    common = {"subject": subject, "issuer": by, "not_before": not_before, "not_after": not_after}
+    auth = _citizen_certificate(pki, kind="auth", public_key=auth_public_key, **common)  # type: ignore[arg-type]
+    sign = _citizen_certificate(pki, kind="sign", public_key=sign_public_key, **common)  # type: ignore[arg-type]
+    return auth, sign
+
+
+@functools.lru_cache(maxsize=8)
+def _rogue_citizen_ca(seed: int) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    pki = test_pki(seed)
+    rogue_root_key = derive_key(seed, "rogue-nid-root", NID_CURVE)
+    rogue_root = _build(
+        seed=seed,
+        label="rogue-nid-root",
+        subject=NID_ROOT_NAME,
+        key=rogue_root_key,
+        issuer_cert=None,
+        issuer_key=rogue_root_key,
+        sign_hash=NID_HASH,
+        validity=_NID_ROOT_VALIDITY,
+        ca=True,
+        path_length=1,
+    )
+    key = derive_key(seed, "rogue-nid-citizen-ca", NID_CURVE)
+    cert = _build(
+        seed=seed,
+        label="rogue-nid-citizen-ca",
+        subject=pki.citizen_ca_cert.subject,
+        key=key,
+        issuer_cert=rogue_root,
+        issuer_key=rogue_root_key,
+        sign_hash=NID_HASH,
+        validity=_NID_CITIZEN_CA_VALIDITY,
+        ca=True,
+        path_length=0,
+    )
+    return cert, key
+
+
+def rogue_citizen_ca(pki: TestPki) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A look-alike citizen CA: the real DN (``IR NID CITIZEN CA TEST``), another key.
+
+    Certificates it issues name the real citizen CA as issuer, so a verifier that looks the
+    issuer up by name finds the real CA and must fail on the signature; by key identifier it
+    finds nothing. For the ``untrusted-citizen-ca`` card variant.
+    """
+    return _rogue_citizen_ca(pki.seed)

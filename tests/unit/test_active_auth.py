@@ -461,7 +461,9 @@ def test_card_errors_fail_the_check_with_the_status() -> None:
 def test_internal_authenticate_parameters_on_the_card() -> None:
     session = unlocked(keyed_card())
     send = session.channel.send
-    assert send(CommandAPDU(0x00, 0x88, 0x00, 0x81, bytes(48), le=256)).sw in (0x6A86, 0x6A88)
+    # P2 = 81 is the PKI authentication key (after PACE-PIN): a 96-byte r||s, not AA.
+    pki_auth = send(CommandAPDU(0x00, 0x88, 0x00, 0x81, bytes(48), le=256))
+    assert pki_auth.sw == 0x9000 and len(pki_auth.data) == 96
     assert send(CommandAPDU(0x00, 0x88, 0x00, 0x82, bytes(48), le=256)).sw in (0x6A86, 0x6A88)
     assert send(CommandAPDU(0x00, 0x88, 0x01, 0x00, bytes(8), le=256)).sw == 0x6A86
     assert send(CommandAPDU(0x00, 0x88, 0x00, 0x00, bytes(7), le=256)).sw == 0x6700
