@@ -37,7 +37,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from idcard.apdu.command import LE_MAX_EXTENDED, LE_MAX_SHORT, CommandAPDU
 from idcard.apdu.response import SW_OK, status_error
 from idcard.apdu.tlv import parse_single
-from idcard.errors import IdCardError, MalformedResponseError, UnsupportedCardError, UsageError
+from idcard.errors import (
+    CardStatusError,
+    IdCardError,
+    MalformedResponseError,
+    UnsupportedCardError,
+    UsageError,
+)
 from idcard.lds.security_infos import ActiveAuthenticationInfo, SecurityInfos
 from idcard.protocol.pace.params import Rng, random_scalar
 from idcard.verdict import Check, Result
@@ -51,6 +57,7 @@ __all__ = [
     "ActiveAuthChip",
     "AaPublicKey",
     "active_authentication",
+    "internal_authenticate",
     "load_aa_public_key",
     "verify_active_auth_signature",
 ]
@@ -391,6 +398,31 @@ def _hash_from_dg14(
     return name
 
 
+def internal_authenticate(
+    channel: CardChannel, challenge: bytes, *, signature_length: int | None = None
+) -> bytes:
+    """INTERNAL AUTHENTICATE `00 88 00 00`: the chip's raw AA signature over `challenge`.
+
+    `signature_length` (the DG15 key's, when known) decides whether an
+    extended Le is needed. Checks nothing: verify the result with
+    `verify_active_auth_signature`. A refusal raises `CardStatusError` with
+    the status word; transport and secure-messaging failures raise as usual.
+    """
+    challenge = bytes(challenge)
+    if len(challenge) != CHALLENGE_LENGTH:
+        raise UsageError(f"The AA challenge must be {CHALLENGE_LENGTH} bytes.")
+    # Le 00 whenever the protected answer fits a short APDU (every card takes
+    # that); an extended Le only for long RSA signatures on cards that allow it.
+    extended = channel.extended_length and (signature_length or 0) > _SHORT_SM_DATA
+    le = LE_MAX_EXTENDED if extended else LE_MAX_SHORT
+    command = CommandAPDU(0x00, INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, challenge, le=le)
+    response = channel.send(command)
+    if response.sw != SW_OK:
+        error = status_error(response.sw)
+        raise CardStatusError(str(error), response.sw, code=getattr(error, "code", None))
+    return response.data
+
+
 def active_authentication(
     channel: CardChannel,
     dg15_spki: bytes,
@@ -424,20 +456,15 @@ def active_authentication(
         return Check(CHECK_CODE, Result.FAILED, f"DG15 holds no usable key: {exc.message}")
     details: dict[str, object] = {"algorithm": key.describe(hash_name)}
 
-    # Le 00 whenever the protected answer fits a short APDU (every card takes
-    # that); an extended Le only for long RSA signatures on cards that allow it.
-    extended = channel.extended_length and key.signature_length > _SHORT_SM_DATA
-    le = LE_MAX_EXTENDED if extended else LE_MAX_SHORT
-    command = CommandAPDU(0x00, INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, challenge, le=le)
-    response = channel.send(command)
-    if response.sw != SW_OK:
-        details["sw"] = f"{response.sw:04X}"
+    try:
+        signature = internal_authenticate(channel, challenge, signature_length=key.signature_length)
+    except CardStatusError as exc:
+        details["sw"] = f"{exc.sw:04X}"
         reason = (
-            f"The chip refused active authentication (status {response.sw:04X}: "
-            f"{status_error(response.sw)})"
+            f"The chip refused active authentication (status {exc.sw:04X}: {status_error(exc.sw)})"
         )
         return Check(CHECK_CODE, Result.FAILED, reason, details)
-    if key.verify(challenge, response.data, hash_name=hash_name):
+    if key.verify(challenge, signature, hash_name=hash_name):
         return Check(
             CHECK_CODE, Result.PASSED, "The chip signed the challenge with the DG15 key.", details
         )

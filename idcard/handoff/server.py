@@ -1,0 +1,282 @@
+"""The local web hand-off service on 127.0.0.1:24727 and [::1]:24727 (assertion.md).
+
+    GET /status                         {"version": ...}, readable by any page (CORS *)
+    GET /authenticate?request=<url>     runs one hand-off; answers 303 to where the browser goes
+
+Rules enforced here:
+
+* The Host header must be `127.0.0.1:<port>`, `[::1]:<port>` or
+  `localhost:<port>`, else 421: a page on a rebound DNS name
+  (evil.example → 127.0.0.1) cannot talk to the service as "its" origin.
+* One hand-off at a time; a second `/authenticate` gets 409 while one runs.
+* `/authenticate` is a top-level navigation: when the browser says what a
+  request is (Sec-Fetch-Mode / Sec-Fetch-Dest), anything but a document
+  navigation (fetch, XHR, image, iframe) is refused with 403.
+* No access log: the request URL carries the portal's session handle.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from idcard import __version__
+from idcard.errors import IdCardError
+from idcard.handoff.workflow import HandoffWorkflow
+
+__all__ = ["DEFAULT_PORT", "HandoffServer", "HostCheck", "allowed_hosts", "create_app"]
+
+log = logging.getLogger("idcard.handoff")
+
+#: The port AusweisApp uses for the same job (eID-Client, BSI TR-03124-1).
+DEFAULT_PORT = 24727
+
+_SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_PAGE_HEADERS = {
+    **_SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET",
+    # Chrome's Private Network Access preflight: a public portal may ask whether we run.
+    "Access-Control-Allow-Private-Network": "true",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    names = ("127.0.0.1", "[::1]", "localhost")
+    hosts = {f"{name}:{port}" for name in names}
+    if port == 80:
+        hosts.update(names)  # browsers leave the default port out of Host
+    return frozenset(hosts)
+
+
+class HostCheck:
+    """ASGI middleware: only loopback Host headers with our port (defeats DNS rebinding)."""
+
+    def __init__(self, app: ASGIApp, port: int) -> None:
+        self.app = app
+        self.allowed = allowed_hosts(port)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            hosts = [v for k, v in scope.get("headers", []) if k == b"host"]
+            host = hosts[0].decode("latin-1").strip().lower() if len(hosts) == 1 else ""
+            if host not in self.allowed:
+                response = Response(
+                    "This service answers only as 127.0.0.1, [::1] or localhost.\n",
+                    status_code=421,
+                    media_type="text/plain",
+                    headers=_SECURITY_HEADERS,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _page(status: int, title: str, message: str) -> HTMLResponse:
+    body = (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}</style>"
+        f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>"
+    )
+    return HTMLResponse(body, status_code=status, headers=_PAGE_HEADERS)
+
+
+#: HTTP status of the local error page when there is no portal page to go back to.
+_STATUS_BY_CODE = {"request.unavailable": 502, "app.error": 500}
+
+
+class _Service:
+    def __init__(self, workflow: HandoffWorkflow) -> None:
+        self.workflow = workflow
+        self._busy = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy.locked()
+
+    async def status(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={**_SECURITY_HEADERS, **_CORS})
+        return JSONResponse({"version": __version__}, headers={**_SECURITY_HEADERS, **_CORS})
+
+    async def authenticate(self, request: Request) -> Response:
+        if request.method != "GET":  # not even HEAD: it would start a hand-off
+            return Response(status_code=405, headers={**_SECURITY_HEADERS, "Allow": "GET"})
+        mode = request.headers.get("sec-fetch-mode")
+        dest = request.headers.get("sec-fetch-dest")
+        if (mode is not None and mode != "navigate") or (dest is not None and dest != "document"):
+            return _page(403, "Not a page navigation", "Open this address as a page (a link), not from a script or a frame.")
+        values = request.query_params.getlist("request")
+        if len(values) != 1 or not values[0]:
+            return _page(400, "No login request", "The link must carry one request=<https URL of the portal's request>.")
+        if not self._busy.acquire(blocking=False):
+            return _page(
+                409,
+                "Another login is in progress",
+                "The ID card app is busy with another login. Finish or cancel it, then try again.",
+            )
+        try:
+            # Card I/O and the citizen's answers block: a worker thread, which
+            # the server waits for even if the browser goes away.
+            outcome = await run_in_threadpool(self.workflow.run, values[0])
+        finally:
+            self._busy.release()
+        if outcome.location is not None:
+            return RedirectResponse(outcome.location, status_code=303, headers=_SECURITY_HEADERS)
+        status = _STATUS_BY_CODE.get(outcome.code or "", 400)
+        return _page(status, "The login request cannot be used", outcome.message)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return Response("Not found\n", status_code=404, media_type="text/plain", headers=_SECURITY_HEADERS)
+
+
+def create_app(workflow: HandoffWorkflow, *, port: int = DEFAULT_PORT) -> ASGIApp:
+    """The hand-off ASGI app, answering only to loopback Host headers with `port`."""
+    service = _Service(workflow)
+    app = Starlette(
+        routes=[
+            Route("/status", service.status, methods=["GET", "OPTIONS"]),
+            Route("/authenticate", service.authenticate, methods=["GET", "HEAD", "POST"]),
+        ],
+    )
+    app.add_exception_handler(404, service.not_found)
+    checked = HostCheck(app, port)
+    checked.service = service  # type: ignore[attr-defined] - for the GUI and tests: .busy
+    return checked
+
+
+def _bind(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.listen(64)
+        sock.set_inheritable(True)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def bind_loopback(port: int, *, ipv6: bool = True) -> list[socket.socket]:
+    """Listening sockets on 127.0.0.1:port and (when the system has IPv6) [::1]:port."""
+    try:
+        v4 = _bind(socket.AF_INET, "127.0.0.1", port)
+    except OSError as exc:
+        raise IdCardError(
+            f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}); is the ID card app already running?",
+            code="handoff.port",
+        ) from None
+    sockets = [v4]
+    if ipv6 and socket.has_ipv6:
+        try:
+            sockets.append(_bind(socket.AF_INET6, "::1", v4.getsockname()[1]))
+        except OSError as exc:
+            log.warning("hand-off service: not listening on [::1]:%d (%s)", v4.getsockname()[1], exc.strerror)
+    return sockets
+
+
+class HandoffServer:
+    """The service on loopback: `serve_forever()` (the CLI) or `start()`/`stop()` in a thread (the GUI).
+
+    `port=0` picks a free port (see `.port` after `bind()`).
+    """
+
+    def __init__(self, workflow: HandoffWorkflow, *, port: int = DEFAULT_PORT, ipv6: bool = True) -> None:
+        self.workflow = workflow
+        self.requested_port = port
+        self.ipv6 = ipv6
+        self.sockets: list[socket.socket] = []
+        self.port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def addresses(self) -> list[str]:
+        return [
+            f"http://{'[' + s.getsockname()[0] + ']' if s.family == socket.AF_INET6 else s.getsockname()[0]}:{self.port}"
+            for s in self.sockets
+        ]
+
+    def bind(self) -> HandoffServer:
+        if not self.sockets:
+            self.sockets = bind_loopback(self.requested_port, ipv6=self.ipv6)
+            self.port = self.sockets[0].getsockname()[1]
+        return self
+
+    def _make_server(self) -> uvicorn.Server:
+        self.bind()
+        assert self.port is not None
+        config = uvicorn.Config(
+            create_app(self.workflow, port=self.port),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            timeout_graceful_shutdown=5,
+        )
+        self._server = uvicorn.Server(config)
+        return self._server
+
+    def serve_forever(self) -> None:
+        server = self._make_server()
+        log.info("hand-off service listening on %s", ", ".join(self.addresses))
+        try:
+            server.run(sockets=self.sockets)
+        finally:
+            self._close_sockets()
+
+    def start(self, timeout: float = 10.0) -> HandoffServer:
+        server = self._make_server()
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": self.sockets}, daemon=True, name="idcard-handoff")
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started and time.monotonic() < deadline and self._thread.is_alive():
+            time.sleep(0.02)
+        if not server.started:
+            self.stop()
+            raise IdCardError("The hand-off service did not start.", code="handoff.start")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        self._close_sockets()
+
+    def _close_sockets(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+        self.sockets = []
+
+    def __enter__(self) -> HandoffServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+

@@ -1,0 +1,204 @@
+"""One hand-off, start to end: request → consent → PIN → token → submit → where the browser goes.
+
+Shared by the local web service (`idcard serve`, the desktop app) and
+`idcard auth`. Every outcome is an `Outcome`: on success the portal's
+redirect; on refusal or error `return?error=<code>` when the portal's
+`return` URL is known, else only a code and a message (the request itself
+was unusable, so there is nowhere on the portal to send the browser).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from idcard.handoff.prompt import Prompt
+from idcard.handoff.request import (
+    AuthRequest,
+    HandoffError,
+    PortalClient,
+    ReturnableError,
+    UrlPolicy,
+)
+from idcard.session import PIN, IdCard
+from reader.errors import CodedError, NoCardError
+
+__all__ = ["MESSAGES", "HandoffWorkflow", "Outcome", "TokenBuilder", "default_reader"]
+
+log = logging.getLogger("idcard.handoff")
+
+#: build_token(card, origin, nonce, *, attributes) -> token dict (idcard.assertion.builder).
+TokenBuilder = Callable[..., Mapping[str, Any]]
+
+#: What the citizen is told at the end, by error code (else the error's own message).
+MESSAGES = {
+    "user.refused": "You refused the request; nothing was sent to the portal.",
+    "pin.wrong": "The PIN was wrong; nothing was sent to the portal.",
+    "card.absent": "No ID card found. Put your card on the reader and try again.",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a hand-off ended. `location` is where the browser goes (None: nowhere on the portal)."""
+
+    ok: bool
+    location: str | None
+    origin: str | None
+    code: str | None = None
+    message: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"ok": self.ok, "origin": self.origin}
+        if self.ok:
+            data["redirect"] = self.location
+        else:
+            data["error"] = {"code": self.code, "message": self.message}
+            data["return"] = self.location
+        return data
+
+
+def default_reader() -> str:
+    """The only reader holding a card (the demo emulator never counts)."""
+    from reader.registry import list_readers
+
+    readers = list_readers(include_demo=False)
+    with_card = [r for r in readers if r.card_present]
+    if len(with_card) == 1:
+        return with_card[0].name
+    if not with_card:
+        raise NoCardError("No ID card found in any reader. Put your card on the reader and try again.")
+    raise HandoffError(
+        "Several readers hold a card; choose one (--reader).", code="card.ambiguous"
+    )
+
+
+def _default_builder(card: IdCard, origin: str, nonce: str, *, attributes: Sequence[str]) -> Mapping[str, Any]:
+    from idcard.assertion.builder import build_token
+
+    return build_token(card, origin, nonce, attributes=attributes)
+
+
+class HandoffWorkflow:
+    """Runs hand-offs, one at a time (the caller serialises; see the server's lock).
+
+    `reader`: a reader name, a callable giving one (asked at each hand-off,
+    e.g. the GUI's current choice), or None for the only reader with a card.
+    """
+
+    def __init__(
+        self,
+        prompt: Prompt,
+        *,
+        reader: str | Callable[[], str] | None = None,
+        policy: UrlPolicy | None = None,
+        client: PortalClient | None = None,
+        open_card: Callable[[str], IdCard] = IdCard.open,
+        token_builder: TokenBuilder | None = None,
+    ) -> None:
+        self.prompt = prompt
+        self.reader = reader
+        self.client = client or PortalClient(policy or UrlPolicy())
+        self.open_card = open_card
+        self.token_builder = token_builder or _default_builder
+
+    def _reader_name(self) -> str:
+        if self.reader is None:
+            return default_reader()
+        if callable(self.reader):
+            return self.reader()
+        return self.reader
+
+    def run(self, request_url: str) -> Outcome:
+        request: AuthRequest | None = None
+        try:
+            self.prompt.progress("fetch", 5)
+            try:
+                request = self.client.fetch(request_url)
+            except ReturnableError as exc:
+                # The request is unusable, but its `return` URL was checked: send the browser back.
+                outcome = Outcome(False, exc.error_location, None, exc.code, exc.message)
+                log.info("hand-off refused a request: %s", exc.code)
+                self.prompt.done(None, False, exc.message)
+                return outcome
+            log.info("hand-off requested by %s (attributes: %s)", request.origin, ", ".join(request.attributes))
+            redirect = self._authenticate(request)
+            outcome = Outcome(True, redirect, request.origin, message=f"Logged in to {request.origin}.")
+        except CodedError as exc:
+            message = MESSAGES.get(exc.code, exc.message)
+            tries = getattr(exc, "tries_left", None)
+            if exc.code == "pin.wrong" and tries is not None:
+                message = f"{message} {tries} {'try' if tries == 1 else 'tries'} left."
+            outcome = self._failed(request, exc.code, message)
+        except Exception:
+            # A bug must still answer the waiting browser, and be visible in the log.
+            log.exception("hand-off failed unexpectedly")
+            outcome = self._failed(request, "app.error", "The ID card app failed; see its log.")
+        log.info(
+            "hand-off for %s: %s",
+            outcome.origin or "(no valid request)",
+            "ok" if outcome.ok else outcome.code,
+        )
+        self.prompt.done(outcome.origin, outcome.ok, outcome.message)
+        return outcome
+
+    @staticmethod
+    def _failed(request: AuthRequest | None, code: str, message: str) -> Outcome:
+        if request is None:
+            return Outcome(False, None, None, code, message)
+        return Outcome(False, request.error_location(code), request.origin, code, message)
+
+    def _authenticate(self, request: AuthRequest) -> str:
+        prompt = self.prompt
+        prompt.progress("consent", 15)
+        answer = prompt.consent(request.origin, list(request.attributes))
+        if answer is False or answer is None:
+            raise HandoffError("The citizen refused the request.", code="user.refused")
+        if answer is True:
+            granted = list(request.attributes)
+        else:
+            granted = [a for a in request.attributes if a in answer]
+        prompt.progress("card", 25)
+        with self.open_card(self._reader_name()) as card:
+            self._unlock(card, request.origin)
+            prompt.progress("token", 60)
+            token = self.token_builder(card, request.origin, request.nonce, attributes=granted)
+        prompt.progress("submit", 85)
+        redirect = self.client.submit(request, token)
+        prompt.progress("done", 100)
+        return redirect
+
+    def _unlock(self, card: IdCard, origin: str) -> None:
+        """PACE-PIN, asking again after a wrong PIN while more than one try is left."""
+        from idcard.errors import PinError
+
+        status = card.pin_status()
+        if status.state == "blocked":
+            raise PinError("The PIN is blocked. Unblock it with the PUK in the ID card app.", code="pin.blocked", tries_left=0)
+        if status.state == "suspended":
+            raise PinError(
+                "The PIN is suspended. Resume it with the CAN in the ID card app, then log in again.",
+                code="pin.suspended",
+                tries_left=1,
+            )
+        tries_left = status.tries_left
+        last_error: PinError | None = None
+        while True:
+            self.prompt.progress("pin", 35)
+            pin = self.prompt.pin(origin, tries_left)
+            if not pin:
+                if last_error is not None:
+                    raise last_error  # gave up after a wrong PIN: that is what the portal learns
+                raise HandoffError("The citizen cancelled the PIN entry.", code="user.refused")
+            self.prompt.progress("unlock", 45)
+            try:
+                card.unlock(PIN, pin)
+                return
+            except PinError as exc:
+                if exc.code != "pin.wrong" or exc.tries_left is None or exc.tries_left < 2:
+                    raise
+                last_error, tries_left = exc, exc.tries_left
+            finally:
+                del pin  # the PIN is used for this one PACE run only

@@ -1,0 +1,742 @@
+"""Portal-side token verification, every check of assertion.md in its order.
+
+1. Size 100–200,000 characters, valid JSON, ``format`` starts with ``web-eid:1``.
+2. Certificate: parses; keyUsage digitalSignature; EKU (if present) clientAuth;
+   valid at the verification time; issued by a configured trusted CA that is
+   valid and a CA; not revoked (CRL, when configured); no forbidden policy.
+3. Nonce: the portal's store consumes it (issued here, this session, in time,
+   once) — or, without a store, the caller vouches for it.
+4. Signature over ``H(origin) || H(nonce)`` (ES/RS/PS 256/384/512).
+5. Chip evidence, when required (or offered and a CSCA store is configured):
+   only data groups the portal asked for; EF.SOD signature; DS → CSCA chain;
+   DG hashes; DG15; Active Authentication over the challenge bound to origin
+   and nonce; national code = the certificate's ``PNOIR-<code>`` with a valid
+   check digit; document not expired. Passive authentication is
+   `idcard.document.verify_files`, the same code `idcard read` uses.
+6. A `VerifiedIdentity` with the list of checks performed.
+
+The first failure raises `TokenError` with its own code (see
+`idcard.portal.errors.CODES`) and the checks performed up to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+
+from idcard.assertion.messages import (
+    ALGORITHMS,
+    ATTRIBUTES,
+    aa_challenge,
+    normalize_attributes,
+    normalize_origin,
+    signed_message,
+    validate_nonce,
+)
+from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
+from idcard.errors import IdCardError, UsageError
+from idcard.lds.identity import Name, solar_hijri
+from idcard.lds.national_code import is_valid_national_code
+from idcard.pki.crl import Crl
+from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
+from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.portal.errors import TokenError
+from idcard.verdict import Check, Result, Verdict
+
+__all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
+
+MIN_TOKEN_SIZE = 100
+MAX_TOKEN_SIZE = 200_000
+#: A UTF-8 character is at most 4 bytes: longer byte strings are refused unread.
+_MAX_TOKEN_BYTES = 4 * MAX_TOKEN_SIZE
+
+_EC_CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
+#: The prefix of the certificate's subject serialNumber for Iranian national codes.
+IR_SERIAL_PREFIX = "PNOIR-"
+#: Data groups a token may always carry with evidence (identity and the AA key).
+_ALWAYS_ALLOWED = frozenset({1, 11, 15})
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """Who signed in, as far as the checks in `verdict` establish it."""
+
+    national_code: str | None
+    family_name: Name
+    given_name: Name
+    birth_date: dt.date | None
+    #: The certificate subject's serialNumber (PNOIR-<code>, PNOEE-<code> …).
+    personal_code: str | None
+    country: str | None
+    certificate_subject: str
+    certificate_issuer: str
+    algorithm: str
+    #: True when chip evidence (passive + active authentication) was verified.
+    evidence: bool
+    verdict: Verdict
+    document_number: str | None = None
+    document_expiry: dt.date | None = None
+    #: The face image (JPEG / JPEG 2000 bytes), only when "photo" was asked for.
+    photo: bytes | None = field(default=None, repr=False)
+    photo_mime: str | None = None
+
+    @property
+    def birth_date_solar_hijri(self) -> str | None:
+        return solar_hijri(self.birth_date)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "identity": {
+                "nationalCode": self.national_code,
+                "familyName": self.family_name.to_json(),
+                "givenName": self.given_name.to_json(),
+                "birthDate": self.birth_date.isoformat() if self.birth_date else None,
+                "birthDateSolarHijri": self.birth_date_solar_hijri,
+                "personalCode": self.personal_code,
+                "country": self.country,
+                "documentNumber": self.document_number,
+                "documentExpiry": self.document_expiry.isoformat()
+                if self.document_expiry
+                else None,
+                "photo": {"mime": self.photo_mime, "data": b64(self.photo)}
+                if self.photo is not None
+                else None,
+            },
+            "certificate": {"subject": self.certificate_subject, "issuer": self.certificate_issuer},
+            "algorithm": self.algorithm,
+            "evidence": self.evidence,
+            "verdict": self.verdict.to_json(),
+        }
+
+
+class _Run:
+    """The checks of one verification; `fail` records the failed check and raises."""
+
+    def __init__(self) -> None:
+        self.verdict = Verdict()
+
+    def passed(self, code: str, reason: str, **details: object) -> None:
+        self.verdict.passed(code, reason, **details)
+
+    def fail(
+        self, check: str, error: str, reason: str, *, untrusted: bool = False, **details: Any
+    ) -> TokenError:
+        details["error"] = error
+        if untrusted:
+            self.verdict.untrusted(check, reason, **details)
+        else:
+            self.verdict.failed(check, reason, **details)
+        return TokenError(error, reason, verdict=self.verdict, untrusted=untrusted)
+
+
+class TokenVerifier:
+    """Verifies ``web-eid:1`` tokens, with or without chip evidence, against trust anchors.
+
+    `trusted_cas`: the CAs that issue authentication certificates (e.g. IR NID
+    CITIZEN CA, or a foreign Web eID card's issuing CA); the certificate's
+    direct issuer must be one of them. `csca`: CSCA anchors for the evidence's
+    document signer. `crls`: CRLs (objects or DER/PEM bytes) for both the
+    authentication certificates' CAs and the CSCAs. `forbidden_policies`:
+    certificatePolicies OIDs that make a certificate unacceptable.
+    """
+
+    def __init__(
+        self,
+        trusted_cas: TrustStore,
+        *,
+        csca: TrustStore | None = None,
+        crls: Iterable[Crl | bytes] = (),
+        require_evidence: bool = True,
+        forbidden_policies: Iterable[str] = (),
+        allow_http_loopback: bool = False,
+        max_token_size: int = MAX_TOKEN_SIZE,
+    ) -> None:
+        if not isinstance(trusted_cas, TrustStore):
+            raise UsageError(
+                "trusted_cas must be a TrustStore of the CAs that issue auth certificates."
+            )
+        self.trusted_cas = trusted_cas
+        self.csca = csca
+        self.crls: list[Crl] = []
+        for item in crls:
+            try:
+                self.crls.append(item if isinstance(item, Crl) else Crl.load(item))
+            except IdCardError as exc:
+                raise UsageError(f"A configured CRL is unreadable: {exc.message}") from None
+        if require_evidence and csca is None:
+            raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
+        self.require_evidence = require_evidence
+        self.forbidden_policies = frozenset(forbidden_policies)
+        self.allow_http_loopback = allow_http_loopback
+        self.max_token_size = max_token_size
+
+    # -- entry point -------------------------------------------------------------------
+    def verify(
+        self,
+        token_json: str | bytes,
+        *,
+        origin: str,
+        nonce: str,
+        requested_attributes: Sequence[str] = (),
+        at: dt.datetime | None = None,
+        consume_nonce: Callable[[], None] | None = None,
+    ) -> VerifiedIdentity:
+        """Verify one token for `origin` and the `nonce` the portal issued.
+
+        `consume_nonce` is step 3 (a nonce store's atomic use, raising
+        TokenError); without it the caller vouches for the nonce (equality
+        only, as `idcard verify-token`).
+        """
+        origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
+        nonce = validate_nonce(nonce)
+        requested = normalize_attributes(requested_attributes)
+        when = at or dt.datetime.now(dt.UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        run = _Run()
+        token = self._step1_token(run, token_json)
+        cert, cert_asn1 = self._step2_certificate(run, token.certificate, when)
+        self._step3_nonce(run, consume_nonce)
+        self._step4_signature(run, token, cert, origin, nonce)
+        document = self._step5_evidence(run, token, cert_asn1, origin, nonce, requested, when)
+        return self._identity(run, token, cert, cert_asn1, document, requested)
+
+    # -- 1 -----------------------------------------------------------------------------
+    def _step1_token(self, run: _Run, token_json: str | bytes) -> AuthToken:
+        if isinstance(token_json, bytes | bytearray):
+            if len(token_json) > 4 * self.max_token_size:
+                raise run.fail(
+                    "token.size",
+                    "token.size",
+                    f"The token is {len(token_json)} bytes long; at most {self.max_token_size} characters are accepted.",
+                )
+            try:
+                text = bytes(token_json).decode("utf-8")
+            except UnicodeDecodeError:
+                raise run.fail("token.json", "token.json", "The token is not UTF-8 text.") from None
+        elif isinstance(token_json, str):
+            text = token_json
+        else:
+            raise UsageError("The token is JSON text (str or bytes).")
+        if not MIN_TOKEN_SIZE <= len(text) <= self.max_token_size:
+            raise run.fail(
+                "token.size",
+                "token.size",
+                f"The token is {len(text)} characters long; "
+                f"{MIN_TOKEN_SIZE} to {self.max_token_size} are accepted.",
+            )
+        run.passed("token.size", f"{len(text)} characters")
+        try:
+            obj = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        except (ValueError, RecursionError) as exc:
+            raise run.fail(
+                "token.json", "token.json", f"The token is not valid JSON: {exc}"
+            ) from None
+        run.passed("token.json", "valid JSON")
+        fmt = obj.get("format") if isinstance(obj, dict) else None
+        if not isinstance(fmt, str) or not fmt.startswith("web-eid:1"):
+            raise run.fail(
+                "token.format", "token.format", f"The token format {fmt!r} is not web-eid:1."
+            )
+        try:
+            token = AuthToken.from_json(obj)
+        except TokenFormatError as exc:
+            raise run.fail("token.format", "token.format", exc.message) from None
+        run.passed("token.format", f"format {fmt}", evidence=token.evidence is not None)
+        return token
+
+    # -- 2 -----------------------------------------------------------------------------
+    def _step2_certificate(
+        self, run: _Run, der: bytes, at: dt.datetime
+    ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
+        try:
+            cert = CertificateInfo.from_der(der)
+            cert_asn1 = asn1_x509.Certificate.load(der, strict=True)
+            cert.public_key()
+            eku = cert_asn1.extended_key_usage_value
+            eku_names = None if eku is None else list(eku.native)
+            policies_ext = cert_asn1.certificate_policies_value
+            policies = (
+                []
+                if policies_ext is None
+                else [p["policy_identifier"].dotted for p in policies_ext]
+            )
+        except (IdCardError, *ASN1_ERRORS) as exc:
+            message = exc.message if isinstance(exc, IdCardError) else str(exc)
+            raise run.fail(
+                "cert.parse", "cert.parse", f"The certificate is unreadable: {message}"
+            ) from None
+        run.passed("cert.parse", cert.subject_dn, issuer=cert.issuer_dn, serial=cert.serial_number)
+
+        if cert.key_usage is None or "digital_signature" not in cert.key_usage:
+            raise run.fail(
+                "cert.key_usage",
+                "cert.key_usage",
+                "The certificate may not be used for signatures (keyUsage lacks digitalSignature).",
+            )
+        run.passed("cert.key_usage", "keyUsage has digitalSignature")
+        if eku_names is not None and "client_auth" not in eku_names:
+            raise run.fail(
+                "cert.eku",
+                "cert.eku",
+                "The certificate is not for client authentication (extendedKeyUsage lacks clientAuth).",
+            )
+        run.passed("cert.eku", "clientAuth" if eku_names else "no extendedKeyUsage")
+
+        validity = {
+            "not_before": cert.not_before.isoformat(),
+            "not_after": cert.not_after.isoformat(),
+            "at": at.isoformat(),
+        }
+        if at < cert.not_before:
+            raise run.fail(
+                "cert.validity",
+                "cert.not_yet_valid",
+                f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
+                **validity,
+            )
+        if at > cert.not_after:
+            raise run.fail(
+                "cert.validity",
+                "cert.expired",
+                f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
+                **validity,
+            )
+        run.passed("cert.validity", f"valid until {cert.not_after:%Y-%m-%d}", **validity)
+
+        issuers = self._chain(run, cert, at)
+        self._revocation(run, cert, issuers, at)
+
+        forbidden = sorted(self.forbidden_policies.intersection(policies))
+        if forbidden:
+            raise run.fail(
+                "cert.policy",
+                "cert.policy",
+                f"The certificate carries a policy this portal refuses: {', '.join(forbidden)}.",
+            )
+        run.passed("cert.policy", "no forbidden policy", policies=policies)
+        return cert, cert_asn1
+
+    def _chain(self, run: _Run, cert: CertificateInfo, at: dt.datetime) -> list[CertificateInfo]:
+        candidates = self.trusted_cas.issuer_candidates(cert)
+        signers = []
+        for candidate in candidates:
+            try:
+                cert.verify_issued_by(candidate)
+            except IdCardError:
+                continue
+            signers.append(candidate)
+        if not signers:
+            raise run.fail(
+                "cert.chain",
+                "cert.untrusted",
+                f"The certificate's issuer {cert.issuer_dn} is not a trusted CA.",
+                untrusted=True,
+                issuer=cert.issuer_dn,
+                candidates=len(candidates),
+            )
+        problems = []
+        for ca in signers:
+            problem = _ca_problem(ca, at)
+            if problem is None:
+                run.passed("cert.chain", f"issued by trusted CA {ca.subject_dn}", ca=ca.subject_dn)
+                return signers
+            problems.append(problem)
+        raise run.fail("cert.chain", "cert.ca_invalid", "; ".join(problems), issuer=cert.issuer_dn)
+
+    def _revocation(
+        self, run: _Run, cert: CertificateInfo, issuers: list[CertificateInfo], at: dt.datetime
+    ) -> None:
+        if not self.crls:
+            run.verdict.not_performed("cert.revocation", "no CRL configured (OCSP is off)")
+            return
+        mine = [c for c in self.crls if c.issuer == cert.issuer]
+        if not mine:
+            run.verdict.not_performed("cert.revocation", f"no CRL configured for {cert.issuer_dn}")
+            return
+        authentic = [c for c in mine if _signed_by_any(c, issuers)]
+        if not authentic:
+            raise run.fail(
+                "cert.revocation",
+                "cert.crl",
+                f"The CRL for {cert.issuer_dn} is not signed by that CA.",
+            )
+        for crl in authentic:
+            revoked_on = crl.revocation_date(cert.serial_number)
+            if revoked_on is not None:
+                raise run.fail(
+                    "cert.revocation",
+                    "cert.revoked",
+                    f"The certificate was revoked on {revoked_on:%Y-%m-%d}.",
+                    revoked=revoked_on.isoformat(),
+                )
+        newest = max(authentic, key=lambda c: c.this_update)
+        if newest.next_update is not None and newest.next_update < at:
+            raise run.fail(
+                "cert.revocation",
+                "cert.crl",
+                f"The newest CRL for {cert.issuer_dn} is out of date (next update was {newest.next_update:%Y-%m-%d}).",
+            )
+        run.passed("cert.revocation", "not revoked", crl_this_update=newest.this_update.isoformat())
+
+    # -- 3 -----------------------------------------------------------------------------
+    def _step3_nonce(self, run: _Run, consume_nonce: Callable[[], None] | None) -> None:
+        if consume_nonce is None:
+            run.passed(
+                "nonce", "nonce supplied by the caller (no store: single use not checked here)"
+            )
+            return
+        try:
+            consume_nonce()
+        except TokenError as exc:
+            run.verdict.failed("nonce", exc.message, error=exc.code)
+            exc.verdict = run.verdict
+            raise
+        run.passed("nonce", "issued to this session, in time, used once")
+
+    # -- 4 -----------------------------------------------------------------------------
+    def _step4_signature(
+        self, run: _Run, token: AuthToken, cert: CertificateInfo, origin: str, nonce: str
+    ) -> None:
+        algorithm = token.algorithm
+        if algorithm not in ALGORITHMS:
+            raise run.fail(
+                "token.algorithm",
+                "token.algorithm",
+                f"The algorithm {algorithm!r} is not supported (ES/RS/PS 256/384/512).",
+            )
+        key = cert.public_key()
+        hash_name = ALGORITHMS[algorithm]
+        problem = _algorithm_problem(algorithm, key)
+        if problem:
+            raise run.fail("token.algorithm", "token.algorithm", problem)
+        run.passed("token.algorithm", algorithm)
+        scheme = _scheme(algorithm, hash_name)
+        if algorithm.startswith("ES"):
+            size = 2 * ((key.key_size + 7) // 8)
+            if len(token.signature) != size:
+                raise run.fail(
+                    "token.signature",
+                    "token.signature",
+                    f"An {algorithm} signature is {size} bytes (r||s), not {len(token.signature)}.",
+                )
+        try:
+            key.verify(token.signature, signed_message(origin, nonce, hash_name), scheme)
+        except IdCardError:
+            raise run.fail(
+                "token.signature",
+                "token.signature",
+                f"The signature does not verify for {origin} and this nonce "
+                "(the token was made for another site or nonce, or forged).",
+                origin=origin,
+            ) from None
+        run.passed("token.signature", f"{algorithm} signature over origin and nonce", origin=origin)
+
+    # -- 5 -----------------------------------------------------------------------------
+    def _step5_evidence(
+        self,
+        run: _Run,
+        token: AuthToken,
+        cert_asn1: asn1_x509.Certificate,
+        origin: str,
+        nonce: str,
+        requested: list[str],
+        at: dt.datetime,
+    ):  # noqa: ANN202 - Document | None
+        evidence = token.evidence
+        if evidence is None:
+            if self.require_evidence:
+                raise run.fail(
+                    "evidence",
+                    "evidence.missing",
+                    "This portal requires chip evidence (idcardEvidence), and the token has none.",
+                )
+            run.verdict.not_performed("evidence", "no chip evidence in the token (not required)")
+            return None
+        if self.csca is None:  # only when evidence is optional (see __init__)
+            run.verdict.not_performed(
+                "evidence", "no CSCA anchors configured: chip evidence ignored"
+            )
+            return None
+        return self._evidence(run, evidence, cert_asn1, origin, nonce, requested, at)
+
+    def _evidence(
+        self,
+        run: _Run,
+        evidence: Evidence,
+        cert_asn1: asn1_x509.Certificate,
+        origin: str,
+        nonce: str,
+        requested: list[str],
+        at: dt.datetime,
+    ):  # noqa: ANN202 - Document
+        from idcard.document import DocumentFiles, verify_files
+        from idcard.protocol.active_auth import CHECK_CODE, verify_active_auth_signature
+
+        allowed = set(_ALWAYS_ALLOWED)
+        for attribute in requested:
+            allowed.update(ATTRIBUTES[attribute])
+        extra = sorted(set(evidence.data_groups) - allowed)
+        if extra:
+            names = ", ".join(f"DG{n}" for n in extra)
+            raise run.fail(
+                "evidence.data_groups",
+                "evidence.unrequested_dg",
+                f"The token carries {names}, which this portal did not ask for.",
+                data_groups=extra,
+            )
+        missing = [n for n in (1, 11) if n not in evidence.data_groups]
+        if missing:
+            raise run.fail(
+                "evidence.data_groups",
+                "evidence.missing",
+                f"The evidence lacks {', '.join(f'DG{n}' for n in missing)}.",
+            )
+        run.passed(
+            "evidence.data_groups",
+            "only requested data groups",
+            data_groups=sorted(evidence.data_groups),
+        )
+
+        # Active Authentication first as a computation, so verify_files counts it as the chip check.
+        dg15 = evidence.data_groups.get(15)
+        challenge = aa_challenge(origin, nonce)
+        aa_check: Check | None = None
+        dg15_problem: str | None = None
+        if dg15 is not None:
+            try:
+                ok = verify_active_auth_signature(dg15, challenge, evidence.active_authentication)
+            except IdCardError as exc:
+                dg15_problem = f"DG15 holds no usable Active Authentication key: {exc.message}"
+            else:
+                aa_check = Check(
+                    CHECK_CODE,
+                    Result.PASSED if ok else Result.FAILED,
+                    "The chip signed the challenge bound to this origin and nonce."
+                    if ok
+                    else "The chip's signature does not verify with the DG15 key (another chip, or a clone).",
+                    {"challenge": challenge.hex()},
+                )
+        files = DocumentFiles(evidence.sod, dict(evidence.data_groups))
+        document = verify_files(
+            files, self.csca, at=at, crls=self.crls, chip_checks=[aa_check] if aa_check else ()
+        )
+        doc = document.verdict
+        run.verdict.extend(doc.checks)
+
+        def bad(code: str) -> Check | None:
+            check = doc.get(code)
+            return check if check is not None and check.result is not Result.PASSED else None
+
+        for code in ("sod.parse", "sod.signature"):
+            check = bad(code)
+            if check is not None:
+                raise run.fail("evidence.sod", "evidence.sod", f"EF.SOD: {check.reason}")
+        for code in ("ds.validity", "csca.chain", "crl"):
+            check = bad(code)
+            if check is not None and check.result is not Result.NOT_PERFORMED:
+                untrusted = check.result is Result.UNTRUSTED
+                raise run.fail(
+                    "evidence.chain",
+                    "evidence.chain",
+                    f"Document signer: {check.reason}",
+                    untrusted=untrusted,
+                )
+        if doc.get("csca.chain") is None or doc.get("csca.chain").result is not Result.PASSED:  # type: ignore[union-attr]
+            raise run.fail(
+                "evidence.chain", "evidence.chain", "The document signer's chain was not checked."
+            )
+        for number in sorted(evidence.data_groups):
+            check = bad(f"sod.hash.dg{number}")
+            if check is not None or doc.get(f"sod.hash.dg{number}") is None:
+                reason = check.reason if check else f"DG{number} was not checked against EF.SOD"
+                raise run.fail("evidence.hash", "evidence.hash", reason, data_group=number)
+        if dg15 is None:
+            raise run.fail(
+                "evidence.dg15",
+                "evidence.dg15",
+                "The evidence lacks DG15, the chip's Active Authentication key.",
+            )
+        if dg15_problem is not None:
+            raise run.fail("evidence.dg15", "evidence.dg15", dg15_problem)
+        assert aa_check is not None
+        if aa_check.result is not Result.PASSED:
+            raise run.fail("evidence.aa", "evidence.aa", aa_check.reason)
+        for code in ("lds.parse", "mrz.check_digits", "lds.face"):
+            check = bad(code)
+            if check is not None and check.result is not Result.NOT_PERFORMED:
+                raise run.fail("evidence.data", "evidence.data", check.reason)
+        identity = document.identity
+        if identity is None:
+            raise run.fail("evidence.data", "evidence.data", "DG1 does not give an identity.")
+        if not identity.national_code_valid:
+            raise run.fail(
+                "evidence.national_code",
+                "evidence.national_code",
+                f"The national code {identity.national_code} has a wrong check digit.",
+            )
+        self._same_person(run, identity, files, cert_asn1)
+        if bad("document.expired") is not None:
+            raise run.fail(
+                "evidence.expired", "evidence.expired", doc.get("document.expired").reason
+            )  # type: ignore[union-attr]
+        if not doc.verified:
+            failure = doc.failures or [c for c in doc.checks if c.result is Result.UNTRUSTED]
+            reason = failure[0].reason if failure else "the document's checks did not all pass"
+            raise run.fail("evidence.data", "evidence.data", reason)
+        run.passed("evidence", "chip evidence verified (passive and active authentication)")
+        return document
+
+    def _same_person(
+        self, run: _Run, identity: Any, files: Any, cert_asn1: asn1_x509.Certificate
+    ) -> None:
+        from idcard.lds import Dg1
+
+        serial = _subject(cert_asn1).get("serial_number")
+        expected = f"{IR_SERIAL_PREFIX}{identity.national_code}"
+        codes = {identity.national_code}
+        mrz = Dg1.parse(files.dgs[1]).mrz
+        if mrz.format == "TD1" and mrz.optional_data:
+            codes.add(mrz.optional_data)
+        if len(codes) != 1:
+            raise run.fail(
+                "evidence.identity",
+                "evidence.identity_mismatch",
+                "DG1 and DG11 carry different national codes.",
+            )
+        if serial != expected:
+            raise run.fail(
+                "evidence.identity",
+                "evidence.identity_mismatch",
+                f"The certificate belongs to {serial or 'someone without a national code'}, "
+                f"the document to national code {identity.national_code}.",
+            )
+        run.passed(
+            "evidence.identity", "the certificate and the document name the same national code"
+        )
+
+    # -- 6 -----------------------------------------------------------------------------
+    def _identity(
+        self,
+        run: _Run,
+        token: AuthToken,
+        cert: CertificateInfo,
+        cert_asn1: asn1_x509.Certificate,
+        document: Any,
+        requested: list[str],
+    ) -> VerifiedIdentity:
+        subject = _subject(cert_asn1)
+        serial = subject.get("serial_number")
+        country = subject.get("country_name")
+        if document is not None:
+            ident = document.identity
+            face = document.face if "photo" in requested else None
+            return VerifiedIdentity(
+                national_code=ident.national_code,
+                family_name=ident.family_name,
+                given_name=ident.given_name,
+                birth_date=ident.birth_date,
+                personal_code=serial,
+                country=country,
+                certificate_subject=cert.subject_dn,
+                certificate_issuer=cert.issuer_dn,
+                algorithm=token.algorithm,
+                evidence=True,
+                verdict=run.verdict,
+                document_number=ident.document_number,
+                document_expiry=ident.expiry_date,
+                photo=face.data if face is not None else None,
+                photo_mime=face.mime if face is not None else None,
+            )
+        code = None
+        if isinstance(serial, str) and serial.startswith(IR_SERIAL_PREFIX):
+            candidate = serial[len(IR_SERIAL_PREFIX) :]
+            code = candidate if is_valid_national_code(candidate) else None
+        return VerifiedIdentity(
+            national_code=code,
+            family_name=Name(None, subject.get("surname")),
+            given_name=Name(None, subject.get("given_name")),
+            birth_date=None,
+            personal_code=serial,
+            country=country,
+            certificate_subject=cert.subject_dn,
+            certificate_issuer=cert.issuer_dn,
+            algorithm=token.algorithm,
+            evidence=False,
+            verdict=run.verdict,
+        )
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate member {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _subject(cert: asn1_x509.Certificate) -> dict[str, Any]:
+    """Subject attributes by asn1crypto name; multi-valued ones keep the first value."""
+    out: dict[str, Any] = {}
+    try:
+        for key, value in cert.subject.native.items():
+            out[key] = value[0] if isinstance(value, list) else value
+    except ASN1_ERRORS:
+        return {}
+    return {k: v for k, v in out.items() if isinstance(v, str)}
+
+
+def _ca_problem(ca: CertificateInfo, at: dt.datetime) -> str | None:
+    if not ca.valid_at(at):
+        return (
+            f"the issuing CA {ca.subject_dn} is not valid at {at:%Y-%m-%d} "
+            f"(valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d})"
+        )
+    if ca.is_ca is False:
+        return f"{ca.subject_dn} is not a CA (basicConstraints)"
+    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
+        return f"{ca.subject_dn} may not issue certificates (keyUsage)"
+    return None
+
+
+def _signed_by_any(crl: Crl, issuers: list[CertificateInfo]) -> bool:
+    for issuer in issuers:
+        try:
+            crl.verify_signature(issuer.public_key())
+        except IdCardError:
+            continue
+        return True
+    return False
+
+
+def _algorithm_problem(algorithm: str, key: PublicKey) -> str | None:
+    if algorithm.startswith("ES"):
+        if key.kind != "ec":
+            return f"{algorithm} needs an EC key; the certificate has an RSA key."
+        if key.curve != _EC_CURVE_OF[algorithm]:
+            return f"{algorithm} needs a {_EC_CURVE_OF[algorithm]} key; the certificate's is {key.curve}."
+        return None
+    if key.kind != "rsa":
+        return f"{algorithm} needs an RSA key; the certificate has an EC key."
+    return None
+
+
+def _scheme(algorithm: str, hash_name: str) -> SignatureAlgorithm:
+    if algorithm.startswith("ES"):
+        return SignatureAlgorithm.ecdsa(hash_name, signature_format="plain")  # type: ignore[arg-type]
+    if algorithm.startswith("PS"):
+        return SignatureAlgorithm.rsa_pss(hash_name)  # type: ignore[arg-type]
+    return SignatureAlgorithm.rsa_pkcs1(hash_name)  # type: ignore[arg-type]
