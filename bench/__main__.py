@@ -154,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         print_table(rows, rows[0])
         print()
     passive_auth_table(args.repeat)
+    from bench.tokens import handoff_table, token_table
+
+    print()
+    token_table()
+    print()
+    handoff_table(args.repeat)
     return 0
 
 

@@ -140,10 +140,26 @@ class CertificateInfo:
 
     def verify_issued_by(self, issuer: CertificateInfo) -> None:
         """Raise (InvalidSignatureError …) unless `issuer`'s key signed this certificate."""
+        # A signature over fixed bytes with a fixed key verifies the same way every
+        # time: remember successes (keyed by all of it), so a portal checking the
+        # same citizen CA and DS certificates all day pays for each once.
+        key = (self.der, issuer.spki_der)
+        if key in _VERIFIED_SIGNATURES:
+            return
         issuer.public_key().verify(self.signature, self.tbs_der, self.signature_algorithm())
+        if SIGNATURE_CACHE_SIZE and len(_VERIFIED_SIGNATURES) < SIGNATURE_CACHE_SIZE:
+            _VERIFIED_SIGNATURES.add(key)
 
 
 _KEY_CACHE: dict[bytes, PublicKey] = {}
+
+#: How many verified (certificate, issuer key) pairs to remember; 0 turns the cache off.
+SIGNATURE_CACHE_SIZE = 4096
+_VERIFIED_SIGNATURES: set[tuple[bytes, bytes]] = set()
+
+
+def clear_signature_cache() -> None:
+    _VERIFIED_SIGNATURES.clear()
 
 
 def _public_key(cert: CertificateInfo) -> PublicKey:
