@@ -349,31 +349,8 @@ def _make_pki(seed: int) -> TestPki:
         seed, "expired-ds", expired_ds_key, csca_cert, csca_key, _EXPIRED_DS_VALIDITY
     )
 
-    root_key = derive_key(seed, "nid-root", NID_CURVE)
-    root_cert = _build(
-        seed=seed,
-        label="nid-root",
-        subject=NID_ROOT_NAME,
-        key=root_key,
-        issuer_cert=None,
-        issuer_key=root_key,
-        sign_hash=NID_HASH,
-        validity=_NID_ROOT_VALIDITY,
-        ca=True,
-        path_length=1,
-    )
-    citizen_ca_key = derive_key(seed, "nid-citizen-ca", NID_CURVE)
-    citizen_ca_cert = _build(
-        seed=seed,
-        label="nid-citizen-ca",
-        subject=NID_CITIZEN_CA_NAME,
-        key=citizen_ca_key,
-        issuer_cert=root_cert,
-        issuer_key=root_key,
-        sign_hash=NID_HASH,
-        validity=_NID_CITIZEN_CA_VALIDITY,
-        ca=True,
-        path_length=0,
+    root_cert, root_key, citizen_ca_cert, citizen_ca_key = _nid_chain(
+        seed, "", NID_CITIZEN_CA_NAME
     )
     return TestPki(
         seed=seed,
@@ -569,34 +546,41 @@ def issue_citizen_certificates(
 
 @functools.lru_cache(maxsize=8)
 def _rogue_citizen_ca(seed: int) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    pki = test_pki(seed)
-    rogue_root_key = derive_key(seed, "rogue-nid-root", NID_CURVE)
-    rogue_root = _build(
+    _, _, cert, key = _nid_chain(seed, "rogue-", test_pki(seed).citizen_ca_cert.subject)
+    return cert, key
+
+
+def _nid_chain(
+    seed: int, prefix: str, ca_subject: x509.Name
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey, x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """The NID root and the citizen CA under it (`prefix` keys a look-alike pair)."""
+    root_key = derive_key(seed, f"{prefix}nid-root", NID_CURVE)
+    root_cert = _build(
         seed=seed,
-        label="rogue-nid-root",
+        label=f"{prefix}nid-root",
         subject=NID_ROOT_NAME,
-        key=rogue_root_key,
+        key=root_key,
         issuer_cert=None,
-        issuer_key=rogue_root_key,
+        issuer_key=root_key,
         sign_hash=NID_HASH,
         validity=_NID_ROOT_VALIDITY,
         ca=True,
         path_length=1,
     )
-    key = derive_key(seed, "rogue-nid-citizen-ca", NID_CURVE)
-    cert = _build(
+    ca_key = derive_key(seed, f"{prefix}nid-citizen-ca", NID_CURVE)
+    ca_cert = _build(
         seed=seed,
-        label="rogue-nid-citizen-ca",
-        subject=pki.citizen_ca_cert.subject,
-        key=key,
-        issuer_cert=rogue_root,
-        issuer_key=rogue_root_key,
+        label=f"{prefix}nid-citizen-ca",
+        subject=ca_subject,
+        key=ca_key,
+        issuer_cert=root_cert,
+        issuer_key=root_key,
         sign_hash=NID_HASH,
         validity=_NID_CITIZEN_CA_VALIDITY,
         ca=True,
         path_length=0,
     )
-    return cert, key
+    return root_cert, root_key, ca_cert, ca_key
 
 
 def rogue_citizen_ca(pki: TestPki) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
