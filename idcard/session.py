@@ -103,6 +103,10 @@ class IdCard:
         self._selected: bytes | None = None
         #: The secret the current secure channel was opened with.
         self.unlocked_with: str | None = None
+        #: A PACE-CAN succeeded in this card session, so a suspended PIN may be
+        #: tried once more. Kept apart from `unlocked_with` because the card keeps
+        #: it across MSE:SET AT (a PIN status query must not forget it).
+        self._can_resumed = False
 
     @classmethod
     def open(cls, reader_name: str, **kwargs: object) -> IdCard:
@@ -168,7 +172,7 @@ class IdCard:
         status = self.pin_status()
         if status.state == "blocked":
             return NextSecret(PUK, status.tries_left, "The PIN is blocked. Enter your PUK to unblock it.")
-        if status.state == "suspended" and self.unlocked_with != CAN:
+        if status.state == "suspended" and not self._can_resumed:
             return NextSecret(
                 CAN,
                 status.tries_left,
@@ -181,7 +185,7 @@ class IdCard:
         """Open a secure channel with PACE using MRZ, CAN, PIN or PUK."""
         if ref not in _REFS:
             raise UsageError(f"Unknown secret kind {ref!r}.")
-        can_resumed = self.unlocked_with == CAN
+        can_resumed = self._can_resumed
         sw = self._mse_set_at(ref)
         if ref == PIN:
             status = _pin_status_from_sw(sw)
@@ -203,6 +207,8 @@ class IdCard:
         from idcard.protocol.pace import perform_pace
 
         oid, param = self._pace_params()
+        if ref == PIN:
+            self._can_resumed = False  # the card spends the resumption on this try, right or wrong
         try:
             result = perform_pace(self.channel, oid, param, _REFS[ref], secret, rng=self.rng, skip_mse=True)
         except PinError as exc:
@@ -213,6 +219,8 @@ class IdCard:
             raise self._explain(ref, PinError(exc.message)) from None
         self.channel.secure = result.secure_messaging()
         self.unlocked_with = ref
+        if ref == CAN:
+            self._can_resumed = True
         self.pace_result = result
 
     def _explain(self, ref: str, exc: PinError) -> PinError:

@@ -52,6 +52,8 @@ def test_full_pin_lifecycle(mock_card_reader):
         _expect_pin_error(card, PIN, "654321", "pin.suspended", 1)
         assert card.next_secret().secret == CAN
         card.unlock(CAN, "123456")
+        # Asking again after the CAN must not send the citizen back to the CAN.
+        assert card.next_secret().secret == PIN
         card.unlock(PIN, "654321")
         assert card.pin_status().to_json() == {"triesLeft": 3, "state": "ok"}
 

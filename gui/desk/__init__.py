@@ -1,0 +1,1 @@
+"""Service-desk records: storage (SQLite / PostgreSQL), evidence bundles, PDF receipts."""

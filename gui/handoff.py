@@ -1,0 +1,149 @@
+"""The hand-off service inside the app, and its Qt prompt.
+
+The service (`idcard.handoff.HandoffServer`) runs on its own threads while
+the app is open. Its workflow asks the citizen through `QtPrompt`: each
+question becomes a signal to the GUI thread, and the workflow's thread
+waits for the answer. The window comes to the front with the consent
+screen; the PIN goes from the PIN pad to the workflow and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from idcard.handoff import HandoffServer, HandoffWorkflow, Outcome, UrlPolicy
+from idcard.session import IdCard
+
+log = logging.getLogger("idcard.gui")
+
+#: How long a question waits for the citizen before the login is refused.
+ANSWER_TIMEOUT = 300.0
+
+
+@dataclass
+class Question:
+    """One question to the GUI; the workflow's thread waits on `answered`."""
+
+    kind: str  # consent | pin
+    origin: str
+    attributes: list[str] = field(default_factory=list)
+    tries_left: int | None = None
+    attempt: int = 0
+    answer: Any = None
+    answered: threading.Event = field(default_factory=threading.Event)
+
+    def reply(self, value: Any) -> None:
+        if not self.answered.is_set():
+            self.answer = value
+            self.answered.set()
+
+
+class QtPrompt(QObject):
+    """`idcard.handoff.Prompt` for the desktop app. Called on the service's thread, never the GUI's."""
+
+    asked = Signal(object)  # Question
+    progressed = Signal(str, int)
+    finished = Signal(object, bool, str, object)  # origin, ok, message, code (None until known)
+
+    def __init__(self, timeout: float = ANSWER_TIMEOUT, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timeout = timeout
+        self.pending: Question | None = None
+        self._pin_asks = 0
+        self._lock = threading.Lock()
+
+    def _ask(self, question: Question) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            raise RuntimeError("QtPrompt must not be asked on the GUI thread")
+        with self._lock:
+            self.pending = question
+        self.asked.emit(question)
+        if not question.answered.wait(self.timeout):
+            question.reply(None)
+        with self._lock:
+            self.pending = None
+        return question.answer
+
+    def cancel_pending(self) -> None:
+        """The app is closing or the citizen walked away: refuse what is being asked."""
+        with self._lock:
+            question = self.pending
+        if question is not None:
+            question.reply(False if question.kind == "consent" else None)
+
+    # -- the Prompt protocol ---------------------------------------------------------------
+    def consent(self, origin: str, attributes: Sequence[str]) -> bool | set[str]:
+        self._pin_asks = 0
+        answer = self._ask(Question("consent", origin, list(attributes)))
+        if answer is None:
+            return False
+        return answer  # type: ignore[no-any-return]
+
+    def pin(self, origin: str, tries_left: int | None) -> str | None:
+        self._pin_asks += 1
+        question = Question("pin", origin, tries_left=tries_left, attempt=self._pin_asks)
+        pin = self._ask(question)
+        question.answer = None  # the workflow has it now; nobody else keeps it
+        return pin  # type: ignore[no-any-return]
+
+    def progress(self, step: str, percent: int) -> None:
+        self.progressed.emit(step, int(percent))
+
+    def done(self, origin: str | None, ok: bool, message: str) -> None:
+        self.finished.emit(origin, ok, message, None)
+
+    def outcome(self, outcome: Outcome) -> None:
+        self.finished.emit(outcome.origin, outcome.ok, outcome.message, outcome.code or "")
+
+
+class GuiWorkflow(HandoffWorkflow):
+    """Tells the prompt the outcome's code too, so the GUI can say it in the citizen's language."""
+
+    def run(self, request_url: str) -> Outcome:
+        outcome = super().run(request_url)
+        if isinstance(self.prompt, QtPrompt):
+            self.prompt.outcome(outcome)
+        return outcome
+
+
+class HandoffService:
+    """The running service: started with the window, stopped when it closes."""
+
+    def __init__(
+        self,
+        prompt: QtPrompt,
+        reader: Callable[[], str],
+        *,
+        port: int,
+        dev: bool = False,
+        open_card: Callable[[str], IdCard] = IdCard.open,
+    ) -> None:
+        self.prompt = prompt
+        self.workflow = GuiWorkflow(
+            prompt, reader=reader, policy=UrlPolicy(dev=dev), open_card=open_card
+        )
+        self.server = HandoffServer(self.workflow, port=port)
+        self.error: str | None = None
+
+    def start(self) -> bool:
+        try:
+            self.server.start()
+        except Exception as exc:  # port taken, no loopback: the app still works without it
+            self.error = getattr(exc, "message", str(exc))
+            log.warning("hand-off service not started: %s", self.error)
+            return False
+        return True
+
+    @property
+    def address(self) -> str:
+        return self.server.addresses[0] if self.server.sockets else ""
+
+    def stop(self) -> None:
+        self.prompt.cancel_pending()
+        self.server.stop()

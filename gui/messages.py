@@ -1,0 +1,168 @@
+"""What the citizen reads, by situation: error codes and PIN pad prompts, translated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+
+from gui.flow import SecretRequest
+from gui.i18n import I18n
+
+translate = QCoreApplication.translate
+
+
+def error_text(code: str, fallback: str = "") -> str:
+    """A plain sentence for an error code; unknown codes get a general sentence (and the detail elsewhere)."""
+    texts = {
+        "card.removed": translate("Messages", "Card removed — put it back to continue."),
+        "card.absent": translate("Messages", "No card found. Put your card on the reader."),
+        "card.timeout": translate(
+            "Messages",
+            "The card stopped answering. Take it off the reader, put it back and try again.",
+        ),
+        "card.io": translate(
+            "Messages",
+            "The reader could not talk to the card. Put the card back on the reader and try again.",
+        ),
+        "reader.not_found": translate(
+            "Messages", "The reader is not connected any more. Connect it and try again."
+        ),
+        "reader.driver_missing": translate(
+            "Messages", "The software for this reader is not installed."
+        ),
+        "card.unsupported": translate("Messages", "This card is not supported."),
+        "card.no_pki": translate("Messages", "This card has no keys for logging in or signing."),
+        "card.malformed": translate("Messages", "The card gave an answer that cannot be read."),
+        "sm.mac": translate("Messages", "The secure connection to the card broke. Try again."),
+        "auth.failed": translate("Messages", "The card refused the connection. Try again."),
+        "auth.password": translate("Messages", "The card did not accept the number entered."),
+        "pin.blocked": translate("Messages", "Your PIN is blocked. Unblock it with your PUK."),
+        "pin.suspended": translate(
+            "Messages", "Your PIN is suspended. Enter the CAN printed on your card first."
+        ),
+        "pin.wrong": translate("Messages", "Wrong PIN."),
+        "puk.blocked": translate(
+            "Messages",
+            "Your PUK is used up: this card can no longer unblock its PIN. Ask the registry office for a new card.",
+        ),
+        "puk.wrong": translate("Messages", "Wrong PUK."),
+        "can.wrong": translate("Messages", "Wrong CAN."),
+        "pin2.wrong": translate("Messages", "Wrong signature PIN."),
+        "pin2.blocked": translate(
+            "Messages", "Your signature PIN is blocked. Unblock it with your PUK."
+        ),
+        "usage": translate("Messages", "That did not work: {detail}"),
+        "user.refused": translate("Messages", "You refused the request; nothing was sent."),
+        "sign.mismatch": translate(
+            "Messages", "The card's signature does not match its certificate; no file was written."
+        ),
+        "desk.store": translate("Messages", "The record could not be saved: {detail}"),
+        "app.error": translate("Messages", "Something went wrong in the app: {detail}"),
+    }
+    text = texts.get(code)
+    if text is None:
+        return translate("Messages", "The operation failed: {detail}").format(
+            detail=fallback or code
+        )
+    return text.format(detail=fallback or code)
+
+
+@dataclass(frozen=True)
+class PadText:
+    title: str
+    explanation: str
+    #: The warning line (red), empty when there is nothing to warn about.
+    warning: str
+    tries: str
+    low: int
+    high: int
+    show_card: bool
+
+
+def pad_text(request: SecretRequest, i18n: I18n, *, purpose: str = "") -> PadText:
+    """Titles and warnings for the PIN pad (PIN / CAN / PUK), from why it is asked."""
+    kind, tries, reason = request.kind, request.tries_left, request.reason
+    n = i18n.digits(tries) if tries is not None else "?"
+    if kind == "CAN":
+        warning = ""
+        if reason == "pin.suspended":
+            warning = translate(
+                "Messages",
+                "Wrong PIN. Your PIN is now suspended: enter your CAN, then you can try your PIN once more.",
+            )
+        elif reason == "can.wrong":
+            warning = translate("Messages", "Wrong CAN. Check the 6 digits printed on your card.")
+        return PadText(
+            translate("Messages", "Enter your CAN"),
+            translate(
+                "Messages",
+                "Your PIN is suspended after two wrong tries. The CAN is the 6-digit number printed on the front of your card, where the picture shows.",
+            ),
+            warning,
+            translate("Messages", "1 PIN try left after the CAN"),
+            6,
+            6,
+            True,
+        )
+    if kind == "PUK":
+        warning = ""
+        if reason == "pin.blocked":
+            warning = translate(
+                "Messages", "Wrong PIN. Your PIN is now blocked: only your PUK can unblock it."
+            )
+        elif reason == "puk.wrong":
+            warning = translate("Messages", "Wrong PUK. It can be used {n} more times.").format(n=n)
+        return PadText(
+            translate("Messages", "Enter your PUK"),
+            translate(
+                "Messages",
+                "Your PIN is blocked. Enter the 8-digit PUK from the letter that came with your card; your PIN stays the same and gets 3 tries again.",
+            ),
+            warning,
+            translate("Messages", "The PUK can be used {n} more times").format(n=n)
+            if tries is not None
+            else "",
+            8,
+            8,
+            False,
+        )
+    # PIN
+    explanation = purpose or translate("Messages", "Enter the 6-digit PIN of your card.")
+    if reason == "pin.wrong" and tries == 2:
+        warning = translate(
+            "Messages",
+            "Wrong PIN. 2 tries left: if the next PIN is wrong too, your PIN will be suspended and you will need the CAN printed on your card.",
+        )
+    elif reason == "pin.wrong":
+        warning = translate("Messages", "Wrong PIN. {n} tries left.").format(n=n)
+    elif tries == 2:
+        warning = translate(
+            "Messages",
+            "2 tries left: if this PIN is wrong, your PIN will be suspended and you will need the CAN printed on your card.",
+        )
+    elif tries == 1:
+        warning = translate(
+            "Messages",
+            "Last try: if this PIN is wrong, your PIN will be blocked and only your PUK can unblock it.",
+        )
+    elif reason == "unblocked":
+        warning = ""
+    else:
+        warning = ""
+    if tries == 1:
+        tries_text = translate("Messages", "1 try left")
+    elif tries is None:
+        tries_text = ""
+    else:
+        tries_text = translate("Messages", "{n} tries left").format(n=n)
+    notice = (
+        translate("Messages", "Your PIN is unblocked and has 3 tries again.")
+        if reason == "unblocked"
+        else ""
+    )
+    if notice and not warning:
+        explanation = f"{notice} {explanation}"
+    return PadText(
+        translate("Messages", "Enter your PIN"), explanation, warning, tries_text, 6, 6, False
+    )
