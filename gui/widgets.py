@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -328,6 +329,46 @@ def centered(widget: QWidget, max_width: int) -> QHBoxLayout:
     row.addWidget(widget, 100)
     row.addStretch(0)
     return row
+
+
+def page_panel(
+    page: QWidget,
+    max_width: int,
+    *,
+    outer_margins: tuple[int, int, int, int],
+    margins: tuple[int, int, int, int],
+    spacing: int | None = None,
+    min_width: int | None = None,
+    scroll: bool = False,
+) -> QVBoxLayout:
+    """The common page scaffold: one centred panel at the top; returns its layout.
+
+    `scroll` wraps it in a scroll area, a safety net for small windows (at the
+    normal window size everything fits without it).
+    """
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(*outer_margins)
+    host = outer
+    if scroll:
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(area)
+        holder = QWidget()
+        holder.setObjectName("Page")
+        area.setWidget(holder)
+        host = QVBoxLayout(holder)
+        host.setContentsMargins(0, 0, 0, 0)
+    box = panel()
+    if min_width is not None:
+        box.setMinimumWidth(min_width)
+    host.addLayout(centered(box, max_width))
+    host.addStretch(1)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(*margins)
+    if spacing is not None:
+        layout.setSpacing(spacing)
+    return layout
 
 
 def photo_pixmap(png: bytes, height: int) -> QPixmap:

@@ -94,10 +94,71 @@ def _like(text: str) -> str:
     return f"%{cleaned}%"
 
 
-class SqliteStore:
+class _SqlStore:
+    """The queries both databases share; subclasses open the connection.
+
+    `_P` is the driver's parameter marker and `_errors` its exception base;
+    `_transaction` gives a context that commits or rolls back one write.
+    """
+
+    _P = "?"
+    location: str
+    _db: Any
+
+    def _conn(self) -> Any:
+        raise NotImplementedError
+
+    def _errors(self) -> type[Exception]:
+        raise NotImplementedError
+
+    def _transaction(self, db: Any) -> Any:
+        raise NotImplementedError
+
+    def add(self, record: Record) -> None:
+        db = self._conn()
+        marks = ", ".join([self._P] * len(COLUMNS.split(",")))
+        try:
+            with self._transaction(db):
+                db.execute(f"INSERT INTO desk_records ({COLUMNS}) VALUES ({marks})", _values(record))
+        except self._errors() as exc:
+            raise StoreError(f"Cannot save the record: {exc}") from None
+
+    def get(self, record_id: str) -> Record | None:
+        row = (
+            self._conn()
+            .execute(f"SELECT {COLUMNS} FROM desk_records WHERE id = {self._P}", (record_id,))
+            .fetchone()
+        )
+        return _row_to_record(row) if row else None
+
+    def search(self, text: str = "", limit: int = 200) -> list[Record]:
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT {COLUMNS} FROM desk_records WHERE search_text LIKE {self._P} ESCAPE '\\' "
+                f"ORDER BY created_at DESC LIMIT {self._P}",
+                (_like(text), limit),
+            )
+            .fetchall()
+        )
+        return [_row_to_record(r) for r in rows]
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class SqliteStore(_SqlStore):
     def __init__(self, path: str | Path) -> None:
         self.location = str(path)
         self._db: sqlite3.Connection | None = None
+
+    def _errors(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def _transaction(self, db: Any) -> Any:
+        return db  # sqlite3's connection context commits or rolls back
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -117,47 +178,21 @@ class SqliteStore:
                 os.chmod(self.location, 0o600)  # identities: readable by the desk's account only
         return self._db
 
-    def add(self, record: Record) -> None:
-        db = self._conn()
-        try:
-            with db:
-                db.execute(
-                    f"INSERT INTO desk_records ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _values(record),
-                )
-        except sqlite3.Error as exc:
-            raise StoreError(f"Cannot save the record: {exc}") from None
 
-    def get(self, record_id: str) -> Record | None:
-        row = (
-            self._conn()
-            .execute(f"SELECT {COLUMNS} FROM desk_records WHERE id = ?", (record_id,))
-            .fetchone()
-        )
-        return _row_to_record(row) if row else None
+class PostgresStore(_SqlStore):
+    _P = "%s"
 
-    def search(self, text: str = "", limit: int = 200) -> list[Record]:
-        rows = (
-            self._conn()
-            .execute(
-                f"SELECT {COLUMNS} FROM desk_records WHERE search_text LIKE ? ESCAPE '\\' "
-                "ORDER BY created_at DESC LIMIT ?",
-                (_like(text), limit),
-            )
-            .fetchall()
-        )
-        return [_row_to_record(r) for r in rows]
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-
-class PostgresStore:
     def __init__(self, url: str) -> None:
         self.location = url
         self._db: Any = None
+
+    def _errors(self) -> type[Exception]:
+        import psycopg
+
+        return psycopg.Error
+
+    def _transaction(self, db: Any) -> Any:
+        return db.transaction()
 
     def _conn(self) -> Any:
         if self._db is None:
@@ -180,44 +215,6 @@ class PostgresStore:
                     f"Cannot open the records database {describe(self.location)}: {exc}"
                 ) from None
         return self._db
-
-    def add(self, record: Record) -> None:
-        import psycopg
-
-        db = self._conn()
-        try:
-            with db.transaction():
-                db.execute(
-                    f"INSERT INTO desk_records ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    _values(record),
-                )
-        except psycopg.Error as exc:
-            raise StoreError(f"Cannot save the record: {exc}") from None
-
-    def get(self, record_id: str) -> Record | None:
-        row = (
-            self._conn()
-            .execute(f"SELECT {COLUMNS} FROM desk_records WHERE id = %s", (record_id,))
-            .fetchone()
-        )
-        return _row_to_record(row) if row else None
-
-    def search(self, text: str = "", limit: int = 200) -> list[Record]:
-        rows = (
-            self._conn()
-            .execute(
-                f"SELECT {COLUMNS} FROM desk_records WHERE search_text LIKE %s ESCAPE '\\' "
-                "ORDER BY created_at DESC LIMIT %s",
-                (_like(text), limit),
-            )
-            .fetchall()
-        )
-        return [_row_to_record(r) for r in rows]
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
 
 
 def _values(record: Record) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QVBo
 
 from gui import theme
 from gui.i18n import I18n
-from gui.widgets import add_escape, button, centered, label, panel
+from gui.widgets import add_escape, button, label, page_panel
 
 translate = QCoreApplication.translate
 
@@ -32,15 +32,14 @@ class ConsentPage(QWidget):
         self.setObjectName("Page")
         self.origin = ""
         self.attributes: list[str] = []
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 28, 32, 24)
-        box = panel()
-        box.setMinimumWidth(600)
-        outer.addLayout(centered(box, 800))
-        outer.addStretch(1)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(32, 26, 32, 26)
-        layout.setSpacing(12)
+        layout = page_panel(
+            self,
+            800,
+            outer_margins=(32, 28, 32, 24),
+            margins=(32, 26, 32, 26),
+            spacing=12,
+            min_width=600,
+        )
         self.intro = label(size=13, name="Muted")
         layout.addWidget(self.intro)
         self.origin_label = QLabel()
@@ -143,15 +142,14 @@ class HandoffProgressPage(QWidget):
         self.origin = ""
         self.step = "fetch"
         self.result: tuple[bool, str, str | None] | None = None
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 28, 32, 24)
-        box = panel()
-        box.setMinimumWidth(600)
-        outer.addLayout(centered(box, 800))
-        outer.addStretch(1)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(32, 26, 32, 26)
-        layout.setSpacing(12)
+        layout = page_panel(
+            self,
+            800,
+            outer_margins=(32, 28, 32, 24),
+            margins=(32, 26, 32, 26),
+            spacing=12,
+            min_width=600,
+        )
         self.title = label(size=18, bold=True)
         layout.addWidget(self.title)
         self.origin_label = label(size=14, bold=True)

@@ -11,12 +11,10 @@ from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -40,10 +38,9 @@ from gui.widgets import (
     BadgeWidget,
     align_to_language,
     button,
-    centered,
     clear_layout,
     label,
-    panel,
+    page_panel,
     photo_pixmap,
 )
 from idcard.verdict import Check, Result
@@ -184,22 +181,9 @@ class IdentityPage(QWidget):
         super().__init__(parent)
         self.i18n = i18n
         self.setObjectName("Page")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 14, 24, 10)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
-        holder = QWidget()
-        holder.setObjectName("Page")
-        scroll.setWidget(holder)
-        hl = QVBoxLayout(holder)
-        hl.setContentsMargins(0, 0, 0, 0)
-        box = panel()
-        hl.addLayout(centered(box, 940))
-        hl.addStretch(1)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(26, 16, 26, 16)
+        layout = page_panel(
+            self, 940, outer_margins=(24, 14, 24, 10), margins=(26, 16, 26, 16), scroll=True
+        )
         self.title = label(size=17, bold=True)
         layout.addWidget(self.title)
         self.view = IdentityView(i18n)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.flow import SecretRequest
 from gui.i18n import I18n
@@ -15,9 +15,8 @@ from gui.widgets import (
     TriesIndicator,
     add_escape,
     button,
-    centered,
     label,
-    panel,
+    page_panel,
 )
 
 
@@ -35,23 +34,14 @@ class PinPadPage(QWidget):
         self.context = ""  # e.g. "to log in to https://…"
         self.tries_total = 3
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 14, 24, 10)
-        scroll = QScrollArea()  # a safety net for small windows; at the normal size all fits
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
-        holder = QWidget()
-        holder.setObjectName("Page")
-        scroll.setWidget(holder)
-        hl = QVBoxLayout(holder)
-        hl.setContentsMargins(0, 0, 0, 0)
-        box = panel()
-        hl.addLayout(centered(box, 860))
-        hl.addStretch(1)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(30, 20, 30, 20)
-        layout.setSpacing(10)
+        layout = page_panel(
+            self,
+            860,
+            outer_margins=(24, 14, 24, 10),
+            margins=(30, 20, 30, 20),
+            spacing=10,
+            scroll=True,
+        )
 
         self.context_label = label(size=12, name="Muted")
         layout.addWidget(self.context_label)

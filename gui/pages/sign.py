@@ -13,12 +13,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from gui.i18n import I18n
-from gui.widgets import CardPicture, SecretField, button, centered, label, panel
+from gui.widgets import CardPicture, SecretField, button, label, page_panel
 
 
 @dataclass(frozen=True)
@@ -39,14 +38,9 @@ class SignPage(QWidget):
         super().__init__(parent)
         self.i18n = i18n
         self.setObjectName("Page")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 24, 32, 24)
-        box = panel()
-        outer.addLayout(centered(box, 860))
-        outer.addStretch(1)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(28, 22, 28, 22)
-        layout.setSpacing(12)
+        layout = page_panel(
+            self, 860, outer_margins=(32, 24, 32, 24), margins=(28, 22, 28, 22), spacing=12
+        )
         self.title = label(size=18, bold=True)
         layout.addWidget(self.title)
         self.explanation = label(size=12, name="Muted")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QWidget
 
 from gui.i18n import I18n
-from gui.widgets import add_escape, button, centered, label, panel
+from gui.widgets import add_escape, button, label, page_panel
 
 translate = QCoreApplication.translate
 
@@ -42,15 +42,14 @@ class StatusPage(QWidget):
         self.i18n = i18n
         self.setObjectName("Page")
         self.kind = ""
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 40, 32, 24)
-        box = panel()
-        box.setMinimumWidth(560)
-        outer.addLayout(centered(box, 760))
-        outer.addStretch(1)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(32, 28, 32, 28)
-        layout.setSpacing(14)
+        layout = page_panel(
+            self,
+            760,
+            outer_margins=(32, 40, 32, 24),
+            margins=(32, 28, 32, 28),
+            spacing=14,
+            min_width=560,
+        )
         self.context = label(size=12, name="Muted")
         layout.addWidget(self.context)
         self.title = label(size=20, bold=True)
