@@ -66,7 +66,8 @@ def make_card(
     return EmulatedCard(image, latency=latency)
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skip for a missing system part, or fail where CI promised every part is there."""
     if os.environ.get(REQUIRE_ENV):
         pytest.fail(f"{reason} ({REQUIRE_ENV} is set, so this may not be skipped)")
     pytest.skip(reason)
@@ -92,7 +93,7 @@ def pcscd_service() -> object:
     try:
         return pcscd_service()
     except TransportUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
         raise
 
 
@@ -115,4 +116,4 @@ def mock_card_reader(
         with serve_card(card, transport) as name:
             yield MockCardReader(name, transport, card)
     except TransportUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))

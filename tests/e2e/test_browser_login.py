@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from mock_card.pytest_plugin import REQUIRE_ENV
+from mock_card.pytest_plugin import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,12 +45,6 @@ CHROMIUM_ARGS = [
 WELCOME_SCREENSHOT = Path("/tmp/portal_welcome.png")
 ERROR_SCREENSHOT = Path("/tmp/portal_error.png")
 NATIONAL_CODE = "0012345679"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get(REQUIRE_ENV):
-        pytest.fail(f"{reason} ({REQUIRE_ENV} is set, so this may not be skipped)")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -164,11 +158,11 @@ def handoff(tmp_path: Path, handoff_port: int) -> Iterator[Callable[[str, str], 
 def chromium(tmp_path: Path) -> Iterator[object]:
     """A headless Chromium page with a fresh profile."""
     if not os.path.exists(CHROMIUM):
-        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("Playwright is not installed (pip install playwright)")
+        unavailable("Playwright is not installed (pip install playwright)")
     profile = tmp_path / "chromium-profile"
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_card.pytest_plugin import REQUIRE_ENV
+from mock_card.pytest_plugin import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "https://portal.example"
@@ -52,12 +52,6 @@ else:
 """
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get(REQUIRE_ENV):
-        pytest.fail(f"{reason} ({REQUIRE_ENV} is set, so this may not be skipped)")
-    pytest.skip(reason)
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -70,11 +64,11 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
     )
     if server is None:
-        _unavailable("redis-server is not installed (Debian package redis-server)")
+        unavailable("redis-server is not installed (Debian package redis-server)")
     try:
         import redis
     except ModuleNotFoundError:
-        _unavailable("the redis Python package is not installed (pip install 'idcard[redis]')")
+        unavailable("the redis Python package is not installed (pip install 'idcard[redis]')")
     workdir = tmp_path_factory.mktemp("redis")
     port = _free_port()
     log = open(workdir / "redis.log", "wb")

@@ -16,6 +16,7 @@ import pytest
 from gui.desk.records import verify_bundle
 from gui.desk.store import PostgresStore, describe
 from gui.trust import build_trust
+from mock_card.pytest_plugin import unavailable
 from tests.gui.test_desk import desk_read_and_record
 
 
@@ -35,12 +36,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    pytest.importorskip(
-        "psycopg", reason="psycopg is not installed (pip install 'idcard[postgres]')"
-    )
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed (pip install 'idcard[postgres]')")
     initdb, pg_ctl = _find("initdb"), _find("pg_ctl")
     if not initdb or not pg_ctl:
-        pytest.skip(
+        unavailable(
             "PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql to run this test"
         )
     prefix: list[str] = []
@@ -50,12 +52,12 @@ def postgres_url() -> Iterator[str]:
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip(
+            unavailable(
                 "running as root and there is no 'postgres' account to run the PostgreSQL server as"
             )
         runuser = shutil.which("runuser")
         if not runuser:
-            pytest.skip("running as root without runuser(1) to start PostgreSQL as 'postgres'")
+            unavailable("running as root without runuser(1) to start PostgreSQL as 'postgres'")
         prefix = [runuser, "-u", "postgres", "--"]
     base = tempfile.mkdtemp(prefix="idcard-pg-")
     if owner is not None:
@@ -89,7 +91,7 @@ def postgres_url() -> Iterator[str]:
         )
         if started.returncode != 0:
             tail = open(log).read()[-2000:] if os.path.exists(log) else started.stderr
-            pytest.skip(f"PostgreSQL did not start: {tail}")
+            unavailable(f"PostgreSQL did not start: {tail}")
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         if os.path.exists(os.path.join(data, "postmaster.pid")):
