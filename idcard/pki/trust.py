@@ -51,6 +51,9 @@ _SHORT_NAMES = {
     "locality_name": "L",
     "state_or_province_name": "ST",
     "email_address": "emailAddress",
+    "surname": "SN",
+    "given_name": "GN",
+    "organization_identifier": "organizationIdentifier",
 }
 
 

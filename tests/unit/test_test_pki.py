@@ -421,3 +421,17 @@ def test_failed_rename_leaves_only_complete_files(
         write_anchors(pki, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["csca.pem"]
     assert x509.load_pem_x509_certificate((tmp_path / "csca.pem").read_bytes()) == pki.csca_cert
+
+
+def test_citizen_names_read_as_short_names() -> None:
+    from asn1crypto import x509 as asn1_x509
+
+    from idcard.pki.trust import dn_text
+
+    name = asn1_x509.Name.build(
+        {"country_name": "IR", "surname": "REZAEI", "given_name": "SARA", "serial_number": "PNOIR-0012345679"}
+    )
+    text = dn_text(name)
+    for part in ("C=IR", "SN=REZAEI", "GN=SARA", "serialNumber=PNOIR-0012345679"):
+        assert part in text
+    assert "2.5.4." not in text
