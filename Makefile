@@ -43,7 +43,7 @@ run: install
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && $(BIN)/python -c "import gui.app" 2>/dev/null; then \
 	  $(BIN)/idcard-gui --demo; \
 	else \
-	  echo "No display (or Qt cannot load here): running the CLI demo on the built-in demo card. With a screen: make run; without one: xvfb-run make run."; \
+	  echo "No display (or Qt cannot load here): running the CLI demo on the built-in demo card; the desktop app needs a screen."; \
 	  $(BIN)/idcard demo; \
 	fi
 
