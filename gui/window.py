@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,31 +43,11 @@ from gui.pages.sign import SignPage, SignRequest, signature_path
 from gui.pages.status import StatusPage, step_text
 from gui.reading import ReadResult, read_identity
 from gui.trust import Trust, build_trust, is_demo_reader
+from idcard.files import write_atomically
 from idcard.session import CAN, PIN
 from reader.errors import CodedError, NoCardError
 
 log = logging.getLogger("idcard.gui")
-
-
-def write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
-    """Temporary file in the same folder, fsync, rename: never a half-written file.
-
-    `private`: readable by the owner only (personal data, e.g. an evidence bundle).
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o600 if private else 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class MainWindow(QMainWindow):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from idcard import __version__
 from idcard.errors import IdCardError, PinError, UsageError
+from idcard.files import write_atomically
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, PIN, IdCard
 from reader.errors import CodedError, TransportError
@@ -227,24 +228,13 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     if args.photo:
         if document.face is None:
             raise IdCardError("The card has no readable face image.", code="lds.face")
-        _write_atomically(args.photo, document.face.to_png() if args.photo.endswith(".png") else document.face.data)
+        write_atomically(
+            args.photo,
+            document.face.to_png() if args.photo.endswith(".png") else document.face.data,
+            private=True,  # a face is personal data
+        )
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".idcard-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _parse_at(value: str | None):  # noqa: ANN202
@@ -343,7 +333,7 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     with open_card(args) as card:
         card.unlock(CAN, secrets.read("CAN: "))
         signature = sign_detached(card, data, secrets.read("Signature PIN (PIN2): "))
-    _write_signature(target, signature)
+    write_atomically(target, signature)  # a signature is public: the usual mode
     signer = _signer_of(signature)
     out.result(
         {"signature": {"file": target, "bytes": len(signature), "format": "cms-detached", **signer}},
@@ -366,27 +356,6 @@ def _signer_of(signature: bytes) -> dict[str, object]:
         "serialNumber": subject.get("serial_number"),
         "signingTime": when.isoformat() if when else None,
     }
-
-
-def _write_signature(path: str, data: bytes) -> None:
-    """tmp file in the target folder, fsync, rename: never a half-written .p7s."""
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".idcard-sign-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a signature is public: as any new file, not 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 # -- browser hand-off (idcard/handoff) --------------------------------------------

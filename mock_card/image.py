@@ -8,10 +8,10 @@ so card files belong in test fixtures, never next to real user data.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from idcard.files import write_atomically
 
 FORMAT = "idcard-mock-card/1"
 
@@ -114,16 +114,9 @@ class CardImage:
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a crash mid-write never leaves half a card file."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_json(), fh, indent=1, ensure_ascii=False)
-                fh.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n"
+        # Private: a card file holds the card's PIN, PUK and private keys.
+        write_atomically(path, text.encode("utf-8"), private=True)
 
     @classmethod
     def load(cls, path: str | Path) -> CardImage:

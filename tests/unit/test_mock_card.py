@@ -105,7 +105,7 @@ def test_save_is_atomic(tmp_path, mocker) -> None:
     personalize().save(path)
     before = path.read_bytes()
     # A crash in the middle of writing (disk full) must leave the old file intact.
-    mocker.patch("mock_card.image.json.dump", side_effect=OSError("disk full"))
+    mocker.patch("idcard.files.os.fsync", side_effect=OSError("disk full"))
     with pytest.raises(OSError):
         personalize(pin="999999").save(path)
     assert path.read_bytes() == before
