@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from tests.gui.conftest import DEMO_CAN, DEMO_PIN, DEMO_PUK, type_secret, wait_page
 
 
@@ -18,7 +21,8 @@ def _wait_request(qtbot, window, kind: str, reason: str):  # noqa: ANN001, ANN20
     return pad.request
 
 
-def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card) -> None:  # noqa: ANN001
+def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card, caplog) -> None:  # noqa: ANN001
+    caplog.set_level(logging.DEBUG)
     window = make_window(demo_card)
     pad = window.pinpad
     window.start_read()
@@ -76,6 +80,16 @@ def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card) -> N
     wait_page(qtbot, window, window.identity)
     assert window.identity.view.headline.text().startswith("✓")
     assert demo_card.card.image.counters.pin_tries == 3
+
+    # Every secret typed above, right or wrong, stays out of the logs (APDU
+    # traces included, which are hex: a secret counts when it stands alone or
+    # appears as the hex of its ASCII digits).
+    typed = ["000000", "111111", "999999", DEMO_CAN, "222222", "00000000", DEMO_PUK, DEMO_PIN]
+    logged = "\n".join(caplog.text.splitlines() + [r.getMessage() for r in caplog.records])
+    assert len(caplog.records) > 20  # the card traffic was logged, so the check means something
+    for secret in typed:
+        assert not re.search(rf"(?<![0-9a-fA-F]){secret}(?![0-9a-fA-F])", logged), secret
+        assert secret.encode().hex() not in logged.lower(), secret
 
 
 def test_suspended_card_starts_with_the_can(qtbot, card_factory, make_window) -> None:  # noqa: ANN001
