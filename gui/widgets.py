@@ -331,6 +331,33 @@ def centered(widget: QWidget, max_width: int) -> QHBoxLayout:
     return row
 
 
+def scroll_holder() -> tuple[QScrollArea, QVBoxLayout]:
+    """A frameless scroll area and the layout of the page-coloured widget inside it."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    holder = QWidget()
+    holder.setObjectName("Page")
+    area.setWidget(holder)
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return area, layout
+
+
+def set_style_name(widget: QWidget, name: str) -> None:
+    """Change the object name the style sheet selects on, and apply it now."""
+    widget.setObjectName(name)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def show_message(message: QLabel, text: str, ok: bool) -> None:
+    """A one-line outcome under a form: green when done, amber when not; hidden when empty."""
+    set_style_name(message, "Success" if ok else "Warning")
+    message.setText(text)
+    message.setVisible(bool(text))
+
+
 def page_panel(
     page: QWidget,
     max_width: int,
@@ -350,15 +377,8 @@ def page_panel(
     outer.setContentsMargins(*outer_margins)
     host = outer
     if scroll:
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
+        area, host = scroll_holder()
         outer.addWidget(area)
-        holder = QWidget()
-        holder.setObjectName("Page")
-        area.setWidget(holder)
-        host = QVBoxLayout(holder)
-        host.setContentsMargins(0, 0, 0, 0)
     box = panel()
     if min_width is not None:
         box.setMinimumWidth(min_width)

@@ -6,13 +6,11 @@ from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -25,7 +23,7 @@ from gui.desk.records import PURPOSES, Record
 from gui.i18n import I18n
 from gui.pages.identity import IdentityView
 from gui.reading import ReadResult
-from gui.widgets import button, label, panel
+from gui.widgets import button, label, panel, scroll_holder
 
 translate = QCoreApplication.translate
 
@@ -85,14 +83,8 @@ class DeskPage(QWidget):
         self.tabs.setDocumentMode(True)
         outer.addWidget(self.tabs)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll, main = scroll_holder()
         self.scroll = scroll
-        holder = QWidget()
-        holder.setObjectName("Page")
-        scroll.setWidget(holder)
-        main = QVBoxLayout(holder)
         main.setContentsMargins(4, 12, 4, 6)
         main.setSpacing(14)
         self.tabs.addTab(scroll, "")

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.i18n import I18n
-from gui.widgets import SecretField, TriesIndicator, button, label, panel
+from gui.widgets import SecretField, TriesIndicator, button, label, panel, show_message
 
 
 @dataclass(frozen=True)
@@ -183,11 +183,7 @@ class PinsPage(QWidget):
             self.puk.setText("")
 
     def show_message(self, text: str, ok: bool) -> None:
-        self.message.setObjectName("Success" if ok else "Warning")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        show_message(self.message, text, ok)
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.pin_go, self.pin2_go, self.refresh):

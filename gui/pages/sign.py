@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.i18n import I18n
-from gui.widgets import CardPicture, SecretField, button, label, page_panel
+from gui.widgets import CardPicture, SecretField, button, label, page_panel, show_message
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,7 @@ class SignPage(QWidget):
         self.browse.setEnabled(not busy)
 
     def show_message(self, text: str, ok: bool) -> None:
-        self.message.setObjectName("Success" if ok else "Warning")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        show_message(self.message, text, ok)
 
     def _sign(self) -> None:
         path = Path(self.file.text().strip()).expanduser()

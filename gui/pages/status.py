@@ -6,7 +6,7 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QWidget
 
 from gui.i18n import I18n
-from gui.widgets import add_escape, button, label, page_panel
+from gui.widgets import add_escape, button, label, page_panel, set_style_name
 
 translate = QCoreApplication.translate
 
@@ -95,10 +95,7 @@ class StatusPage(QWidget):
         self.context.setText(context)
         self.context.setVisible(bool(context))
         self.title.setText(title)
-        self.title.setObjectName(style)
-        self.title.setStyleSheet(self.title.styleSheet())  # re-polish for the object name
-        self.title.style().unpolish(self.title)
-        self.title.style().polish(self.title)
+        set_style_name(self.title, style)
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self.bar.setVisible(progress is not None)
