@@ -148,8 +148,11 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
 
 
 # -- read / verify ---------------------------------------------------------------
-def load_trust(paths: Sequence[str]):  # noqa: ANN201 - TrustStore | None
-    """Trust anchors from --trust paths (certificates, folders, master lists), or $IDCARD_TRUST."""
+def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN201 - TrustStore | None
+    """Trust anchors from --trust paths (certificates, folders, master lists), or $IDCARD_TRUST.
+
+    Each anchor gets a role (CSCA or citizen CA) from its extensions, or `role` for all.
+    """
     from idcard.pki.trust import TrustStore
 
     paths = list(paths) or [p for p in os.environ.get("IDCARD_TRUST", "").split(os.pathsep) if p]
@@ -159,7 +162,7 @@ def load_trust(paths: Sequence[str]):  # noqa: ANN201 - TrustStore | None
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"No trust anchor file or folder at {path}.")
-        store.load_path(path)
+        store.load_path(path, role=role)
     return store
 
 
@@ -451,12 +454,17 @@ def _read_token(path: str) -> bytes:
 
 def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     """Verify a web-eid:1 token for ORIGIN and NONCE (equality only: no nonce store)."""
+    from idcard.pki.trust import CSCA
     from idcard.portal import TokenError, TokenVerifier
 
     trust = load_trust(args.trust)
     if trust is None:
         raise UsageError("Give the CAs that issue authentication certificates with --trust PATH.")
-    csca = load_trust(args.csca) if args.csca else trust
+    # Never all of --trust: only its anchors with the CSCA role (a citizen CA in the same
+    # folder must not vouch for a "document signer"); --csca names them explicitly.
+    csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
+    if not len(csca):
+        csca = None
     verifier = TokenVerifier(
         trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True
     )
@@ -618,7 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", required=True, help="the portal's origin the token must be for")
     p.add_argument("--nonce", required=True, help="the nonce the token must be for")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CAs that issue authentication certificates")
-    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: --trust)")
+    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
