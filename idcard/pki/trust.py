@@ -158,7 +158,7 @@ class CertificateInfo:
 
     @property
     def is_self_issued(self) -> bool:
-        return self.subject == self.issuer
+        return same_name(self.subject, self.issuer)
 
     def verify_issued_by(self, issuer: CertificateInfo) -> None:
         """Raise (InvalidSignatureError …) unless `issuer`'s key signed this certificate."""
@@ -626,6 +626,13 @@ def _label(der: bytes) -> str:
         return f"({dn_text(x509.Certificate.load(der, strict=True).subject)})"
     except ASN1_ERRORS:
         return "(unreadable)"
+
+
+def same_name(a: x509.Name, b: x509.Name) -> bool:
+    """RFC 5280 §7.1 name equality that never raises: asn1crypto parses names lazily, so a
+    malformed string (bad UTF-8, wrong tag) would raise ValueError/UnicodeDecodeError from
+    `==`; such a name equals only a name with the same DER."""
+    return _name_key(a) == _name_key(b)
 
 
 def _name_key(name: x509.Name) -> str:

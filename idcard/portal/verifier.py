@@ -44,7 +44,7 @@ from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore
+from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
 from idcard.portal.errors import TokenError
 from idcard.verdict import Check, Result, Verdict
 
@@ -360,7 +360,7 @@ class TokenVerifier:
         if not self.crls:
             run.verdict.not_performed("cert.revocation", "no CRL configured (OCSP is off)")
             return
-        mine = [c for c in self.crls if c.issuer == cert.issuer]
+        mine = [c for c in self.crls if same_name(c.issuer, cert.issuer)]
         if not mine:
             run.verdict.not_performed("cert.revocation", f"no CRL configured for {cert.issuer_dn}")
             return
