@@ -162,7 +162,13 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"No trust anchor file or folder at {path}.")
-        store.load_path(path, role=role)
+        report = store.load_path(path, role=role)
+        if not report.loaded:
+            # Silently trusting nothing would turn every document into "untrusted".
+            why = "; ".join(f"{item}: {reason}" for item, reason in report.skipped_with_reason[:3])
+            raise UsageError(
+                f"No usable trust anchor in {path}" + (f" ({why})." if why else " (it is empty).")
+            )
     return store
 
 
@@ -298,17 +304,22 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
             for ml in report.master_lists
         ]
     kinds: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
     for cert in store:
         key = cert.public_key()
         kinds[f"{key.kind}{'-explicit' if key.explicit_parameters else ''}"] += 1
-    data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists, "keyKinds": dict(kinds)}
+        roles[store.role_of(cert) or "none"] += 1
+    data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists,
+            "keyKinds": dict(kinds), "roles": dict(roles)}
     text = [f"{len(store)} trust anchors ({loaded} loaded, {len(skipped)} skipped)"]
+    text += [f"  role {role}: {n}" for role, n in sorted(roles.items())]
     text += [f"  {kind}: {n}" for kind, n in sorted(kinds.items())]
     for ml in lists:
         text.append(f"  master list: {ml['loaded']} certificates; signature {'valid' if ml['signerVerified'] else 'INVALID'}, signer {'trusted' if ml['signerTrusted'] else 'not trusted'}")
     text += [f"  skipped {s['item']}: {s['reason']}" for s in skipped]
     out.result(data, "\n".join(text))
-    return EXIT_OK
+    # Nothing loaded is a failure a script must see, not an empty success.
+    return EXIT_OK if len(store) else EXIT_USAGE
 
 
 # -- sign ------------------------------------------------------------------------
