@@ -1,7 +1,19 @@
-"""Trust anchors: CSCA certificates from files, folders and CSCA master lists.
+"""Trust anchors: CSCAs and citizen CAs from files, folders and CSCA master lists.
 
-Every certificate in a `TrustStore` is an anchor (ICAO's model: a CSCA, or a
-link certificate, signs document signers directly). Loading is forgiving
+Every anchor has a role, and each verifier uses only its own: a CSCA signs
+document signers (ICAO's model: a CSCA, or a link certificate, signs them
+directly), a citizen CA issues citizens' login and signing certificates. A
+CSCA never vouches for a login certificate and a citizen CA never for a
+document signer (issue 9: a citizen's own card key presented as a DS).
+
+Roles come from the caller (`TrustStore(role=...)`, `load_path(role=...)`,
+every master list entry is a CSCA) or, for a mixed folder, from each
+certificate's extensions (`looks_like_csca`): we sort rather than refuse mixed
+folders, because `mock-card pki --out DIR` and real deployments keep both
+kinds together; `idcard trust DIR` shows the result. A certificate that fits
+no role (not a CA and not a document signer profile) is skipped with a reason
+naming its file. Sorting is a convenience, not the defence: a DS certificate
+must also have the ICAO 9303-12 profile (`ds_profile_problem`). Loading is forgiving
 about *which* files are in a folder (non-certificates are skipped with a
 reason), and strict about each certificate: one whose public key cannot be
 used is skipped with a reason rather than stored as a useless anchor.
