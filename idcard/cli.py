@@ -148,8 +148,11 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
 
 
 # -- read / verify ---------------------------------------------------------------
-def load_trust(paths: Sequence[str]):  # noqa: ANN201 - TrustStore | None
-    """Trust anchors from --trust paths (certificates, folders, master lists), or $IDCARD_TRUST."""
+def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN201 - TrustStore | None
+    """Trust anchors from --trust paths (certificates, folders, master lists), or $IDCARD_TRUST.
+
+    Each anchor gets a role (CSCA or citizen CA) from its extensions, or `role` for all.
+    """
     from idcard.pki.trust import TrustStore
 
     paths = list(paths) or [p for p in os.environ.get("IDCARD_TRUST", "").split(os.pathsep) if p]
@@ -159,7 +162,13 @@ def load_trust(paths: Sequence[str]):  # noqa: ANN201 - TrustStore | None
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"No trust anchor file or folder at {path}.")
-        store.load_path(path)
+        report = store.load_path(path, role=role)
+        if not report.loaded:
+            # Silently trusting nothing would turn every document into "untrusted".
+            why = "; ".join(f"{item}: {reason}" for item, reason in report.skipped_with_reason[:3])
+            raise UsageError(
+                f"No usable trust anchor in {path}" + (f" ({why})." if why else " (it is empty).")
+            )
     return store
 
 
@@ -295,17 +304,22 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
             for ml in report.master_lists
         ]
     kinds: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
     for cert in store:
         key = cert.public_key()
         kinds[f"{key.kind}{'-explicit' if key.explicit_parameters else ''}"] += 1
-    data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists, "keyKinds": dict(kinds)}
+        roles[store.role_of(cert) or "none"] += 1
+    data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists,
+            "keyKinds": dict(kinds), "roles": dict(roles)}
     text = [f"{len(store)} trust anchors ({loaded} loaded, {len(skipped)} skipped)"]
+    text += [f"  role {role}: {n}" for role, n in sorted(roles.items())]
     text += [f"  {kind}: {n}" for kind, n in sorted(kinds.items())]
     for ml in lists:
         text.append(f"  master list: {ml['loaded']} certificates; signature {'valid' if ml['signerVerified'] else 'INVALID'}, signer {'trusted' if ml['signerTrusted'] else 'not trusted'}")
     text += [f"  skipped {s['item']}: {s['reason']}" for s in skipped]
     out.result(data, "\n".join(text))
-    return EXIT_OK
+    # Nothing loaded is a failure a script must see, not an empty success.
+    return EXIT_OK if len(store) else EXIT_USAGE
 
 
 # -- sign ------------------------------------------------------------------------
@@ -451,12 +465,17 @@ def _read_token(path: str) -> bytes:
 
 def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     """Verify a web-eid:1 token for ORIGIN and NONCE (equality only: no nonce store)."""
+    from idcard.pki.trust import CSCA
     from idcard.portal import TokenError, TokenVerifier
 
     trust = load_trust(args.trust)
     if trust is None:
         raise UsageError("Give the CAs that issue authentication certificates with --trust PATH.")
-    csca = load_trust(args.csca) if args.csca else trust
+    # Never all of --trust: only its anchors with the CSCA role (a citizen CA in the same
+    # folder must not vouch for a "document signer"); --csca names them explicitly.
+    csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
+    if not len(csca):
+        csca = None
     verifier = TokenVerifier(
         trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True
     )
@@ -618,7 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", required=True, help="the portal's origin the token must be for")
     p.add_argument("--nonce", required=True, help="the nonce the token must be for")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CAs that issue authentication certificates")
-    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: --trust)")
+    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")

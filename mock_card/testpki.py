@@ -152,7 +152,7 @@ def _derive(seed: int, label: str, length: int) -> bytes:
 
 def derive_key(seed: int, label: str, curve: ec.EllipticCurve) -> ec.EllipticCurvePrivateKey:
     """The EC private key for ``label``: a scalar in [1, n-1] from HKDF(seed, label)."""
-    n = _CURVE_ORDERS[curve.name]
+    n = int(_CURVE_ORDERS[curve.name])  # gmpy2 makes ecdsa's orders mpz; cryptography wants int
     extra = _derive(seed, f"key/{label}/{curve.name}", (n.bit_length() + 64 + 7) // 8)
     scalar = int.from_bytes(extra, "big") % (n - 1) + 1
     return ec.derive_private_key(scalar, curve)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
-from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.trust import CSCA, CertificateInfo, TrustStore, ds_profile_problem
 from idcard.verdict import Check, Result
 
 
@@ -35,12 +35,18 @@ def validate_chain(
     except IdCardError as exc:
         reason = f"document signer certificate is unreadable: {exc.message}"
         return [
+            Check("sod.signer_role", Result.FAILED, reason),
             Check("ds.validity", Result.FAILED, reason),
             Check("csca.chain", Result.FAILED, reason),
             Check("crl", Result.NOT_PERFORMED, reason),
         ]
-    checks = [_ds_validity(ds, when)]
-    chain_check, anchors = _csca_chain(ds, trust, when)
+    role_check = _signer_role(ds, trust)
+    checks = [role_check, _ds_validity(ds, when)]
+    if role_check.result is Result.FAILED:
+        chain_check = Check("csca.chain", Result.FAILED, role_check.reason, role_check.details)
+        anchors: list[CertificateInfo] = []
+    else:
+        chain_check, anchors = _csca_chain(ds, trust, when)
     checks.append(chain_check)
     crl_list, crl_errors = _load_crls(crls)
     if crl_errors:
@@ -84,12 +90,10 @@ def _csca_chain(
     """The check, and the trusted certificates of the DS's issuer (for CRL signatures)."""
     no_anchor = f"no trust anchor for issuer {ds.issuer_dn}"
     details: dict[str, object] = {"issuer": ds.issuer_dn}
-    role_problem = _ds_role_problem(ds)
-    if role_problem:
-        return Check("csca.chain", Result.FAILED, role_problem, details), []
     if trust is None:
         return Check("csca.chain", Result.UNTRUSTED, no_anchor + " (no trust store)", details), []
-    candidates = trust.issuer_candidates(ds)
+    # Only CSCA anchors sign document signers: a citizen CA in the same store never does.
+    candidates = [c for c in trust.issuer_candidates(ds) if trust.role_of(c) == CSCA]
     if not candidates:
         return Check("csca.chain", Result.UNTRUSTED, no_anchor, details), []
     signers: list[CertificateInfo] = []
@@ -142,12 +146,22 @@ def _csca_problem(csca: CertificateInfo, at: datetime) -> str | None:
     return None
 
 
-def _ds_role_problem(ds: CertificateInfo) -> str | None:
-    if ds.is_ca:
-        return "document signer certificate is a CA certificate (basicConstraints cA is true)"
-    if ds.key_usage is not None and "digital_signature" not in ds.key_usage:
-        return "document signer certificate may not sign (keyUsage lacks digitalSignature)"
-    return None
+def _signer_role(ds: CertificateInfo, trust: TrustStore | None) -> Check:
+    """`sod.signer_role`: the SOD's signer has the ICAO 9303-12 DS profile and its issuer,
+    when the store knows it, is a CSCA (never a citizen CA: that is a citizen's own
+    login or signing certificate presented as a document signer)."""
+    details: dict[str, object] = {"subject": ds.subject_dn, "issuer": ds.issuer_dn}
+    problem = ds_profile_problem(ds)
+    if problem is None and trust is not None:
+        roles = {trust.role_of(c) for c in trust.issuer_candidates(ds)}
+        if roles and CSCA not in roles:
+            problem = (
+                f"the signer's issuer {ds.issuer_dn} is a {', '.join(sorted(r or '?' for r in roles))}"
+                " trust anchor, not a CSCA: a citizen certificate is never a document signer"
+            )
+    if problem is not None:
+        return Check("sod.signer_role", Result.FAILED, problem, details)
+    return Check("sod.signer_role", Result.PASSED, "the signer has the document signer profile", details)
 
 
 def _load_crls(crls: Iterable[Crl | bytes]) -> tuple[list[Crl], list[str]]:

@@ -18,7 +18,7 @@ from asn1crypto import x509
 
 from idcard.errors import IdCardError, MalformedResponseError
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, signature_algorithm_from_der
-from idcard.pki.trust import CertificateInfo, dn_text
+from idcard.pki.trust import CertificateInfo, dn_text, same_name
 from idcard.verdict import Check, Result
 
 _PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----(.*?)-----END X509 CRL-----", re.S)
@@ -99,7 +99,7 @@ def check_revocation(
             Result.NOT_PERFORMED,
             f"no trusted CSCA for {ds.issuer_dn} to authenticate a CRL with",
         )
-    from_issuer = [c for c in crls if c.issuer == ds.issuer]
+    from_issuer = [c for c in crls if same_name(c.issuer, ds.issuer)]
     if not from_issuer:
         return Check(
             code, Result.NOT_PERFORMED, f"none of {len(crls)} CRL(s) is issued by {ds.issuer_dn}"

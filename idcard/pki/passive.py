@@ -26,7 +26,7 @@ from idcard.pki.trust import CertificateInfo, TrustStore
 from idcard.verdict import Verdict
 
 #: Without these, passing DG hashes prove nothing (anyone can hash data).
-REQUIRED_CHECKS = ("sod.signature", "ds.validity", "csca.chain")
+REQUIRED_CHECKS = ("sod.signature", "sod.signer_role", "ds.validity", "csca.chain")
 
 
 def passive_authentication(
@@ -48,6 +48,7 @@ def passive_authentication(
     _hash_checks(verdict, sod, data_groups)
     if ds_der is None:
         reason = "no document signer certificate to validate"
+        verdict.not_performed("sod.signer_role", reason)
         verdict.not_performed("ds.validity", reason)
         verdict.not_performed("csca.chain", reason)
         verdict.not_performed("crl", reason)
@@ -63,7 +64,7 @@ def _unparsed(verdict: Verdict, message: str, data_groups: Mapping[int, bytes]) 
     verdict.not_performed("sod.signature", reason)
     for number in sorted(data_groups):
         verdict.not_performed(f"sod.hash.dg{number}", reason)
-    for code in ("ds.validity", "csca.chain", "crl"):
+    for code in ("sod.signer_role", "ds.validity", "csca.chain", "crl"):
         verdict.not_performed(code, reason)
 
 

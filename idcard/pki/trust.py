@@ -1,7 +1,19 @@
-"""Trust anchors: CSCA certificates from files, folders and CSCA master lists.
+"""Trust anchors: CSCAs and citizen CAs from files, folders and CSCA master lists.
 
-Every certificate in a `TrustStore` is an anchor (ICAO's model: a CSCA, or a
-link certificate, signs document signers directly). Loading is forgiving
+Every anchor has a role, and each verifier uses only its own: a CSCA signs
+document signers (ICAO's model: a CSCA, or a link certificate, signs them
+directly), a citizen CA issues citizens' login and signing certificates. A
+CSCA never vouches for a login certificate and a citizen CA never for a
+document signer (issue 9: a citizen's own card key presented as a DS).
+
+Roles come from the caller (`TrustStore(role=...)`, `load_path(role=...)`,
+every master list entry is a CSCA) or, for a mixed folder, from each
+certificate's extensions (`looks_like_csca`): we sort rather than refuse mixed
+folders, because `mock-card pki --out DIR` and real deployments keep both
+kinds together; `idcard trust DIR` shows the result. A certificate that fits
+no role (not a CA and not a document signer profile) is skipped with a reason
+naming its file. Sorting is a convenience, not the defence: a DS certificate
+must also have the ICAO 9303-12 profile (`ds_profile_problem`). Loading is forgiving
 about *which* files are in a folder (non-certificates are skipped with a
 reason), and strict about each certificate: one whose public key cannot be
 used is skipped with a reason rather than stored as a useless anchor.
@@ -24,7 +36,7 @@ from pathlib import Path
 
 from asn1crypto import cms, core, x509
 
-from idcard.errors import IdCardError, MalformedResponseError
+from idcard.errors import IdCardError, MalformedResponseError, UsageError
 from idcard.pki.cms import SignerFields, verify_signer
 from idcard.pki.keys import (
     ASN1_ERRORS,
@@ -71,6 +83,12 @@ def dn_text(name: x509.Name) -> str:
     return ", ".join(parts)
 
 
+class TrustAnchorRoleError(UsageError):
+    """A certificate offered as a trust anchor fits no anchor role."""
+
+    code = "trust.role"
+
+
 # --- certificates --------------------------------------------------------------------
 
 
@@ -97,6 +115,12 @@ class CertificateInfo:
     signature: bytes = field(repr=False)
     spki_der: bytes = field(repr=False)
     source: str = ""
+    #: basicConstraints pathLenConstraint, None when absent.
+    path_length: int | None = None
+    #: extendedKeyUsage purposes (dotted OIDs), None when the extension is absent.
+    extended_key_usage: frozenset[str] | None = None
+    #: Dotted OIDs of every extension present.
+    extension_oids: frozenset[str] = frozenset()
 
     @classmethod
     def from_der(cls, der: bytes, *, source: str = "") -> CertificateInfo:
@@ -124,6 +148,13 @@ class CertificateInfo:
                 signature=cert["signature_value"].native,
                 spki_der=tbs["subject_public_key_info"].dump(),
                 source=source,
+                path_length=None if bc is None else bc["path_len_constraint"].native,
+                extended_key_usage=(
+                    None
+                    if cert.extended_key_usage_value is None
+                    else frozenset(p.dotted for p in cert.extended_key_usage_value)
+                ),
+                extension_oids=_extension_oids(tbs),
             )
         except ASN1_ERRORS as exc:
             raise MalformedResponseError(f"not a readable X.509 certificate: {exc}") from exc
@@ -139,7 +170,7 @@ class CertificateInfo:
 
     @property
     def is_self_issued(self) -> bool:
-        return self.subject == self.issuer
+        return same_name(self.subject, self.issuer)
 
     def verify_issued_by(self, issuer: CertificateInfo) -> None:
         """Raise (InvalidSignatureError …) unless `issuer`'s key signed this certificate."""
@@ -175,6 +206,79 @@ def _public_key(cert: CertificateInfo) -> PublicKey:
     return key
 
 
+# --- roles ----------------------------------------------------------------------------
+
+#: Signs document signers (ICAO 9303-12 CSCA, or a CSCA link certificate).
+CSCA = "csca"
+#: Issues citizens' login and signing certificates (a national PKI root or intermediate).
+CITIZEN_CA = "citizen-ca"
+#: Not an anchor: a document signer certificate kept only to find the signer of an EF.SOD
+#: that leaves its certificate out; it vouches for nothing.
+DOCUMENT_SIGNER = "document-signer"
+ROLES = (CSCA, CITIZEN_CA, DOCUMENT_SIGNER)
+
+#: Purposes of login and e-mail certificates: a certificate made for them is no DS.
+_CITIZEN_EKUS = {
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+}
+
+
+def ds_profile_problem(ds: CertificateInfo) -> str | None:
+    """Why `ds` does not look like an ICAO 9303-12 document signer certificate, or None.
+
+    keyUsage digitalSignature only (old specimens omit the extension: tolerated), no
+    login or e-mail EKU, not a CA.
+    """
+    if ds.is_ca:
+        return "document signer certificate is a CA certificate (basicConstraints cA is true)"
+    if ds.key_usage is not None:
+        if "digital_signature" not in ds.key_usage:
+            return "document signer certificate may not sign (keyUsage lacks digitalSignature)"
+        extra = ds.key_usage & {"non_repudiation", "key_cert_sign", "crl_sign", "key_agreement"}
+        if extra:
+            return (
+                "document signer certificate has keyUsage "
+                f"{', '.join(sorted(extra))} (ICAO 9303-12: digitalSignature only)"
+            )
+    ekus = ds.extended_key_usage or frozenset()
+    bad = sorted(name for oid, name in _CITIZEN_EKUS.items() if oid in ekus)
+    if bad:
+        return (
+            f"document signer certificate is made for {', '.join(bad)} "
+            "(a login or e-mail certificate, not a document signer)"
+        )
+    return None
+
+#: ICAO's own extension arc (id-icao-mrtd-security-extensions); privateKeyUsagePeriod is no
+#: hint, national PKI CAs (Estonia's) carry it too.
+_ICAO_ARC = "2.23.136.1.1.6."
+
+
+def _sort_role(cert: CertificateInfo) -> str:
+    # Old CSCAs omit basicConstraints; keyCertSign alone still marks a CA.
+    may_sign_certs = cert.key_usage is not None and "key_cert_sign" in cert.key_usage
+    if not (cert.is_ca or (cert.is_ca is None and may_sign_certs)):
+        return DOCUMENT_SIGNER
+    return CSCA if looks_like_csca(cert) else CITIZEN_CA
+
+
+def looks_like_csca(cert: CertificateInfo) -> bool:
+    """A CA certificate with the ICAO 9303-12 CSCA profile: cA with pathLenConstraint 0
+    (a CSCA signs document signers only) and self-issued, or carrying an ICAO extension.
+
+    A national PKI root has pathLen >= 1 or none (it has intermediates); its citizen CA is
+    issued by that root, not self-issued. Link certificates come from master lists, where
+    the role is given, not guessed.
+    """
+    if cert.is_ca is None:  # an old CSCA without basicConstraints
+        return cert.is_self_issued
+    if not cert.is_ca or cert.path_length != 0:
+        return False
+    icao = any(o.startswith(_ICAO_ARC) for o in cert.extension_oids)
+    return cert.is_self_issued or icao
+
+
 # --- reports --------------------------------------------------------------------------
 
 
@@ -204,11 +308,21 @@ class LoadReport:
 
 
 class TrustStore:
-    def __init__(self, certificates: Iterable[bytes] = ()) -> None:
+    """Trust anchors, each with a role (CSCA, CITIZEN_CA, or DOCUMENT_SIGNER for lookup only).
+
+    `role` gives every certificate added without one that role; otherwise each is sorted
+    by its extensions (`looks_like_csca`).
+    """
+
+    def __init__(self, certificates: Iterable[bytes] = (), *, role: str | None = None) -> None:
+        if role is not None and role not in ROLES:
+            raise ValueError(f"unknown trust anchor role {role!r}")
+        self._default_role = role
         self._certs: list[CertificateInfo] = []
         self._by_der: dict[bytes, CertificateInfo] = {}
         self._by_subject: dict[str, list[CertificateInfo]] = {}
         self._by_ski: dict[bytes, list[CertificateInfo]] = {}
+        self._roles: dict[bytes, str] = {}
         #: Human-readable notes about skipped files and certificates.
         self.warnings: list[str] = []
         for der in certificates:
@@ -227,19 +341,38 @@ class TrustStore:
     def certificates(self) -> list[CertificateInfo]:
         return list(self._certs)
 
-    def add(self, der: bytes, *, source: str = "") -> CertificateInfo:
-        """Store one DER certificate; raises if it is unreadable or its key is unusable."""
+    def add(self, der: bytes, *, source: str = "", role: str | None = None) -> CertificateInfo:
+        """Store one DER certificate as an anchor of `role` (CSCA or CITIZEN_CA).
+
+        Without a role it is sorted by its extensions (`looks_like_csca`); a certificate
+        that is no CA fits no role. Raises if it is unreadable, its key is unusable, or it
+        fits no role.
+        """
+        if role is not None and role not in ROLES:
+            raise ValueError(f"unknown trust anchor role {role!r}")
         existing = self._by_der.get(bytes(der))
         if existing is not None:
             return existing
         cert = CertificateInfo.from_der(der, source=source)
         cert.public_key()  # raises MalformedResponseError / UnsupportedAlgorithmError
+        if role is None:
+            role = self._default_role or _sort_role(cert)
+        if role == DOCUMENT_SIGNER:
+            problem = ds_profile_problem(cert)
+            if problem:
+                raise TrustAnchorRoleError(
+                    f"{cert.subject_dn} fits no trust anchor role (not a CA, and {problem})"
+                )
+        self._insert(cert, role)
+        return cert
+
+    def _insert(self, cert: CertificateInfo, role: str) -> None:
+        self._roles[cert.der] = role
         self._certs.append(cert)
         self._by_der[cert.der] = cert
         self._by_subject.setdefault(_name_key(cert.subject), []).append(cert)
         if cert.subject_key_identifier:
             self._by_ski.setdefault(cert.subject_key_identifier, []).append(cert)
-        return cert
 
     def issuer_candidates(self, cert: CertificateInfo | bytes) -> list[CertificateInfo]:
         """Stored certificates that may have signed `cert`: subject DN = its issuer, or
@@ -259,21 +392,38 @@ class TrustStore:
                 ordered.append(c)
         return ordered
 
+    def role_of(self, cert: CertificateInfo) -> str | None:
+        return self._roles.get(cert.der)
+
+    def with_role(self, role: str) -> TrustStore:
+        """A store of only this role's anchors (shared parsed certificates)."""
+        view = TrustStore(role=role)
+        for cert in self._certs:
+            if self._roles.get(cert.der) == role:
+                view._insert(cert, role)
+        view.warnings = list(self.warnings)
+        return view
+
     def with_subject(self, name: x509.Name) -> list[CertificateInfo]:
         return list(self._by_subject.get(_name_key(name), []))
 
     # --- files --------------------------------------------------------------------
 
-    def load_path(self, path: str | Path) -> LoadReport:
-        """Load a certificate file (DER/PEM), a master list, or a folder of them (recursively)."""
+    def load_path(self, path: str | Path, *, role: str | None = None) -> LoadReport:
+        """Load a certificate file (DER/PEM), a master list, or a folder of them (recursively).
+
+        A folder may mix CSCAs and citizen CAs: each certificate is sorted into its role by
+        its extensions (`looks_like_csca`), or all get `role`; master list entries are
+        CSCAs. A certificate that fits no role is skipped with a reason naming its file.
+        """
         root = Path(path)
         report = LoadReport()
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for file in files:
-            self._load_file(file, report)
+            self._load_file(file, report, role)
         return report
 
-    def _load_file(self, file: Path, report: LoadReport) -> None:
+    def _load_file(self, file: Path, report: LoadReport, role: str | None = None) -> None:
         try:
             if file.stat().st_size > MAX_FILE_SIZE:
                 self._skip(report, str(file), "file too large for a certificate or master list")
@@ -293,7 +443,7 @@ class TrustStore:
                 except ValueError:
                     self._skip(report, where, "PEM block is not valid base64")
                     continue
-                self._add_counted(der, where, report)
+                self._add_counted(der, where, report, role)
             return
         if _looks_like_master_list(data):
             result = self.import_master_list(data, source=str(file))
@@ -301,11 +451,13 @@ class TrustStore:
             report.loaded += result.loaded
             report.skipped_with_reason.extend(result.skipped_with_reason)
             return
-        self._add_counted(data, str(file), report)
+        self._add_counted(data, str(file), report, role)
 
-    def _add_counted(self, der: bytes, where: str, report: LoadReport) -> None:
+    def _add_counted(
+        self, der: bytes, where: str, report: LoadReport, role: str | None = None
+    ) -> None:
         try:
-            self.add(der, source=where)
+            self.add(der, source=where, role=role)
         except IdCardError as exc:
             self._skip(report, where, f"not a usable certificate: {exc.message}")
             return
@@ -354,7 +506,7 @@ class TrustStore:
                 result.loaded += 1
                 continue
             try:
-                self.add(der, source=where)
+                self.add(der, source=where, role=CSCA)
             except IdCardError as exc:
                 label = _label(der)
                 result.skipped_with_reason.append((f"{where} {label}", exc.message))
@@ -488,12 +640,26 @@ def _label(der: bytes) -> str:
         return "(unreadable)"
 
 
+def same_name(a: x509.Name, b: x509.Name) -> bool:
+    """RFC 5280 §7.1 name equality that never raises: asn1crypto parses names lazily, so a
+    malformed string (bad UTF-8, wrong tag) would raise ValueError/UnicodeDecodeError from
+    `==`; such a name equals only a name with the same DER."""
+    return _name_key(a) == _name_key(b)
+
+
 def _name_key(name: x509.Name) -> str:
     # asn1crypto's normalised form (RFC 5280 §7.1: case and space insensitive).
     try:
         return name.hashable
     except ASN1_ERRORS:
         return "\x00" + name.dump().hex()
+
+
+def _extension_oids(tbs: x509.TbsCertificate) -> frozenset[str]:
+    extensions = tbs["extensions"]
+    if isinstance(extensions, core.Void):
+        return frozenset()
+    return frozenset(ext["extn_id"].dotted for ext in extensions)
 
 
 def _aware(at: datetime) -> datetime:

@@ -44,7 +44,7 @@ from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
-from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
 from idcard.portal.errors import TokenError
 from idcard.verdict import Check, Result, Verdict
 
@@ -323,7 +323,12 @@ class TokenVerifier:
         return cert, cert_asn1
 
     def _chain(self, run: _Run, cert: CertificateInfo, at: dt.datetime) -> list[CertificateInfo]:
-        candidates = self.trusted_cas.issuer_candidates(cert)
+        # Only citizen CAs issue login certificates: a CSCA in the same store never does.
+        candidates = [
+            c
+            for c in self.trusted_cas.issuer_candidates(cert)
+            if self.trusted_cas.role_of(c) == CITIZEN_CA
+        ]
         signers = []
         for candidate in candidates:
             try:
@@ -355,7 +360,7 @@ class TokenVerifier:
         if not self.crls:
             run.verdict.not_performed("cert.revocation", "no CRL configured (OCSP is off)")
             return
-        mine = [c for c in self.crls if c.issuer == cert.issuer]
+        mine = [c for c in self.crls if same_name(c.issuer, cert.issuer)]
         if not mine:
             run.verdict.not_performed("cert.revocation", f"no CRL configured for {cert.issuer_dn}")
             return
@@ -537,7 +542,7 @@ class TokenVerifier:
             check = bad(code)
             if check is not None:
                 raise run.fail("evidence.sod", "evidence.sod", f"EF.SOD: {check.reason}")
-        for code in ("ds.validity", "csca.chain", "crl"):
+        for code in ("sod.signer_role", "ds.validity", "csca.chain", "crl"):
             check = bad(code)
             if check is not None and check.result is not Result.NOT_PERFORMED:
                 untrusted = check.result is Result.UNTRUSTED

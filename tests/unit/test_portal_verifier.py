@@ -21,7 +21,7 @@ from idcard.assertion import SoftwareSigner, build_token, build_token_with_signe
 from idcard.assertion.builder import CardEvidence
 from idcard.assertion.messages import aa_challenge
 from idcard.errors import UsageError
-from idcard.pki.trust import TrustStore
+from idcard.pki.trust import CITIZEN_CA, TrustStore
 from idcard.portal import (
     CODES,
     NonceStore,
@@ -598,7 +598,8 @@ def foreign() -> dict[str, object]:
 
 
 def _plain_portal(cas: list[x509.Certificate], *, require_evidence: bool) -> Portal:
-    store = TrustStore([der(c) for c in cas])
+    # Self-signed with pathLen 0 like a CSCA: the caller declares the role.
+    store = TrustStore([der(c) for c in cas], role=CITIZEN_CA)
     csca = TrustStore([der(test_pki().csca_cert)])
     verifier = TokenVerifier(store, csca=csca, require_evidence=require_evidence)
     return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
@@ -731,7 +732,9 @@ def test_forbidden_policy(foreign: dict[str, object]) -> None:
         .sign(ca_key, hashes.SHA384())
     )
     verifier = TokenVerifier(
-        TrustStore([der(ca_cert)]), require_evidence=False, forbidden_policies=[policy]
+        TrustStore([der(ca_cert)], role=CITIZEN_CA),
+        require_evidence=False,
+        forbidden_policies=[policy],
     )
     portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
     request = portal.begin("s", [])

@@ -249,6 +249,7 @@ def test_sign_sod_parses_and_verifies(
         "sod.hash.dg1",
         "sod.hash.dg2",
         "sod.hash.dg14",
+        "sod.signer_role",
         "ds.validity",
         "csca.chain",
         "crl",
