@@ -8,6 +8,8 @@ check, so a data group is judged the same way wherever it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -74,34 +76,83 @@ def _offers_chip_auth(infos: SecurityInfos | None) -> bool:
     return True
 
 
+def _listed_data_groups(card: object, sod: bytes) -> tuple[set[int], object | None]:
+    """Which DGs exist, from EF.SOD (signed) — EF.COM only when the SOD cannot be parsed.
+
+    EF.COM is unsigned: a clone can leave DG14/DG15 out of it to skip the chip
+    checks. When the SOD does not parse, passive authentication fails the
+    document anyway, so falling back to EF.COM cannot make a clone verify.
+    """
+    from idcard.lds.com import Com
+    from idcard.lds.sod import Sod
+    from idcard.session import SFI_COM, IdCard
+
+    assert isinstance(card, IdCard)
+    try:
+        parsed = Sod.parse(sod)
+        return set(parsed.dg_hashes), parsed
+    except IdCardError:
+        return set(Com.parse(card.read_lds_file(SFI_COM)).data_groups), None
+
+
+def _matches_sod(sod: object | None, number: int, data: bytes) -> bool:
+    """True when the DG's bytes hash to the SOD's value: only then may the chip check use it."""
+    from idcard.lds.sod import Sod
+
+    if not isinstance(sod, Sod) or number not in sod.dg_hashes:
+        return False
+    try:
+        digest = hashlib.new(sod.hash_algorithm, data).digest()
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest, sod.dg_hashes[number])
+
+
 def read_files(
     card: object, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
 ) -> tuple[DocumentFiles, list[Check]]:
-    """Read EF.COM, EF.SOD and the wanted DGs, then prove the chip genuine.
+    """Read EF.SOD and the DGs it lists that are wanted, then prove the chip genuine.
 
     Active Authentication first (one APDU), Chip Authentication last: a chip
     that fails CA leaves no working secure channel (its MAC cannot be
-    trusted), so everything must have been read by then.
+    trusted), so everything must have been read by then. A chip check the SOD
+    makes possible (DG15 → AA, DG14 → CA) is always reported, so it is
+    required: "not performed" for it never verifies. DG14/DG15 are used only
+    after their SOD hash matched, so a tampered key costs no work.
     """
-    from idcard.lds.com import Com
+    from idcard.protocol.active_auth import CHECK_CODE as AA
     from idcard.protocol.active_auth import active_authentication
+    from idcard.protocol.chip_auth import CHECK_CODE as CA
     from idcard.protocol.chip_auth import chip_authentication
-    from idcard.session import SFI_COM, SFI_SOD, IdCard
+    from idcard.session import SFI_SOD, IdCard
 
     assert isinstance(card, IdCard)
-    com = card.read_lds_file(SFI_COM)
-    present = set(Com.parse(com).data_groups)
     sod = card.read_lds_file(SFI_SOD)
-    dgs = {n: card.read_dg(n) for n in data_groups if n in present}
+    listed, parsed_sod = _listed_data_groups(card, sod)
+    dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
     chip: list[Check] = []
-    infos = _security_infos(dgs.get(14))
-    if 15 in dgs:
-        chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
-    if infos is not None and _offers_chip_auth(infos):
-        check, secure = chip_authentication(card.channel, infos, rng=rng)
-        card.channel.secure = secure
-        chip.append(check)
-    return DocumentFiles(sod, dgs, com), chip
+    unhashed = "{} does not match its EF.SOD hash, so its key was not used."
+    trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
+    infos = _security_infos(dgs[14]) if trusted.get(14) else None
+    if 15 in listed:
+        if trusted.get(15):
+            chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
+        elif 15 in dgs:
+            chip.append(Check(AA, Result.FAILED, unhashed.format("DG15")))
+        else:
+            chip.append(Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read."))
+    if 14 in listed:
+        if 14 not in dgs:
+            chip.append(Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read."))
+        elif not trusted[14]:
+            chip.append(Check(CA, Result.FAILED, unhashed.format("DG14")))
+        elif infos is None:
+            chip.append(Check(CA, Result.FAILED, "DG14 does not parse."))
+        elif _offers_chip_auth(infos):
+            check, secure = chip_authentication(card.channel, infos, rng=rng)
+            card.channel.secure = secure
+            chip.append(check)
+    return DocumentFiles(sod, dgs), chip
 
 
 def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):

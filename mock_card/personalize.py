@@ -55,6 +55,7 @@ VARIANTS: dict[str, str] = {
     "unknown-ds": "SOD signed by a document signer no trusted CSCA issued (csca.chain fails)",
     "expired-ds": "SOD signed by an expired document signer (ds.validity fails)",
     "cloned": "the data copied onto another chip: AA/CA keys do not match DG15/DG14",
+    "cloned-hidden-com": "a clone whose unsigned EF.COM leaves out DG14/DG15 to skip AA/CA",
     "bad-national-code": "a correctly signed national code with a wrong check digit",
     "untrusted-citizen-ca": "auth/signing certificates from a look-alike citizen CA (chain fails)",
 }
@@ -214,14 +215,15 @@ def personalize(
     keys = dict(chip["keys"])  # type: ignore[call-overload]
     if variant == "tampered-dg":
         dgs[11] = _dg11(dataclasses.replace(citizen, family_name_fa="احمدی"))
-    if variant == "cloned":
+    if variant in ("cloned", "cloned-hidden-com"):
         # A clone carries the issuer's signed data but cannot carry the chip's
         # private keys: it answers with keys of its own.
         other = generate_chip_keys((seed + 1_000_003).to_bytes(8, "big"), aa=aa_key)
         keys.update({"aa": other["keys"]["aa"], "ca": other["keys"]["ca"]})  # type: ignore[index]
 
     lds = {dg_fid(n): data for n, data in dgs.items()}
-    lds[FID_COM] = Com.for_data_groups(sorted(dgs)).encode()
+    claimed = [n for n in sorted(dgs) if variant != "cloned-hidden-com" or n not in (14, 15)]
+    lds[FID_COM] = Com.for_data_groups(claimed).encode()
     lds[FID_SOD] = sod
     mf: dict[int, bytes] = {}
     files: dict[str, dict[int, bytes]] = {"mf": mf, "lds": lds}

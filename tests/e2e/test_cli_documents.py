@@ -130,7 +130,8 @@ def test_read_demo_card_verified_with_photo(tmp_path: Path, anchors: Path) -> No
 @pytest.mark.parametrize(
     ("variant", "failing"),
     [("tampered-dg", "sod.hash.dg11"), ("unknown-ds", "csca.chain"), ("expired-ds", "ds.validity"),
-     ("cloned", "chip.active_auth"), ("bad-national-code", "national_code.check_digit")],
+     ("cloned", "chip.active_auth"), ("cloned-hidden-com", "chip.active_auth"),
+     ("cloned-hidden-com", "chip.chip_auth"), ("bad-national-code", "national_code.check_digit")],
 )
 def test_read_evil_card_files(tmp_path: Path, anchors: Path, variant: str, failing: str) -> None:
     card = tmp_path / f"{variant}.json"
