@@ -23,6 +23,11 @@ from idcard.verdict import Check, Result, Verdict
 
 Rng = Callable[[int], bytes]
 
+UNLOCK_MRZ = "dg1.unlock_mrz"
+DG1_MISSING = "dg1.present"
+DG11_NATIONAL_CODE = "dg11.national_code"
+DG11_BIRTH_DATE = "dg11.birth_date"
+
 #: What a citizen's card read needs: identity, photo, issuer data, chip keys.
 DEFAULT_DGS = (1, 2, 11, 12, 14, 15)
 
@@ -152,7 +157,29 @@ def read_files(
             check, secure = chip_authentication(card.channel, infos, rng=rng)
             card.channel.secure = secure
             chip.append(check)
+    unlock = _unlock_mrz_check(card, dgs.get(1))
+    if unlock is not None:
+        chip.append(unlock)
     return DocumentFiles(sod, dgs), chip
+
+
+def _unlock_mrz_check(card: object, dg1: bytes | None) -> Check | None:
+    """DG1's MRZ against the MRZ that opened the card (None when no MRZ opened it).
+
+    A clone opened with person A's MRZ must not show person B's signed DG1.
+    """
+    from idcard.session import IdCard
+
+    assert isinstance(card, IdCard)
+    if card.unlocked_with_mrz("") is None:
+        return None
+    try:
+        info = Dg1.parse(dg1).mrz.mrz_information if dg1 is not None else None
+    except IdCardError:
+        info = None  # lds.parse fails the document
+    if info is not None and card.unlocked_with_mrz(info):
+        return Check(UNLOCK_MRZ, Result.PASSED, "DG1's MRZ is the one that opened the card.")
+    return Check(UNLOCK_MRZ, Result.FAILED, "DG1's MRZ is not the MRZ that opened the card.")
 
 
 def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
@@ -161,6 +188,8 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
         dg1 = Dg1.parse(dgs[1]) if 1 in dgs else None
         dg11 = Dg11.parse(dgs[11]) if 11 in dgs else None
         dg12 = Dg12.parse(dgs[12]) if 12 in dgs else None
+        if dg1 is not None and dg11 is not None:
+            _cross_check(verdict, dg1, dg11)
         if dg1 is not None:
             identity = Identity.from_lds(dg1, dg11, dg12, today=today)
             checks = dg1.mrz.check_digits
@@ -177,6 +206,25 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
         except IdCardError as exc:
             verdict.failed("lds.face", f"The face image cannot be read: {exc.message}")
     return identity, face
+
+
+def _cross_check(verdict: Verdict, dg1: Dg1, dg11: Dg11) -> None:
+    """DG11 must describe the person DG1 does: the same national code and birth date."""
+    mrz = dg1.mrz
+    code = dg11.personal_number
+    if mrz.format == "TD1" and mrz.optional_data and code:
+        if code == mrz.optional_data:
+            verdict.passed(DG11_NATIONAL_CODE, "DG11's national code is the one in the MRZ.")
+        else:
+            verdict.failed(DG11_NATIONAL_CODE, "DG11's national code differs from the MRZ's.")
+    birth = dg11.full_date_of_birth
+    if birth and len(birth) == 8:
+        # The MRZ has YYMMDD with '<' for unknown parts: compare the known digits only.
+        pairs = list(zip(birth[2:], mrz.birth_date, strict=False))
+        if len(mrz.birth_date) == 6 and all(a == b for a, b in pairs if b != "<"):
+            verdict.passed(DG11_BIRTH_DATE, "DG11's birth date is the one in the MRZ.")
+        else:
+            verdict.failed(DG11_BIRTH_DATE, "DG11's birth date differs from the MRZ's.")
 
 
 def verify_files(
@@ -206,6 +254,8 @@ def verify_files(
     if not chip:
         verdict.not_performed("chip.genuine", "Files only: no chip to prove genuine.")
 
+    if 1 not in files.dgs:
+        verdict.failed(DG1_MISSING, "No DG1: the document's MRZ data is required.")
     identity, face = _parsed(files.dgs, verdict, at.date())
     if identity is not None:
         _document_rules(verdict, identity, at.date())

@@ -219,6 +219,8 @@ class IdCard:
             raise self._explain(ref, PinError(exc.message)) from None
         self.channel.secure = result.secure_messaging()
         self.unlocked_with = ref
+        if ref == MRZ:
+            self._remember_mrz(secret)
         if ref == CAN:
             self._can_resumed = True
         self.pace_result = result
@@ -249,6 +251,26 @@ class IdCard:
         self._selected = None
         self.channel.secure = perform_bac(self.channel, mrz_information, rng=self.rng)
         self.unlocked_with = MRZ
+        self._remember_mrz(mrz_information)
+
+    def _remember_mrz(self, mrz_information: str) -> None:
+        # Only a MAC under a key that lives as long as this object: enough to
+        # compare DG1 with later, useless for recovering the MRZ from memory.
+        import hashlib
+        import hmac
+
+        self._mrz_key = os.urandom(32)
+        self._mrz_mac = hmac.new(self._mrz_key, mrz_information.encode(), hashlib.sha256).digest()
+
+    def unlocked_with_mrz(self, mrz_information: str) -> bool | None:
+        """Whether the card was opened with this MRZ information; None when no MRZ opened it."""
+        import hashlib
+        import hmac
+
+        if self.unlocked_with != MRZ or getattr(self, "_mrz_mac", None) is None:
+            return None
+        mac = hmac.new(self._mrz_key, mrz_information.encode(), hashlib.sha256).digest()
+        return hmac.compare_digest(mac, self._mrz_mac)
 
     # -- PIN management ------------------------------------------------------------
     def change_pin(self, current_pin: str, new_pin: str) -> None:

@@ -56,6 +56,9 @@ VARIANTS: dict[str, str] = {
     "expired-ds": "SOD signed by an expired document signer (ds.validity fails)",
     "cloned": "the data copied onto another chip: AA/CA keys do not match DG15/DG14",
     "cloned-hidden-com": "a clone whose unsigned EF.COM leaves out DG14/DG15 to skip AA/CA",
+    "dg11-other-person": "signed DG11 whose national code and birth date differ from DG1's",
+    "mrz-other-person": "a chip that opens with another person's MRZ than its signed DG1 holds",
+    "no-dg1": "correctly signed card without DG1",
     "bad-national-code": "a correctly signed national code with a wrong check digit",
     "untrusted-citizen-ca": "auth/signing certificates from a look-alike citizen CA (chain fails)",
 }
@@ -194,11 +197,17 @@ def personalize(
     dgs: dict[int, bytes] = {
         1: Dg1(citizen.mrz).encode(),
         2: build_dg2(face),
-        11: _dg11(citizen),
+        11: _dg11(
+            dataclasses.replace(citizen, national_code="0023456787", birth_date="19850101")
+            if variant == "dg11-other-person"
+            else citizen
+        ),
         12: _dg12(citizen),
         14: chip["dg14"],  # type: ignore[dict-item]
         15: chip["dg15"],  # type: ignore[dict-item]
     }
+    if variant == "no-dg1":
+        del dgs[1]
     pki = test_pki(seed)
     signer_cert, signer_key = {
         "unknown-ds": (pki.unknown_ds_cert, pki.unknown_ds_key),
@@ -231,6 +240,9 @@ def personalize(
         mf[FID_CARD_ACCESS] = card_access(pace_oid, pace_parameter_id)
         files["pki"], pki_keys = pki_application(citizen, pki, variant=variant)
         keys.update(pki_keys)
+    unlock_mrz = citizen.mrz_information
+    if variant == "mrz-other-person":
+        unlock_mrz = dataclasses.replace(citizen, document_number="B98765432").mrz_information
     return CardImage(
         settings=Settings(
             profile=profile,
@@ -238,7 +250,7 @@ def personalize(
             pace_parameter_id=pace_parameter_id,
             extended_length=extended_length if profile == PROFILE_NID else False,
         ),
-        secrets=Secrets(pin=pin, can=can, puk=puk, pin2=pin2, mrz_information=citizen.mrz_information),
+        secrets=Secrets(pin=pin, can=can, puk=puk, pin2=pin2, mrz_information=unlock_mrz),
         counters=Counters(),
         files=files,
         keys=keys,

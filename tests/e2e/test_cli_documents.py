@@ -131,7 +131,8 @@ def test_read_demo_card_verified_with_photo(tmp_path: Path, anchors: Path) -> No
     ("variant", "failing"),
     [("tampered-dg", "sod.hash.dg11"), ("unknown-ds", "csca.chain"), ("expired-ds", "ds.validity"),
      ("cloned", "chip.active_auth"), ("cloned-hidden-com", "chip.active_auth"),
-     ("cloned-hidden-com", "chip.chip_auth"), ("bad-national-code", "national_code.check_digit")],
+     ("cloned-hidden-com", "chip.chip_auth"), ("dg11-other-person", "dg11.national_code"),
+     ("no-dg1", "dg1.present"), ("bad-national-code", "national_code.check_digit")],
 )
 def test_read_evil_card_files(tmp_path: Path, anchors: Path, variant: str, failing: str) -> None:
     card = tmp_path / f"{variant}.json"
