@@ -200,7 +200,12 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
                 verdict.passed("mrz.check_digits", "Every MRZ check digit is right.")
     except IdCardError as exc:
         verdict.failed("lds.parse", f"A data group does not parse: {exc.message}")
-    if 2 in dgs:
+    dg2_hash = verdict.get("sod.hash.dg2")
+    if 2 in dgs and (dg2_hash is None or dg2_hash.result is not Result.PASSED):
+        # An unsigned image is never decoded (or shown, or written): a forged
+        # DG2 can claim any size and cost seconds and hundreds of MB.
+        verdict.not_performed("lds.face", "The face image is not used: DG2 did not pass its hash check.")
+    elif 2 in dgs:
         try:
             face = Dg2.parse(dgs[2]).face
         except IdCardError as exc:

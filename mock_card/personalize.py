@@ -58,6 +58,7 @@ VARIANTS: dict[str, str] = {
     "cloned-hidden-com": "a clone whose unsigned EF.COM leaves out DG14/DG15 to skip AA/CA",
     "dg11-other-person": "signed DG11 whose national code and birth date differ from DG1's",
     "mrz-other-person": "a chip that opens with another person's MRZ than its signed DG1 holds",
+    "tampered-dg2": "the face image altered after the SOD was signed (sod.hash.dg2 fails)",
     "no-dg1": "correctly signed card without DG1",
     "bad-national-code": "a correctly signed national code with a wrong check digit",
     "untrusted-citizen-ca": "auth/signing certificates from a look-alike citizen CA (chain fails)",
@@ -222,6 +223,8 @@ def personalize(
         signer_key,
     )
     keys = dict(chip["keys"])  # type: ignore[call-overload]
+    if variant == "tampered-dg2":
+        dgs[2] = dgs[2][:-1] + bytes([dgs[2][-1] ^ 1])
     if variant == "tampered-dg":
         dgs[11] = _dg11(dataclasses.replace(citizen, family_name_fa="احمدی"))
     if variant in ("cloned", "cloned-hidden-com"):
