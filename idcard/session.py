@@ -236,7 +236,15 @@ class IdCard:
                     code="pin.wrong",
                     tries_left=1,
                 )
-            return PinError(f"Wrong PIN. {tries} tries left.", code="pin.wrong", tries_left=tries)
+            # PACE cannot tell a wrong PIN from a disturbed link (both end in a
+            # failed token check, and the card counts a try for either): say so.
+            return PinError(
+                f"The card did not accept the PIN: the PIN may be wrong, or the connection to the "
+                f"card was disturbed. {tries} tries left. Keep the card still on the reader and "
+                f"check the PIN before trying again.",
+                code="pin.wrong",
+                tries_left=tries,
+            )
         if ref == PUK:
             return PinError(f"Wrong PUK. It can be used {tries} more time(s).", code="puk.wrong", tries_left=tries)
         if ref == CAN:
