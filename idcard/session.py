@@ -15,7 +15,7 @@ from idcard.apdu.atr import supports_extended_length
 from idcard.apdu.channel import CardChannel
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import status_error
-from idcard.apdu.tlv import header_length
+from idcard.apdu.tlv import encode_tlv, header_length, parse_single
 from idcard.errors import (
     AuthenticationError,
     CardStatusError,
@@ -421,6 +421,21 @@ class IdCard:
             raise status_error(response.sw)
         return response.data
 
+    def _read_binary_odd(self, offset: int, le: int) -> bytes:
+        """READ BINARY with odd INS (B1) for offsets P1-P2 cannot hold (ISO 7816-4, ICAO 9303-10).
+
+        The offset travels in DO'54' and the data comes back in DO'53'; P1-P2
+        0000 means the file the last READ BINARY selected.
+        """
+        length = max(1, (offset.bit_length() + 7) // 8)
+        command = CommandAPDU(0x00, 0xB1, 0x00, 0x00, encode_tlv(0x54, offset.to_bytes(length, "big")), le=le)
+        response = self.channel.send(command)
+        if response.sw not in (0x9000, 0x6282):
+            raise status_error(response.sw)
+        if not response.data:
+            return b""
+        return parse_single(response.data, 0x53).value
+
     def _read_rest(self, data: bytes, secure: bool) -> bytes:
         if not data:
             raise MalformedResponseError("The card returned an empty file.")
@@ -430,10 +445,12 @@ class IdCard:
         chunks = [data]
         have = len(data)
         while have < total:
-            if have > MAX_EVEN_OFFSET:
-                raise MalformedResponseError("Files over 32 KB need READ BINARY with odd INS (not supported yet).")
             want = min(total - have, self._chunk(secure))
-            data = self._read_binary(have >> 8, have & 0xFF, want)
+            if have > MAX_EVEN_OFFSET:
+                # Room for the DO'53' header (tag + up to 3 length bytes) around the data.
+                data = self._read_binary_odd(have, min(want + 4, self._chunk(secure)))
+            else:
+                data = self._read_binary(have >> 8, have & 0xFF, want)
             if not data:
                 raise MalformedResponseError(
                     f"The file ended after {have} of the {total} bytes its header announced."

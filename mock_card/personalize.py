@@ -185,6 +185,7 @@ def personalize(
     can: str = "123456",
     puk: str = "12345678",
     pin2: str = "12345",
+    face: bytes | None = None,
 ) -> CardImage:
     if profile not in (PROFILE_NID, PROFILE_PASSPORT_BAC):
         raise ValueError(f"unknown profile {profile!r}")
@@ -193,7 +194,8 @@ def personalize(
     if variant == "bad-national-code":
         citizen = dataclasses.replace(citizen, national_code=_wrong_check_digit(citizen.national_code))
 
-    face = demo_face_jp2() if face_format == "jp2" else demo_face_jpeg()
+    if face is None:
+        face = demo_face_jp2() if face_format == "jp2" else demo_face_jpeg()
     chip = generate_chip_keys(seed.to_bytes(8, "big"), aa=aa_key)
     dgs: dict[int, bytes] = {
         1: Dg1(citizen.mrz).encode(),
