@@ -8,6 +8,8 @@ check, so a data group is judged the same way wherever it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,11 @@ from idcard.lds.tags import dg_for_tag
 from idcard.verdict import Check, Result, Verdict
 
 Rng = Callable[[int], bytes]
+
+UNLOCK_MRZ = "dg1.unlock_mrz"
+DG1_MISSING = "dg1.present"
+DG11_NATIONAL_CODE = "dg11.national_code"
+DG11_BIRTH_DATE = "dg11.birth_date"
 
 #: What a citizen's card read needs: identity, photo, issuer data, chip keys.
 DEFAULT_DGS = (1, 2, 11, 12, 14, 15)
@@ -74,34 +81,105 @@ def _offers_chip_auth(infos: SecurityInfos | None) -> bool:
     return True
 
 
+def _listed_data_groups(card: object, sod: bytes) -> tuple[set[int], object | None]:
+    """Which DGs exist, from EF.SOD (signed) — EF.COM only when the SOD cannot be parsed.
+
+    EF.COM is unsigned: a clone can leave DG14/DG15 out of it to skip the chip
+    checks. When the SOD does not parse, passive authentication fails the
+    document anyway, so falling back to EF.COM cannot make a clone verify.
+    """
+    from idcard.lds.com import Com
+    from idcard.lds.sod import Sod
+    from idcard.session import SFI_COM, IdCard
+
+    assert isinstance(card, IdCard)
+    try:
+        parsed = Sod.parse(sod)
+        return set(parsed.dg_hashes), parsed
+    except IdCardError:
+        return set(Com.parse(card.read_lds_file(SFI_COM)).data_groups), None
+
+
+def _matches_sod(sod: object | None, number: int, data: bytes) -> bool:
+    """True when the DG's bytes hash to the SOD's value: only then may the chip check use it."""
+    from idcard.lds.sod import Sod
+
+    if not isinstance(sod, Sod) or number not in sod.dg_hashes:
+        return False
+    try:
+        digest = hashlib.new(sod.hash_algorithm, data).digest()
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest, sod.dg_hashes[number])
+
+
 def read_files(
     card: object, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
 ) -> tuple[DocumentFiles, list[Check]]:
-    """Read EF.COM, EF.SOD and the wanted DGs, then prove the chip genuine.
+    """Read EF.SOD and the DGs it lists that are wanted, then prove the chip genuine.
 
     Active Authentication first (one APDU), Chip Authentication last: a chip
     that fails CA leaves no working secure channel (its MAC cannot be
-    trusted), so everything must have been read by then.
+    trusted), so everything must have been read by then. A chip check the SOD
+    makes possible (DG15 → AA, DG14 → CA) is always reported, so it is
+    required: "not performed" for it never verifies. DG14/DG15 are used only
+    after their SOD hash matched, so a tampered key costs no work.
     """
-    from idcard.lds.com import Com
+    from idcard.protocol.active_auth import CHECK_CODE as AA
     from idcard.protocol.active_auth import active_authentication
+    from idcard.protocol.chip_auth import CHECK_CODE as CA
     from idcard.protocol.chip_auth import chip_authentication
-    from idcard.session import SFI_COM, SFI_SOD, IdCard
+    from idcard.session import SFI_SOD, IdCard
 
     assert isinstance(card, IdCard)
-    com = card.read_lds_file(SFI_COM)
-    present = set(Com.parse(com).data_groups)
     sod = card.read_lds_file(SFI_SOD)
-    dgs = {n: card.read_dg(n) for n in data_groups if n in present}
+    listed, parsed_sod = _listed_data_groups(card, sod)
+    dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
     chip: list[Check] = []
-    infos = _security_infos(dgs.get(14))
-    if 15 in dgs:
-        chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
-    if infos is not None and _offers_chip_auth(infos):
-        check, secure = chip_authentication(card.channel, infos, rng=rng)
-        card.channel.secure = secure
-        chip.append(check)
-    return DocumentFiles(sod, dgs, com), chip
+    unhashed = "{} does not match its EF.SOD hash, so its key was not used."
+    trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
+    infos = _security_infos(dgs[14]) if trusted.get(14) else None
+    if 15 in listed:
+        if trusted.get(15):
+            chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
+        elif 15 in dgs:
+            chip.append(Check(AA, Result.FAILED, unhashed.format("DG15")))
+        else:
+            chip.append(Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read."))
+    if 14 in listed:
+        if 14 not in dgs:
+            chip.append(Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read."))
+        elif not trusted[14]:
+            chip.append(Check(CA, Result.FAILED, unhashed.format("DG14")))
+        elif infos is None:
+            chip.append(Check(CA, Result.FAILED, "DG14 does not parse."))
+        elif _offers_chip_auth(infos):
+            check, secure = chip_authentication(card.channel, infos, rng=rng)
+            card.channel.secure = secure
+            chip.append(check)
+    unlock = _unlock_mrz_check(card, dgs.get(1))
+    if unlock is not None:
+        chip.append(unlock)
+    return DocumentFiles(sod, dgs), chip
+
+
+def _unlock_mrz_check(card: object, dg1: bytes | None) -> Check | None:
+    """DG1's MRZ against the MRZ that opened the card (None when no MRZ opened it).
+
+    A clone opened with person A's MRZ must not show person B's signed DG1.
+    """
+    from idcard.session import IdCard
+
+    assert isinstance(card, IdCard)
+    if card.unlocked_with_mrz("") is None:
+        return None
+    try:
+        info = Dg1.parse(dg1).mrz.mrz_information if dg1 is not None else None
+    except IdCardError:
+        info = None  # lds.parse fails the document
+    if info is not None and card.unlocked_with_mrz(info):
+        return Check(UNLOCK_MRZ, Result.PASSED, "DG1's MRZ is the one that opened the card.")
+    return Check(UNLOCK_MRZ, Result.FAILED, "DG1's MRZ is not the MRZ that opened the card.")
 
 
 def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
@@ -110,6 +188,8 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
         dg1 = Dg1.parse(dgs[1]) if 1 in dgs else None
         dg11 = Dg11.parse(dgs[11]) if 11 in dgs else None
         dg12 = Dg12.parse(dgs[12]) if 12 in dgs else None
+        if dg1 is not None and dg11 is not None:
+            _cross_check(verdict, dg1, dg11)
         if dg1 is not None:
             identity = Identity.from_lds(dg1, dg11, dg12, today=today)
             checks = dg1.mrz.check_digits
@@ -120,12 +200,36 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
                 verdict.passed("mrz.check_digits", "Every MRZ check digit is right.")
     except IdCardError as exc:
         verdict.failed("lds.parse", f"A data group does not parse: {exc.message}")
-    if 2 in dgs:
+    dg2_hash = verdict.get("sod.hash.dg2")
+    if 2 in dgs and (dg2_hash is None or dg2_hash.result is not Result.PASSED):
+        # An unsigned image is never decoded (or shown, or written): a forged
+        # DG2 can claim any size and cost seconds and hundreds of MB.
+        verdict.not_performed("lds.face", "The face image is not used: DG2 did not pass its hash check.")
+    elif 2 in dgs:
         try:
             face = Dg2.parse(dgs[2]).face
         except IdCardError as exc:
             verdict.failed("lds.face", f"The face image cannot be read: {exc.message}")
     return identity, face
+
+
+def _cross_check(verdict: Verdict, dg1: Dg1, dg11: Dg11) -> None:
+    """DG11 must describe the person DG1 does: the same national code and birth date."""
+    mrz = dg1.mrz
+    code = dg11.personal_number
+    if mrz.format == "TD1" and mrz.optional_data and code:
+        if code == mrz.optional_data:
+            verdict.passed(DG11_NATIONAL_CODE, "DG11's national code is the one in the MRZ.")
+        else:
+            verdict.failed(DG11_NATIONAL_CODE, "DG11's national code differs from the MRZ's.")
+    birth = dg11.full_date_of_birth
+    if birth and len(birth) == 8:
+        # The MRZ has YYMMDD with '<' for unknown parts: compare the known digits only.
+        pairs = list(zip(birth[2:], mrz.birth_date, strict=False))
+        if len(mrz.birth_date) == 6 and all(a == b for a, b in pairs if b != "<"):
+            verdict.passed(DG11_BIRTH_DATE, "DG11's birth date is the one in the MRZ.")
+        else:
+            verdict.failed(DG11_BIRTH_DATE, "DG11's birth date differs from the MRZ's.")
 
 
 def verify_files(
@@ -155,6 +259,8 @@ def verify_files(
     if not chip:
         verdict.not_performed("chip.genuine", "Files only: no chip to prove genuine.")
 
+    if 1 not in files.dgs:
+        verdict.failed(DG1_MISSING, "No DG1: the document's MRZ data is required.")
     identity, face = _parsed(files.dgs, verdict, at.date())
     if identity is not None:
         _document_rules(verdict, identity, at.date())

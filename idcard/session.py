@@ -15,7 +15,7 @@ from idcard.apdu.atr import supports_extended_length
 from idcard.apdu.channel import CardChannel
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import status_error
-from idcard.apdu.tlv import header_length
+from idcard.apdu.tlv import encode_tlv, header_length, parse_single
 from idcard.errors import (
     AuthenticationError,
     CardStatusError,
@@ -219,6 +219,8 @@ class IdCard:
             raise self._explain(ref, PinError(exc.message)) from None
         self.channel.secure = result.secure_messaging()
         self.unlocked_with = ref
+        if ref == MRZ:
+            self._remember_mrz(secret)
         if ref == CAN:
             self._can_resumed = True
         self.pace_result = result
@@ -234,7 +236,15 @@ class IdCard:
                     code="pin.wrong",
                     tries_left=1,
                 )
-            return PinError(f"Wrong PIN. {tries} tries left.", code="pin.wrong", tries_left=tries)
+            # PACE cannot tell a wrong PIN from a disturbed link (both end in a
+            # failed token check, and the card counts a try for either): say so.
+            return PinError(
+                f"The card did not accept the PIN: the PIN may be wrong, or the connection to the "
+                f"card was disturbed. {tries} tries left. Keep the card still on the reader and "
+                f"check the PIN before trying again.",
+                code="pin.wrong",
+                tries_left=tries,
+            )
         if ref == PUK:
             return PinError(f"Wrong PUK. It can be used {tries} more time(s).", code="puk.wrong", tries_left=tries)
         if ref == CAN:
@@ -249,6 +259,26 @@ class IdCard:
         self._selected = None
         self.channel.secure = perform_bac(self.channel, mrz_information, rng=self.rng)
         self.unlocked_with = MRZ
+        self._remember_mrz(mrz_information)
+
+    def _remember_mrz(self, mrz_information: str) -> None:
+        # Only a MAC under a key that lives as long as this object: enough to
+        # compare DG1 with later, useless for recovering the MRZ from memory.
+        import hashlib
+        import hmac
+
+        self._mrz_key = os.urandom(32)
+        self._mrz_mac = hmac.new(self._mrz_key, mrz_information.encode(), hashlib.sha256).digest()
+
+    def unlocked_with_mrz(self, mrz_information: str) -> bool | None:
+        """Whether the card was opened with this MRZ information; None when no MRZ opened it."""
+        import hashlib
+        import hmac
+
+        if self.unlocked_with != MRZ or getattr(self, "_mrz_mac", None) is None:
+            return None
+        mac = hmac.new(self._mrz_key, mrz_information.encode(), hashlib.sha256).digest()
+        return hmac.compare_digest(mac, self._mrz_mac)
 
     # -- PIN management ------------------------------------------------------------
     def change_pin(self, current_pin: str, new_pin: str) -> None:
@@ -391,6 +421,21 @@ class IdCard:
             raise status_error(response.sw)
         return response.data
 
+    def _read_binary_odd(self, offset: int, le: int) -> bytes:
+        """READ BINARY with odd INS (B1) for offsets P1-P2 cannot hold (ISO 7816-4, ICAO 9303-10).
+
+        The offset travels in DO'54' and the data comes back in DO'53'; P1-P2
+        0000 means the file the last READ BINARY selected.
+        """
+        length = max(1, (offset.bit_length() + 7) // 8)
+        command = CommandAPDU(0x00, 0xB1, 0x00, 0x00, encode_tlv(0x54, offset.to_bytes(length, "big")), le=le)
+        response = self.channel.send(command)
+        if response.sw not in (0x9000, 0x6282):
+            raise status_error(response.sw)
+        if not response.data:
+            return b""
+        return parse_single(response.data, 0x53).value
+
     def _read_rest(self, data: bytes, secure: bool) -> bytes:
         if not data:
             raise MalformedResponseError("The card returned an empty file.")
@@ -400,10 +445,12 @@ class IdCard:
         chunks = [data]
         have = len(data)
         while have < total:
-            if have > MAX_EVEN_OFFSET:
-                raise MalformedResponseError("Files over 32 KB need READ BINARY with odd INS (not supported yet).")
             want = min(total - have, self._chunk(secure))
-            data = self._read_binary(have >> 8, have & 0xFF, want)
+            if have > MAX_EVEN_OFFSET:
+                # Room for the DO'53' header (tag + up to 3 length bytes) around the data.
+                data = self._read_binary_odd(have, min(want + 4, self._chunk(secure)))
+            else:
+                data = self._read_binary(have >> 8, have & 0xFF, want)
             if not data:
                 raise MalformedResponseError(
                     f"The file ended after {have} of the {total} bytes its header announced."

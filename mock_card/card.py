@@ -19,7 +19,7 @@ from pathlib import Path
 
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
-from idcard.apdu.tlv import parse_all
+from idcard.apdu.tlv import encode_tlv, parse_all, parse_single
 from idcard.errors import AuthenticationError, CardStatusError, IdCardError, SecureMessagingError
 from mock_card.filesystem import (
     FID_CARD_ACCESS,
@@ -257,6 +257,31 @@ class EmulatedCard:
         if len(chunk) < wanted and not all_available:
             return _sw(0x6282, chunk)
         return _sw(0x9000, chunk)
+
+    def _read_binary_odd(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
+        """READ BINARY, odd INS: offset in DO'54', answer in DO'53' (files over 32 KB)."""
+        if (cmd.p1, cmd.p2) != (0, 0):
+            return _sw(0x6A86)  # only the current EF, as the client uses it
+        ef = self._s.ef
+        if ef is None:
+            return _sw(0x6986)
+        if not self._may_read(ef, secure):
+            return _sw(0x6982)
+        try:
+            offset_do = parse_single(cmd.data, 0x54)
+        except IdCardError:
+            return _sw(0x6A80)
+        if not 1 <= len(offset_do.value) <= 3:
+            return _sw(0x6A80)
+        offset = int.from_bytes(offset_do.value, "big")
+        if offset > len(ef.content):
+            return _sw(0x6B00)
+        wanted = self._limit(cmd)
+        if cmd.le is None:
+            return _sw(0x6700)
+        # DO'53' header: tag + up to 3 length bytes must fit in the answer too.
+        chunk = ef.content[offset : offset + max(wanted - 4, 0)]
+        return _sw(0x9000, encode_tlv(0x53, chunk))
 
     def _may_read(self, ef: ElementaryFile, secure: bool) -> bool:
         if ef.read is Access.ALWAYS:
@@ -567,6 +592,7 @@ def _decode_oid(der_value: bytes) -> str:
 _HANDLERS: dict[int, Callable[[EmulatedCard, CommandAPDU, bool], ResponseAPDU]] = {
     0xA4: EmulatedCard._select,
     0xB0: EmulatedCard._read_binary,
+    0xB1: EmulatedCard._read_binary_odd,
     0x22: EmulatedCard._mse,
     0x86: EmulatedCard._general_authenticate,
     0x84: EmulatedCard._get_challenge,

@@ -55,6 +55,11 @@ VARIANTS: dict[str, str] = {
     "unknown-ds": "SOD signed by a document signer no trusted CSCA issued (csca.chain fails)",
     "expired-ds": "SOD signed by an expired document signer (ds.validity fails)",
     "cloned": "the data copied onto another chip: AA/CA keys do not match DG15/DG14",
+    "cloned-hidden-com": "a clone whose unsigned EF.COM leaves out DG14/DG15 to skip AA/CA",
+    "dg11-other-person": "signed DG11 whose national code and birth date differ from DG1's",
+    "mrz-other-person": "a chip that opens with another person's MRZ than its signed DG1 holds",
+    "tampered-dg2": "the face image altered after the SOD was signed (sod.hash.dg2 fails)",
+    "no-dg1": "correctly signed card without DG1",
     "bad-national-code": "a correctly signed national code with a wrong check digit",
     "untrusted-citizen-ca": "auth/signing certificates from a look-alike citizen CA (chain fails)",
 }
@@ -180,6 +185,7 @@ def personalize(
     can: str = "123456",
     puk: str = "12345678",
     pin2: str = "12345",
+    face: bytes | None = None,
 ) -> CardImage:
     if profile not in (PROFILE_NID, PROFILE_PASSPORT_BAC):
         raise ValueError(f"unknown profile {profile!r}")
@@ -188,16 +194,23 @@ def personalize(
     if variant == "bad-national-code":
         citizen = dataclasses.replace(citizen, national_code=_wrong_check_digit(citizen.national_code))
 
-    face = demo_face_jp2() if face_format == "jp2" else demo_face_jpeg()
+    if face is None:
+        face = demo_face_jp2() if face_format == "jp2" else demo_face_jpeg()
     chip = generate_chip_keys(seed.to_bytes(8, "big"), aa=aa_key)
     dgs: dict[int, bytes] = {
         1: Dg1(citizen.mrz).encode(),
         2: build_dg2(face),
-        11: _dg11(citizen),
+        11: _dg11(
+            dataclasses.replace(citizen, national_code="0023456787", birth_date="19850101")
+            if variant == "dg11-other-person"
+            else citizen
+        ),
         12: _dg12(citizen),
         14: chip["dg14"],  # type: ignore[dict-item]
         15: chip["dg15"],  # type: ignore[dict-item]
     }
+    if variant == "no-dg1":
+        del dgs[1]
     pki = test_pki(seed)
     signer_cert, signer_key = {
         "unknown-ds": (pki.unknown_ds_cert, pki.unknown_ds_key),
@@ -212,16 +225,19 @@ def personalize(
         signer_key,
     )
     keys = dict(chip["keys"])  # type: ignore[call-overload]
+    if variant == "tampered-dg2":
+        dgs[2] = dgs[2][:-1] + bytes([dgs[2][-1] ^ 1])
     if variant == "tampered-dg":
         dgs[11] = _dg11(dataclasses.replace(citizen, family_name_fa="احمدی"))
-    if variant == "cloned":
+    if variant in ("cloned", "cloned-hidden-com"):
         # A clone carries the issuer's signed data but cannot carry the chip's
         # private keys: it answers with keys of its own.
         other = generate_chip_keys((seed + 1_000_003).to_bytes(8, "big"), aa=aa_key)
         keys.update({"aa": other["keys"]["aa"], "ca": other["keys"]["ca"]})  # type: ignore[index]
 
     lds = {dg_fid(n): data for n, data in dgs.items()}
-    lds[FID_COM] = Com.for_data_groups(sorted(dgs)).encode()
+    claimed = [n for n in sorted(dgs) if variant != "cloned-hidden-com" or n not in (14, 15)]
+    lds[FID_COM] = Com.for_data_groups(claimed).encode()
     lds[FID_SOD] = sod
     mf: dict[int, bytes] = {}
     files: dict[str, dict[int, bytes]] = {"mf": mf, "lds": lds}
@@ -229,6 +245,9 @@ def personalize(
         mf[FID_CARD_ACCESS] = card_access(pace_oid, pace_parameter_id)
         files["pki"], pki_keys = pki_application(citizen, pki, variant=variant)
         keys.update(pki_keys)
+    unlock_mrz = citizen.mrz_information
+    if variant == "mrz-other-person":
+        unlock_mrz = dataclasses.replace(citizen, document_number="B98765432").mrz_information
     return CardImage(
         settings=Settings(
             profile=profile,
@@ -236,7 +255,7 @@ def personalize(
             pace_parameter_id=pace_parameter_id,
             extended_length=extended_length if profile == PROFILE_NID else False,
         ),
-        secrets=Secrets(pin=pin, can=can, puk=puk, pin2=pin2, mrz_information=citizen.mrz_information),
+        secrets=Secrets(pin=pin, can=can, puk=puk, pin2=pin2, mrz_information=unlock_mrz),
         counters=Counters(),
         files=files,
         keys=keys,

@@ -38,7 +38,7 @@ MIME_JP2 = "image/jp2"
 MIME_UNKNOWN = "application/octet-stream"
 
 #: A passport photo is well under a megapixel; more is a decompression bomb.
-MAX_PIXELS = 16_000_000
+MAX_PIXELS = 4_000_000
 
 _RECORD_HEADER = struct.Struct(">4s4sIH")
 _FACE_INFO = struct.Struct(">IHBBB3sH3s3s")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import jdatetime
 
+from idcard.errors import MalformedResponseError
 from idcard.lds.dg1 import Dg1
 from idcard.lds.dg11 import Dg11
 from idcard.lds.dg12 import Dg12
@@ -33,7 +34,13 @@ def solar_hijri(date: dt.date | None) -> str | None:
     """The Solar Hijri date as YYYY-MM-DD, e.g. 1369-05-12 for 1990-08-03 (ASCII digits)."""
     if date is None:
         return None
-    j = jdatetime.date.fromgregorian(date=date)
+    try:
+        j = jdatetime.date.fromgregorian(date=date)
+    except ValueError:
+        # jdatetime covers 623-03-22 .. 9999-12-31 (Solar Hijri years 1..9377).
+        raise MalformedResponseError(
+            f"The date {date.isoformat()} lies outside the Solar Hijri calendar's range."
+        ) from None
     return f"{j.year:04d}-{j.month:02d}-{j.day:02d}"
 
 
@@ -87,7 +94,7 @@ class Identity:
         national_code = (dg11.personal_number or None) if dg11 else None
         if national_code is None and mrz.format == "TD1":
             national_code = mrz.optional_data or None
-        return cls(
+        identity = cls(
             national_code=national_code,
             family_name=Name(dg11.family_name if dg11 else None, mrz.primary_identifier),
             given_name=Name(dg11.given_names if dg11 else None, mrz.secondary_identifier),
@@ -104,6 +111,10 @@ class Identity:
             issue_date=_full_date(dg12.date_of_issue if dg12 else None),
             issuing_authority=dg12.issuing_authority if dg12 else None,
         )
+        # Convert now so an impossible date fails the parse, not the later display.
+        for date in (identity.birth_date, identity.expiry_date, identity.issue_date):
+            solar_hijri(date)
+        return identity
 
     @property
     def national_code_valid(self) -> bool:

@@ -204,6 +204,26 @@ def load_aa_public_key(dg15: bytes) -> AaPublicKey:
     spki = bytes(dg15)
     if spki[:1] == b"\x6f":
         spki = parse_single(spki, 0x6F).value
+    if len(spki) > MAX_SPKI_BYTES:
+        # Refused before any parsing: a huge key costs time at every step.
+        raise MalformedResponseError(
+            f"The DG15 key is {len(spki)} bytes; keys over {MAX_RSA_BITS} bits are not accepted."
+        )
+    key = _load_aa_public_key(spki)
+    if key.algorithm == "RSA" and key.bits > MAX_RSA_BITS:
+        raise MalformedResponseError(
+            f"The DG15 RSA key has {key.bits} bits; at most {MAX_RSA_BITS} are accepted."
+        )
+    return key
+
+
+#: Largest AA RSA modulus accepted, and a byte bound that holds every key up
+#: to that size (a 4096-bit RSA or explicit-parameter P-521 SPKI is ~600 bytes).
+MAX_RSA_BITS = 4096
+MAX_SPKI_BYTES = 1024
+
+
+def _load_aa_public_key(spki: bytes) -> AaPublicKey:
     try:
         return _wrap_key(serialization.load_der_public_key(spki))
     except (ValueError, UnsupportedAlgorithm):

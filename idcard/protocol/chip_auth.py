@@ -160,6 +160,10 @@ def ca_algorithm(oid: str) -> CaAlgorithm:
 # --- domain parameters of the chip key ---------------------------------------------
 
 
+#: Largest DH modulus accepted from DG14 (ICAO 9303 groups stop at 2048).
+MAX_DH_BITS = 4096
+
+
 def domain_from_algorithm(algorithm: AlgorithmIdentifier) -> Domain:
     """The group of a public key's AlgorithmIdentifier, as one of PACE's domains.
 
@@ -235,6 +239,11 @@ def _dh_domain(algorithm: str, parameters: bytes | None) -> DhDomain:
         p, g, q = value["p"].native, value["g"].native, None
     if not (isinstance(p, int) and isinstance(g, int) and p > 3 and 1 < g < p - 1):
         raise MalformedResponseError("The DH key parameters are not a group.")
+    if p.bit_length() > MAX_DH_BITS:
+        # Every exponentiation costs cubic time in the size: refuse before any.
+        raise MalformedResponseError(
+            f"The DH group has {p.bit_length()} bits; at most {MAX_DH_BITS} are accepted."
+        )
     for domain in STANDARDIZED_DOMAINS.values():
         if isinstance(domain, DhDomain) and (domain.p, domain.g) == (p, g):
             if q is None or q == domain.q:

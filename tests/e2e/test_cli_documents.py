@@ -130,7 +130,9 @@ def test_read_demo_card_verified_with_photo(tmp_path: Path, anchors: Path) -> No
 @pytest.mark.parametrize(
     ("variant", "failing"),
     [("tampered-dg", "sod.hash.dg11"), ("unknown-ds", "csca.chain"), ("expired-ds", "ds.validity"),
-     ("cloned", "chip.active_auth"), ("bad-national-code", "national_code.check_digit")],
+     ("cloned", "chip.active_auth"), ("cloned-hidden-com", "chip.active_auth"),
+     ("cloned-hidden-com", "chip.chip_auth"), ("dg11-other-person", "dg11.national_code"),
+     ("no-dg1", "dg1.present"), ("bad-national-code", "national_code.check_digit")],
 )
 def test_read_evil_card_files(tmp_path: Path, anchors: Path, variant: str, failing: str) -> None:
     card = tmp_path / f"{variant}.json"
@@ -154,3 +156,13 @@ def test_read_wrong_pin_exit_4() -> None:
     out = idcard("read", "--reader", "emulator:demo", "--pin-stdin", "--json", stdin="000000\n")
     assert out.returncode == 4
     assert json.loads(out.stdout)["error"]["triesLeft"] == 2
+
+
+def test_photo_not_written_when_dg2_hash_fails(tmp_path: Path, anchors: Path) -> None:
+    card = tmp_path / "tampered-dg2.json"
+    assert mock_card("create", "--out", str(card), "--variant", "tampered-dg2").returncode == 0
+    photo = tmp_path / "face.png"
+    out = idcard("read", "--reader", f"emulator:{card}", "--pin-stdin", "--json", "--trust", str(anchors),
+                 "--photo", str(photo), stdin="123456\n")
+    assert out.returncode != 0, out.stdout + out.stderr
+    assert not photo.exists() and list(tmp_path.iterdir()) == [card]

@@ -183,10 +183,10 @@ def _specified_parameters(parameter_id: int) -> bytes:
         name="specified",
         value={
             "version": "ecdpVer1",
-            "field_id": {"field_type": "prime_field", "parameters": f.p()},
+            "field_id": {"field_type": "prime_field", "parameters": int(f.p())},
             "curve": {"a": (f.a() % f.p()).to_bytes(n, "big"), "b": f.b().to_bytes(n, "big")},
             "base": domain.encode(domain.generator),
-            "order": domain.order,
+            "order": int(domain.order),
             "cofactor": 1,
         },
     ).dump()

@@ -385,10 +385,10 @@ def _ec_public_key_info(parameter_id: int, explicit: bool, point: bytes, key_id:
             name="specified",
             value={
                 "version": "ecdpVer1",
-                "field_id": {"field_type": "prime_field", "parameters": f.p()},
+                "field_id": {"field_type": "prime_field", "parameters": int(f.p())},
                 "curve": {"a": (f.a() % f.p()).to_bytes(n, "big"), "b": f.b().to_bytes(n, "big")},
                 "base": domain.encode(domain.generator),
-                "order": domain.order,
+                "order": int(domain.order),
                 "cofactor": 1,
             },
         ).dump()
@@ -428,10 +428,10 @@ def test_unknown_explicit_curve_and_garbage_parameters() -> None:
         name="specified",
         value={
             "version": "ecdpVer1",
-            "field_id": {"field_type": "prime_field", "parameters": f.p()},
+            "field_id": {"field_type": "prime_field", "parameters": int(f.p())},
             "curve": {"a": (f.a() % f.p()).to_bytes(n, "big"), "b": (f.b() + 1).to_bytes(n, "big")},
             "base": domain.encode(domain.generator),
-            "order": domain.order,
+            "order": int(domain.order),
         },
     ).dump()
     with pytest.raises(UnsupportedCardError):

@@ -133,3 +133,35 @@ def test_hostile_card_access_is_typed(card_access: bytes) -> None:
     emulated.fs.mf.files[0x011C].content = card_access
     with IdCard(EmulatedTransport(emulated)) as card, pytest.raises(IdCardError):
         card.unlock(PIN, "123456")
+
+
+class FirstPaceAnswerFlipped(FaultyTransport):
+    """One flipped bit in the chip's first GENERAL AUTHENTICATE answer (the encrypted nonce)."""
+
+    def __init__(self, inner: EmulatedTransport) -> None:
+        super().__init__(inner)
+        self.armed = True
+
+    def transmit(self, apdu: bytes) -> bytes:
+        answer = self.inner.transmit(apdu)
+        if self.armed and apdu[1] == 0x86:
+            self.armed = False
+            return flip(5)(answer)
+        return answer
+
+
+def test_link_error_during_pace_does_not_read_as_a_plain_wrong_pin() -> None:
+    from idcard.errors import PinError
+
+    transport = FirstPaceAnswerFlipped(EmulatedTransport(make_card()))
+    card = IdCard(transport)
+    with pytest.raises(PinError) as caught:
+        card.unlock(PIN, "123456")  # the right PIN
+    error = caught.value
+    assert error.code == "pin.wrong" and error.tries_left == 2
+    assert "2 tries left" in error.message
+    assert "connection" in error.message and "still" in error.message
+    assert not error.message.startswith("Wrong PIN")
+    # The right PIN, over an undisturbed link, then works.
+    card.unlock(PIN, "123456")
+    assert card.read_ef_com()

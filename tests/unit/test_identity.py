@@ -198,3 +198,27 @@ def test_national_code_check_digit_rule() -> None:
     assert national_code_check_digit("000000100") == 7  # s = 4
     with pytest.raises(ValueError):
         national_code_check_digit("12345678")
+
+
+@pytest.mark.parametrize(
+    ("dg11", "dg12"),
+    [
+        (Dg11(full_date_of_birth="00010101"), None),  # the fuzzer's crashing birth date
+        (None, Dg12(date_of_issue="06000101")),  # an issue date before Solar Hijri year 1
+    ],
+)
+def test_date_outside_solar_hijri_range_is_a_typed_error(dg11, dg12) -> None:  # noqa: ANN001
+    with pytest.raises(MalformedResponseError, match="Solar Hijri"):
+        Identity.from_lds(Dg1(MRZ), dg11, dg12, today=TODAY)
+    with pytest.raises(MalformedResponseError):
+        solar_hijri(dt.date(622, 3, 1))
+
+
+def test_date_outside_solar_hijri_range_fails_the_document() -> None:
+    from idcard.document import DocumentFiles, verify_files
+
+    files = DocumentFiles(None, {1: Dg1(MRZ).encode(), 11: Dg11(full_date_of_birth="00010101").encode()})
+    document = verify_files(files, None, at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    parse = document.verdict.get("lds.parse")
+    assert parse is not None and parse.result.value == "failed" and document.identity is None
+    json.dumps(document.to_json())
