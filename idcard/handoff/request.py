@@ -25,6 +25,7 @@ import httpx
 
 from idcard import __version__
 from idcard.errors import IdCardError, UsageError
+from idcard.handoff.budget import Budget, BudgetTransport
 
 __all__ = [
     "AuthRequest",
@@ -43,6 +44,8 @@ MAX_URL_LENGTH = 4096
 MAX_BODY = 64 * 1024
 MAX_REDIRECTS = 3
 FETCH_TIMEOUT = 10.0
+#: The whole request fetch (redirects, headers and body together), however the server paces it.
+FETCH_DEADLINE = 15.0
 SUBMIT_TIMEOUT = 30.0
 MAX_ATTRIBUTES = 16
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
@@ -213,23 +216,29 @@ class PortalClient:
         self.policy = policy or UrlPolicy()
         self._client = client
 
-    def _http(self) -> httpx.Client:
+    def _http(self, budget: Budget | None = None) -> httpx.Client:
         if self._client is not None:
             return self._client
         return httpx.Client(
             follow_redirects=False,
             headers={"User-Agent": f"idcard-handoff/{__version__}"},
             timeout=FETCH_TIMEOUT,
+            transport=BudgetTransport(budget) if budget is not None else None,
         )
 
-    def fetch(self, request_url: str) -> AuthRequest:
-        """GET the request; same-origin redirects are followed (at most 3)."""
+    def fetch(self, request_url: str, budget: Budget | None = None) -> AuthRequest:
+        """GET the request; same-origin redirects are followed (at most 3).
+
+        The whole fetch ends by `budget`'s deadline (its own FETCH_DEADLINE
+        when none is given) or as soon as the budget is cancelled.
+        """
         url = self.policy.check(request_url)
         origin = origin_of(url)
-        client = self._http()
+        budget = budget or Budget(FETCH_DEADLINE)
+        client = self._http(budget)
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                status, headers, body = self._exchange(client, "GET", url, timeout=FETCH_TIMEOUT)
+                status, headers, body = self._exchange(client, "GET", url, timeout=FETCH_TIMEOUT, budget=budget)
                 if status in (301, 302, 303, 307, 308):
                     url = self.policy.same_origin(origin, headers.get("location", ""), "redirect", base=url)
                     continue
@@ -285,21 +294,32 @@ class PortalClient:
 
     @staticmethod
     def _exchange(
-        client: httpx.Client, method: str, url: httpx.URL, *, timeout: float, **kwargs: Any
+        client: httpx.Client,
+        method: str,
+        url: httpx.URL,
+        *,
+        timeout: float,
+        budget: Budget | None = None,
+        **kwargs: Any,
     ) -> tuple[int, httpx.Headers, bytes]:
-        """One request, the body read up to MAX_BODY."""
+        """One request, the body read up to MAX_BODY (and, with `budget`, by its deadline)."""
         unavailable = "request.unavailable" if method == "GET" else "submit.failed"
         try:
             with client.stream(method, url, timeout=timeout, follow_redirects=False, **kwargs) as response:
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
+                    if budget is not None and budget.expired:
+                        # Also covers clients without the budget transport (tests' own clients).
+                        raise httpx.ReadTimeout("the login's time budget is spent")
                     size += len(chunk)
                     if size > MAX_BODY:
                         raise HandoffError(f"The portal's answer is larger than {MAX_BODY} bytes.")
                     chunks.append(chunk)
                 return response.status_code, response.headers, b"".join(chunks)
         except httpx.TimeoutException:
+            if budget is not None and budget.cancelled:
+                raise HandoffError("A newer login replaced this one.", code="handoff.cancelled") from None
             raise HandoffError(f"The portal at {origin_of(url)} did not answer in time.", code=unavailable) from None
         except httpx.HTTPError as exc:
             log.info("hand-off: %s %s failed: %s", method, origin_of(url), type(exc).__name__)
