@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import idna
 
 from idcard import __version__
 from idcard.errors import IdCardError, UsageError
@@ -97,9 +98,10 @@ class UrlPolicy:
             raise HandoffError(f"The {what} is longer than {MAX_URL_LENGTH} characters.")
         try:
             parsed = httpx.URL(text)
-        except (httpx.InvalidURL, TypeError, ValueError):
+            host = parsed.host  # decodes an IDN host: a bad A-label (xn--a) fails here
+        except (httpx.InvalidURL, idna.IDNAError, TypeError, ValueError):
             raise HandoffError(f"The {what} is not a valid URL.") from None
-        if parsed.scheme not in ("https", "http") or not parsed.host:
+        if parsed.scheme not in ("https", "http") or not host:
             raise HandoffError(f"The {what} must be an https:// URL.")
         if parsed.userinfo:
             # https://bank.example@evil.example/ — the host is evil.example.
@@ -111,9 +113,9 @@ class UrlPolicy:
                     "(start the app with --dev to allow http:// on this computer).",
                     code="request.insecure",
                 )
-            if not _is_loopback(parsed.host):
+            if not _is_loopback(host):
                 raise HandoffError(
-                    f"The {what} uses plain http:// to {parsed.host}; in development mode "
+                    f"The {what} uses plain http:// to {host}; in development mode "
                     "http:// is allowed only for this computer (127.0.0.1, [::1], localhost).",
                     code="request.insecure",
                 )
@@ -123,7 +125,10 @@ class UrlPolicy:
         """`url` (absolute, or relative to `base`) checked, and on `origin`."""
         if not isinstance(url, str) or not url:
             raise HandoffError(f"The portal's {what} URL is missing.")
-        target = base.join(url) if base is not None else url
+        try:
+            target = base.join(url) if base is not None else url
+        except (httpx.InvalidURL, idna.IDNAError, TypeError, ValueError):
+            raise HandoffError(f"The portal's {what} URL is not a valid URL.") from None
         parsed = self.check(target, f"portal's {what} URL")
         if origin_of(parsed) != origin:
             raise HandoffError(

@@ -838,3 +838,29 @@ def test_a_connection_that_trickles_its_request_head_is_closed(monkeypatch: pyte
             conn.close()
     assert closed, "the slow client was not disconnected"
     assert time.monotonic() - started < 4
+
+
+# -- escapes found by fuzzing (issue 14 item 4) -------------------------------------
+BAD_URLS = ["https://portal.example:9x/idcard/request", "https://xn--a.example/idcard/request"]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_bad_port_or_a_bad_a_label_in_the_request_url_is_request_invalid(url: str) -> None:
+    h = Harness()
+    outcome = h.workflow.run(url)
+    assert (outcome.ok, outcome.code, outcome.location) == (False, "request.invalid", None)
+    assert h.portal.requests == []
+    assert h.authenticate(url).status_code == 400
+
+
+@pytest.mark.parametrize("field", ["submit", "return"])
+@pytest.mark.parametrize("bad", ["https://portal.example:9x/s", "https://xn--a.example/s", "//xn--a.example/s", "//p:9x/"])
+def test_a_bad_port_or_a_bad_a_label_in_the_request_json_is_request_invalid(field: str, bad: str) -> None:
+    portal = FakePortal()
+    portal.body[field] = bad
+    h = Harness(portal=portal)
+    outcome = h.workflow.run(REQUEST_URL)
+    assert outcome.ok is False and outcome.code == "request.invalid"
+    assert h.portal.submitted == [] and h.prompt.consents == []
+    if field == "submit":  # `return` was good: the browser goes back there
+        assert outcome.location == f"{PORTAL}/login?error=request.invalid"
