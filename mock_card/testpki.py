@@ -155,7 +155,7 @@ def derive_key(seed: int, label: str, curve: ec.EllipticCurve) -> ec.EllipticCur
     n = _CURVE_ORDERS[curve.name]
     extra = _derive(seed, f"key/{label}/{curve.name}", (n.bit_length() + 64 + 7) // 8)
     scalar = int.from_bytes(extra, "big") % (n - 1) + 1
-    return ec.derive_private_key(scalar, curve)
+    return ec.derive_private_key(int(scalar), curve)  # python-ecdsa gives gmpy2 mpz orders when gmpy2 is installed
 
 
 def derive_serial(seed: int, label: str) -> int:
