@@ -27,6 +27,7 @@ import idna
 from idcard import __version__
 from idcard.errors import IdCardError, UsageError
 from idcard.handoff.budget import Budget, BudgetTransport
+from idcard.origin import origin_of_url
 
 __all__ = [
     "AuthRequest",
@@ -72,14 +73,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def origin_of(url: httpx.URL | str) -> str:
-    """The web origin of `url` as the token carries it (`idcard.assertion.messages` rules).
+    """The web origin of `url` as the token carries it (`idcard.origin`, the one rule).
 
     Lower-case `scheme://host[:port]`, IDN hosts in punycode, IPv6 in
     brackets, default ports left out. Call it on URLs `UrlPolicy.check` has
     passed (that is where http:// is allowed or not).
     """
-    from idcard.assertion.messages import origin_of_url
-
     try:
         return origin_of_url(str(url), allow_http_loopback=True)
     except UsageError as exc:

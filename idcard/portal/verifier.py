@@ -34,7 +34,6 @@ from idcard.assertion.messages import (
     ATTRIBUTES,
     aa_challenge,
     normalize_attributes,
-    normalize_origin,
     signed_message,
     validate_nonce,
 )
@@ -42,6 +41,7 @@ from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
 from idcard.errors import IdCardError, UsageError
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
+from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CertificateInfo, TrustStore

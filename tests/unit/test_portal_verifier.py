@@ -251,6 +251,26 @@ def test_token_made_for_another_origin(portal: Portal) -> None:
     refused("token.signature", lambda: portal.complete("session-1", json.dumps(phished), ORIGIN))
 
 
+@pytest.mark.parametrize(
+    ("signed_for", "portal_url", "same"),
+    [
+        ("https://faß.example", "https://fass.example", False),  # IDNA 2003 made these one site
+        ("https://FAß.EXAMPLE:443", "https://faß.example", True),
+        ("https://βόλος.example", "https://βόλοσ.example", False),  # final sigma stays itself
+    ],
+)
+def test_idn_origins_follow_the_one_origin_rule(
+    anchors: tuple[TrustStore, TrustStore], clock: FakeClock, signed_for: str, portal_url: str, same: bool
+) -> None:
+    cas, csca = anchors
+    site = Portal(TokenVerifier(cas, csca=csca), SqliteNonceStore(clock=clock), base_url=portal_url, clock=clock)
+    _, token = login(site, open_card(), asked=[], origin=signed_for)
+    if same:
+        assert site.complete("session-1", token, portal_url).national_code == "0012345679"
+    else:
+        refused("token.signature", lambda: site.complete("session-1", token, portal_url))
+
+
 def test_altered_dg11(portal: Portal) -> None:
     card = open_card(variant="tampered-dg")
     _, token = login(portal, card, asked=["name"])
