@@ -202,7 +202,7 @@ def create_app(workflow: HandoffWorkflow, *, port: int = DEFAULT_PORT) -> ASGIAp
     )
     app.add_exception_handler(404, service.not_found)
     checked = HostCheck(app, port)
-    checked.service = service  # type: ignore[attr-defined] - for the GUI and tests: .busy
+    checked.service = service  # type: ignore[attr-defined]  # for the GUI and tests: .busy
     return checked
 
 
