@@ -154,7 +154,7 @@ def derive_key(seed: int, label: str, curve: ec.EllipticCurve) -> ec.EllipticCur
     """The EC private key for ``label``: a scalar in [1, n-1] from HKDF(seed, label)."""
     n = int(_CURVE_ORDERS[curve.name])  # gmpy2 makes ecdsa's orders mpz; cryptography wants int
     extra = _derive(seed, f"key/{label}/{curve.name}", (n.bit_length() + 64 + 7) // 8)
-    scalar = int(int.from_bytes(extra, "big") % (n - 1) + 1)  # n may be a gmpy2 mpz
+    scalar = int.from_bytes(extra, "big") % (n - 1) + 1
     return ec.derive_private_key(scalar, curve)
 
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QVBo
 from gui import theme
 from gui.i18n import I18n
 from gui.widgets import add_escape, button, label, page_panel
+from idcard.origin import display_origin
 
 translate = QCoreApplication.translate
 
@@ -85,7 +86,7 @@ class ConsentPage(QWidget):
 
     def retranslate(self) -> None:
         self.intro.setText(self.tr("This website asks you to log in with your national ID card:"))
-        self.origin_label.setText(self.origin)
+        self.origin_label.setText(display_origin(self.origin))  # Unicode name and its punycode
         self.asks.setText(self.tr("It will receive:"))
         for item in self._items:
             self.list.removeWidget(item)
@@ -205,7 +206,7 @@ class HandoffProgressPage(QWidget):
             "signing": self.tr("Signing the login"),
             "sending": self.tr("Sending to the website"),
         }
-        self.origin_label.setText(self.origin)
+        self.origin_label.setText(display_origin(self.origin))  # Unicode name and its punycode
         value = self.bar.value()
         self.bar.setFormat(self.i18n.digits(value) + "٪" if self.i18n.rtl else f"{value}%")
         current = _ORDER.index(self.step) if self.step in _ORDER else 0

@@ -8,20 +8,20 @@
 
 The origin is the portal's web origin as a browser serialises it
 (``https://host[:port]``: lower-case, no default port, no path, no trailing
-slash). `normalize_origin` validates and normalises one; `origin_of_url`
-derives it from a full URL (the hand-off takes the origin from the URL it
-fetched, never from a response body).
+slash; IDNA 2008 / UTS #46 hosts). `normalize_origin` validates and
+normalises one; `origin_of_url` derives it from a full URL (the hand-off
+takes the origin from the URL it fetched, never from a response body). Both
+live in `idcard.origin`, the one origin rule.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
-import urllib.parse
 from collections.abc import Iterable
 
 from idcard.errors import UsageError
+from idcard.origin import normalize_origin, origin_of_url  # the one origin rule, re-exported
 
 __all__ = [
     "AA_CHALLENGE_LENGTH",
@@ -67,8 +67,6 @@ ALWAYS_WITH_EVIDENCE: tuple[int, ...] = (1, 11, 15)
 MAX_NONCE_LENGTH = 512
 _NONCE_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]+")
 
-_HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def hash_for_algorithm(algorithm: str) -> str:
@@ -105,89 +103,6 @@ def validate_nonce(nonce: str) -> str:
     if not _NONCE_CHARS.fullmatch(nonce):
         raise UsageError("The nonce must be base64 text (no spaces or other characters).")
     return nonce
-
-
-def _normalize_host(host: str) -> tuple[str, bool]:
-    """(host as in an origin, is_loopback). IPv6 comes without brackets from urllib."""
-    if not host:
-        raise UsageError("The origin has no host.")
-    if ":" in host:
-        try:
-            ip6 = ipaddress.IPv6Address(host)
-        except ValueError:
-            raise UsageError(f"{host!r} is not a valid IPv6 address.") from None
-        return f"[{ip6.compressed}]", ip6.is_loopback
-    try:
-        ip4 = ipaddress.IPv4Address(host)
-    except ValueError:
-        pass
-    else:
-        return str(ip4), ip4.is_loopback
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise UsageError(f"{host!r} is not a valid host name.") from None
-    if ascii_host.endswith("."):
-        raise UsageError("The origin's host must not end with a dot.")
-    labels = ascii_host.split(".")
-    if len(ascii_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
-        raise UsageError(f"{host!r} is not a valid host name.")
-    return ascii_host, ascii_host == "localhost" or ascii_host.endswith(".localhost")
-
-
-def _split(url: str, what: str) -> urllib.parse.SplitResult:
-    if not isinstance(url, str) or not url:
-        raise UsageError(f"The {what} is empty.")
-    if any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in url) or "\\" in url:
-        raise UsageError(f"The {what} contains spaces, control characters or backslashes.")
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise UsageError(f"The {what} {url!r} is not a valid URL: {exc}.") from None
-    return parts
-
-
-def _origin(parts: urllib.parse.SplitResult, url: str, allow_http_loopback: bool) -> str:
-    scheme = parts.scheme.lower()
-    if "@" in parts.netloc:
-        raise UsageError(f"{url!r}: user names or passwords are not allowed in an origin.")
-    host, loopback = _normalize_host(parts.hostname or "")
-    if scheme == "http":
-        if not (allow_http_loopback and loopback):
-            raise UsageError(f"{url!r}: the portal must use https://.")
-    elif scheme != "https":
-        raise UsageError(f"{url!r}: the portal must use https://.")
-    port = parts.port
-    if parts.netloc.endswith(":"):
-        raise UsageError(f"{url!r}: empty port.")
-    if port is not None and not 0 < port < 65536:
-        raise UsageError(f"{url!r}: port out of range.")
-    if port is None or port == _DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def normalize_origin(origin: str, *, allow_http_loopback: bool = False) -> str:
-    """The origin in canonical form; UsageError unless it is ``https://host[:port]``.
-
-    Scheme and host are lower-cased, an IDN host becomes punycode, the default
-    port 443 is dropped. A path (even a lone trailing slash), query, fragment
-    or user info is refused: an origin is not a URL. ``http://`` is accepted
-    only for loopback hosts and only with `allow_http_loopback` (development).
-    """
-    parts = _split(origin, "origin")
-    if parts.path or parts.query or parts.fragment or origin.endswith(("?", "#")):
-        raise UsageError(
-            f"{origin!r} is not an origin: use https://host[:port] without a path or trailing slash."
-        )
-    return _origin(parts, origin, allow_http_loopback)
-
-
-def origin_of_url(url: str, *, allow_http_loopback: bool = False) -> str:
-    """The origin of a full https URL (what a browser would call its origin)."""
-    parts = _split(url, "URL")
-    return _origin(parts, url, allow_http_loopback)
 
 
 def normalize_attributes(attributes: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol, TextIO, runtime_checkable
 
 from idcard.errors import UsageError
+from idcard.origin import display_origin
 from idcard.secrets_input import SecretReader
 
 __all__ = [
@@ -103,7 +104,7 @@ class TerminalPrompt:
 
     def consent(self, origin: str, attributes: Sequence[str]) -> bool | set[str]:
         self._pin_asked = False
-        self._say(f"\n{origin} asks you to log in with your national ID card.")
+        self._say(f"\n{display_origin(origin)} asks you to log in with your national ID card.")
         self._say(f"It will receive {describe_attributes(attributes)}.")
         if self.assume_yes:
             self._say("Accepted (--yes).")
@@ -121,7 +122,7 @@ class TerminalPrompt:
 
     def pin(self, origin: str, tries_left: int | None) -> str | None:
         tries = "" if tries_left is None else f" ({tries_left} tries left)"
-        self._say(f"Enter your card PIN to log in to {origin}{tries}.")
+        self._say(f"Enter your card PIN to log in to {display_origin(origin)}{tries}.")
         again, self._pin_asked = self._pin_asked, True
         if again and self._secrets.from_stdin:
             # Asked again after a wrong PIN: no further line means "give up", not a usage error.

@@ -22,9 +22,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import idna
 
 from idcard import __version__
 from idcard.errors import IdCardError, UsageError
+from idcard.handoff.budget import Budget, BudgetTransport
+from idcard.origin import origin_of_url
 
 __all__ = [
     "AuthRequest",
@@ -43,6 +46,8 @@ MAX_URL_LENGTH = 4096
 MAX_BODY = 64 * 1024
 MAX_REDIRECTS = 3
 FETCH_TIMEOUT = 10.0
+#: The whole request fetch (redirects, headers and body together), however the server paces it.
+FETCH_DEADLINE = 15.0
 SUBMIT_TIMEOUT = 30.0
 MAX_ATTRIBUTES = 16
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
@@ -68,14 +73,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def origin_of(url: httpx.URL | str) -> str:
-    """The web origin of `url` as the token carries it (`idcard.assertion.messages` rules).
+    """The web origin of `url` as the token carries it (`idcard.origin`, the one rule).
 
     Lower-case `scheme://host[:port]`, IDN hosts in punycode, IPv6 in
     brackets, default ports left out. Call it on URLs `UrlPolicy.check` has
     passed (that is where http:// is allowed or not).
     """
-    from idcard.assertion.messages import origin_of_url
-
     try:
         return origin_of_url(str(url), allow_http_loopback=True)
     except UsageError as exc:
@@ -94,9 +97,10 @@ class UrlPolicy:
             raise HandoffError(f"The {what} is longer than {MAX_URL_LENGTH} characters.")
         try:
             parsed = httpx.URL(text)
-        except (httpx.InvalidURL, TypeError, ValueError):
+            host = parsed.host  # decodes an IDN host: a bad A-label (xn--a) fails here
+        except (httpx.InvalidURL, idna.IDNAError, TypeError, ValueError):
             raise HandoffError(f"The {what} is not a valid URL.") from None
-        if parsed.scheme not in ("https", "http") or not parsed.host:
+        if parsed.scheme not in ("https", "http") or not host:
             raise HandoffError(f"The {what} must be an https:// URL.")
         if parsed.userinfo:
             # https://bank.example@evil.example/ — the host is evil.example.
@@ -108,9 +112,9 @@ class UrlPolicy:
                     "(start the app with --dev to allow http:// on this computer).",
                     code="request.insecure",
                 )
-            if not _is_loopback(parsed.host):
+            if not _is_loopback(host):
                 raise HandoffError(
-                    f"The {what} uses plain http:// to {parsed.host}; in development mode "
+                    f"The {what} uses plain http:// to {host}; in development mode "
                     "http:// is allowed only for this computer (127.0.0.1, [::1], localhost).",
                     code="request.insecure",
                 )
@@ -120,7 +124,10 @@ class UrlPolicy:
         """`url` (absolute, or relative to `base`) checked, and on `origin`."""
         if not isinstance(url, str) or not url:
             raise HandoffError(f"The portal's {what} URL is missing.")
-        target = base.join(url) if base is not None else url
+        try:
+            target = base.join(url) if base is not None else url
+        except (httpx.InvalidURL, idna.IDNAError, TypeError, ValueError):
+            raise HandoffError(f"The portal's {what} URL is not a valid URL.") from None
         parsed = self.check(target, f"portal's {what} URL")
         if origin_of(parsed) != origin:
             raise HandoffError(
@@ -213,23 +220,29 @@ class PortalClient:
         self.policy = policy or UrlPolicy()
         self._client = client
 
-    def _http(self) -> httpx.Client:
+    def _http(self, budget: Budget | None = None) -> httpx.Client:
         if self._client is not None:
             return self._client
         return httpx.Client(
             follow_redirects=False,
             headers={"User-Agent": f"idcard-handoff/{__version__}"},
             timeout=FETCH_TIMEOUT,
+            transport=BudgetTransport(budget) if budget is not None else None,
         )
 
-    def fetch(self, request_url: str) -> AuthRequest:
-        """GET the request; same-origin redirects are followed (at most 3)."""
+    def fetch(self, request_url: str, budget: Budget | None = None) -> AuthRequest:
+        """GET the request; same-origin redirects are followed (at most 3).
+
+        The whole fetch ends by `budget`'s deadline (its own FETCH_DEADLINE
+        when none is given) or as soon as the budget is cancelled.
+        """
         url = self.policy.check(request_url)
         origin = origin_of(url)
-        client = self._http()
+        budget = budget or Budget(FETCH_DEADLINE)
+        client = self._http(budget)
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                status, headers, body = self._exchange(client, "GET", url, timeout=FETCH_TIMEOUT)
+                status, headers, body = self._exchange(client, "GET", url, timeout=FETCH_TIMEOUT, budget=budget)
                 if status in (301, 302, 303, 307, 308):
                     url = self.policy.same_origin(origin, headers.get("location", ""), "redirect", base=url)
                     continue
@@ -285,21 +298,32 @@ class PortalClient:
 
     @staticmethod
     def _exchange(
-        client: httpx.Client, method: str, url: httpx.URL, *, timeout: float, **kwargs: Any
+        client: httpx.Client,
+        method: str,
+        url: httpx.URL,
+        *,
+        timeout: float,
+        budget: Budget | None = None,
+        **kwargs: Any,
     ) -> tuple[int, httpx.Headers, bytes]:
-        """One request, the body read up to MAX_BODY."""
+        """One request, the body read up to MAX_BODY (and, with `budget`, by its deadline)."""
         unavailable = "request.unavailable" if method == "GET" else "submit.failed"
         try:
             with client.stream(method, url, timeout=timeout, follow_redirects=False, **kwargs) as response:
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
+                    if budget is not None and budget.expired:
+                        # Also covers clients without the budget transport (tests' own clients).
+                        raise httpx.ReadTimeout("the login's time budget is spent")
                     size += len(chunk)
                     if size > MAX_BODY:
                         raise HandoffError(f"The portal's answer is larger than {MAX_BODY} bytes.")
                     chunks.append(chunk)
                 return response.status_code, response.headers, b"".join(chunks)
         except httpx.TimeoutException:
+            if budget is not None and budget.cancelled:
+                raise HandoffError("A newer login replaced this one.", code="handoff.cancelled") from None
             raise HandoffError(f"The portal at {origin_of(url)} did not answer in time.", code=unavailable) from None
         except httpx.HTTPError as exc:
             log.info("hand-off: %s %s failed: %s", method, origin_of(url), type(exc).__name__)

@@ -8,7 +8,13 @@ Rules enforced here:
 * The Host header must be `127.0.0.1:<port>`, `[::1]:<port>` or
   `localhost:<port>`, else 421: a page on a rebound DNS name
   (evil.example → 127.0.0.1) cannot talk to the service as "its" origin.
-* One hand-off at a time; a second `/authenticate` gets 409 while one runs.
+* One hand-off at a time; a second `/authenticate` gets 409 while one runs
+  (from its consent on). One still fetching its request is stale: the
+  newer login cancels it and takes its place. The request fetch has a
+  total deadline (`request.FETCH_DEADLINE`), so no portal can hold
+  the service by answering slowly.
+* A connection that has not sent its request head within HEADER_TIMEOUT
+  seconds is closed (uvicorn itself only reaps idle keep-alive ones).
 * `/authenticate` is a top-level navigation: when the browser says what a
   request is (Sec-Fetch-Mode / Sec-Fetch-Dest), anything but a document
   navigation (fetch, XHR, image, iframe) is refused with 403.
@@ -17,12 +23,14 @@ Rules enforced here:
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import socket
 import threading
 import time
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from idcard import __version__
 from idcard.errors import IdCardError
@@ -41,6 +50,10 @@ log = logging.getLogger("idcard.handoff")
 
 #: The port AusweisApp uses for the same job (eID-Client, BSI TR-03124-1).
 DEFAULT_PORT = 24727
+#: Seconds a client has to send a request's line and headers.
+HEADER_TIMEOUT = 5.0
+#: Seconds a newer login waits for the stale one it cancelled to let go.
+TAKEOVER_WAIT = 3.0
 
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -106,6 +119,26 @@ def _page(status: int, title: str, message: str) -> HTMLResponse:
 _STATUS_BY_CODE = {"request.unavailable": 502, "app.error": 500}
 
 
+class _HeaderDeadline(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing connections that trickle their request head."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._arm_header_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        self.loop.call_later(HEADER_TIMEOUT, self._reap_if_no_request)
+
+    def _reap_if_no_request(self) -> None:
+        # IDLE: no complete request head yet on this connection since it opened or since the last response.
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
 class _Service:
     def __init__(self, workflow: HandoffWorkflow) -> None:
         self.workflow = workflow
@@ -130,7 +163,7 @@ class _Service:
         values = request.query_params.getlist("request")
         if len(values) != 1 or not values[0]:
             return _page(400, "No login request", "The link must carry one request=<https URL of the portal's request>.")
-        if not self._busy.acquire(blocking=False):
+        if not self._busy.acquire(blocking=False) and not await self._take_over():
             return _page(
                 409,
                 "Another login is in progress",
@@ -147,6 +180,13 @@ class _Service:
         status = _STATUS_BY_CODE.get(outcome.code or "", 400)
         return _page(status, "The login request cannot be used", outcome.message)
 
+    async def _take_over(self) -> bool:
+        """Cancel a stale running login and take the lock when it lets go."""
+        if not self.workflow.cancel_stale():
+            return False
+        log.info("hand-off: a newer login cancels one still fetching its request")
+        return await run_in_threadpool(self._busy.acquire, True, TAKEOVER_WAIT)
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return Response("Not found\n", status_code=404, media_type="text/plain", headers=_SECURITY_HEADERS)
 
@@ -162,7 +202,7 @@ def create_app(workflow: HandoffWorkflow, *, port: int = DEFAULT_PORT) -> ASGIAp
     )
     app.add_exception_handler(404, service.not_found)
     checked = HostCheck(app, port)
-    checked.service = service  # type: ignore[attr-defined] - for the GUI and tests: .busy
+    checked.service = service  # type: ignore[attr-defined]  # for the GUI and tests: .busy
     return checked
 
 
@@ -237,6 +277,7 @@ class HandoffServer:
             lifespan="off",
             server_header=False,
             timeout_graceful_shutdown=5,
+            http=_HeaderDeadline,
         )
         self._server = uvicorn.Server(config)
         return self._server

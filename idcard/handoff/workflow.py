@@ -10,12 +10,15 @@ was unusable, so there is nowhere on the portal to send the browser).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from idcard.handoff.budget import Budget
 from idcard.handoff.prompt import Prompt
 from idcard.handoff.request import (
+    FETCH_DEADLINE,
     AuthRequest,
     HandoffError,
     PortalClient,
@@ -103,6 +106,26 @@ class HandoffWorkflow:
         self.client = client or PortalClient(policy or UrlPolicy())
         self.open_card = open_card
         self.token_builder = token_builder or _default_builder
+        # The running login's budget while it has not reached the card (None otherwise).
+        self._stale_guard = threading.Lock()
+        self._cancellable: Budget | None = None
+
+    def cancel_stale(self) -> bool:
+        """Cancel the running login if it is still fetching its request; True if one was.
+
+        A newer login from the citizen wins over one a page started and left
+        hanging on a slow portal. Once the consent is on screen the running
+        login is never cut off.
+        """
+        with self._stale_guard:
+            if self._cancellable is None:
+                return False
+            self._cancellable.cancel()
+            return True
+
+    def _set_cancellable(self, budget: Budget | None) -> None:
+        with self._stale_guard:
+            self._cancellable = budget
 
     def _reader_name(self) -> str:
         if self.reader is None:
@@ -113,10 +136,12 @@ class HandoffWorkflow:
 
     def run(self, request_url: str) -> Outcome:
         request: AuthRequest | None = None
+        budget = Budget(FETCH_DEADLINE)
+        self._set_cancellable(budget)
         try:
             self.prompt.progress("fetch", 5)
             try:
-                request = self.client.fetch(request_url)
+                request = self.client.fetch(request_url, budget)
             except ReturnableError as exc:
                 # The request is unusable, but its `return` URL was checked: send the browser back.
                 outcome = Outcome(False, exc.error_location, None, exc.code, exc.message)
@@ -124,7 +149,7 @@ class HandoffWorkflow:
                 self.prompt.done(None, False, exc.message)
                 return outcome
             log.info("hand-off requested by %s (attributes: %s)", request.origin, ", ".join(request.attributes))
-            redirect = self._authenticate(request)
+            redirect = self._authenticate(request, budget)
             outcome = Outcome(True, redirect, request.origin, message=f"Logged in to {request.origin}.")
         except CodedError as exc:
             message = MESSAGES.get(exc.code, exc.message)
@@ -136,6 +161,8 @@ class HandoffWorkflow:
             # A bug must still answer the waiting browser, and be visible in the log.
             log.exception("hand-off failed unexpectedly")
             outcome = self._failed(request, "app.error", "The ID card app failed; see its log.")
+        finally:
+            self._set_cancellable(None)
         log.info(
             "hand-off for %s: %s",
             outcome.origin or "(no valid request)",
@@ -150,8 +177,12 @@ class HandoffWorkflow:
             return Outcome(False, None, None, code, message)
         return Outcome(False, request.error_location(code), request.origin, code, message)
 
-    def _authenticate(self, request: AuthRequest) -> str:
+    def _authenticate(self, request: AuthRequest, budget: Budget) -> str:
         prompt = self.prompt
+        if budget.cancelled:
+            raise HandoffError("A newer login replaced this one.", code="handoff.cancelled")
+        # The citizen sees this one now: a newer login waits (409) instead of cutting it off.
+        self._set_cancellable(None)
         prompt.progress("consent", 15)
         answer = prompt.consent(request.origin, list(request.attributes))
         if answer is False or answer is None:

@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "nonce.session": "the nonce was issued to another browser session",
     "nonce.expired": "the nonce has expired",
     "nonce.reused": "the nonce was already used (a replayed token)",
+    "nonce.weak": "without a nonce store, the nonce must be base64 of at least 32 random bytes",
     # 4. the signature
     "token.algorithm": "the algorithm is unsupported or does not fit the certificate's key",
     "token.signature": "the signature over origin and nonce does not verify",

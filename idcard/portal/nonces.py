@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -47,6 +48,8 @@ NONCE_BYTES = 32
 DEFAULT_TTL = 300.0
 #: How long a used or expired nonce is remembered after it expired.
 DEFAULT_RETENTION = 3600.0
+#: Seconds a SQLite worker waits for another one holding the database.
+_BUSY_TIMEOUT = 30.0
 
 Rng = Callable[[int], bytes]
 Clock = Callable[[], float]
@@ -166,14 +169,44 @@ class SqliteNonceStore:
         self.clock = clock
         self.rng = rng
         self._lock = threading.Lock()
-        with _guard((sqlite3.Error,), "SQLite"):
+        with _guard((sqlite3.Error, OSError), "SQLite"):
+            if self.path != ":memory:":
+                # Session handles and nonces: readable by the portal's user only
+                # (SQLite gives its -wal and -shm files the same mode).
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                self.path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
         with self._lock, _guard((sqlite3.Error,), "SQLite"):
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+            self._create_schema()
+
+    def _create_schema(self) -> None:
+        """WAL mode and the tables, retried while other workers starting at once hold the file.
+
+        Switching to WAL and creating tables take locks that the busy handler
+        does not always wait for (SQLite answers SQLITE_BUSY at once when two
+        connections would deadlock), so several workers starting together
+        could get ``database is locked``: retry with a short random pause.
+        """
+        deadline = time.monotonic() + _BUSY_TIMEOUT
+        while True:
+            try:
+                if self.path != ":memory:":
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        self._db.execute(statement)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01 + random.random() * 0.05)
 
     def close(self) -> None:
         with self._lock, _guard((sqlite3.Error,), "SQLite"):

@@ -97,7 +97,7 @@ class Portal:
         record = self.nonces.latest(session_id) if nonce is None else self.nonces.find(nonce)
 
         def consume() -> None:
-            if record is None:  # refused at step 3, after the token and certificate checks
+            if record is None:  # refused at step 3, after the token and certificate checks, before the signature
                 raise TokenError(
                     "nonce.unknown",
                     "This portal issued no such nonce for this login. Start the login again.",
@@ -111,4 +111,5 @@ class Portal:
             requested_attributes=record.attributes if record is not None else (),
             at=at,
             consume_nonce=consume,
+            nonce_issued=record is not None,
         )

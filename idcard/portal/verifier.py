@@ -21,6 +21,8 @@ The first failure raises `TokenError` with its own code (see
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -34,7 +36,6 @@ from idcard.assertion.messages import (
     ATTRIBUTES,
     aa_challenge,
     normalize_attributes,
-    normalize_origin,
     signed_message,
     validate_nonce,
 )
@@ -42,10 +43,12 @@ from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
 from idcard.errors import IdCardError, UsageError
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
+from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
 from idcard.portal.errors import TokenError
+from idcard.portal.nonces import NONCE_BYTES
 from idcard.verdict import Check, Result, Verdict
 
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
@@ -185,12 +188,16 @@ class TokenVerifier:
         requested_attributes: Sequence[str] = (),
         at: dt.datetime | None = None,
         consume_nonce: Callable[[], None] | None = None,
+        nonce_issued: bool = True,
     ) -> VerifiedIdentity:
         """Verify one token for `origin` and the `nonce` the portal issued.
 
         `consume_nonce` is step 3 (a nonce store's atomic use, raising
-        TokenError); without it the caller vouches for the nonce (equality
-        only, as `idcard verify-token`).
+        TokenError), run once the signature verified; without it the caller
+        vouches for the nonce (equality only, as `idcard verify-token`), which
+        must then carry at least NONCE_BYTES of entropy. `nonce_issued=False`
+        (the store knows no nonce for this login) runs step 3 before the
+        signature, so the refusal names the nonce.
         """
         origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
         nonce = validate_nonce(nonce)
@@ -201,8 +208,13 @@ class TokenVerifier:
         run = _Run()
         token = self._step1_token(run, token_json)
         cert, cert_asn1 = self._step2_certificate(run, token.certificate, when)
-        self._step3_nonce(run, consume_nonce)
+        if not nonce_issued:  # nothing to burn: the store's refusal comes before the signature
+            self._step3_nonce(run, nonce, consume_nonce)
+        # The signature before the nonce is used: a stranger who knows a login's
+        # nonce (it travels through the browser) must not be able to burn it.
         self._step4_signature(run, token, cert, origin, nonce)
+        if nonce_issued:
+            self._step3_nonce(run, nonce, consume_nonce)
         document = self._step5_evidence(run, token, cert_asn1, origin, nonce, requested, when)
         return self._identity(run, token, cert, cert_asn1, document, requested)
 
@@ -390,8 +402,20 @@ class TokenVerifier:
         run.passed("cert.revocation", "not revoked", crl_this_update=newest.this_update.isoformat())
 
     # -- 3 -----------------------------------------------------------------------------
-    def _step3_nonce(self, run: _Run, consume_nonce: Callable[[], None] | None) -> None:
+    def _step3_nonce(self, run: _Run, nonce: str, consume_nonce: Callable[[], None] | None) -> None:
         if consume_nonce is None:
+            # Equality only: the nonce itself must be unguessable, as Portal.begin's are.
+            try:
+                entropy = len(base64.b64decode(nonce, validate=True))
+            except (binascii.Error, ValueError):
+                entropy = 0
+            if entropy < NONCE_BYTES:
+                raise run.fail(
+                    "nonce",
+                    "nonce.weak",
+                    f"Without a nonce store the nonce must be base64 of at least {NONCE_BYTES} random "
+                    "bytes (as Portal.begin issues); this one is not.",
+                )
             run.passed(
                 "nonce", "nonce supplied by the caller (no store: single use not checked here)"
             )

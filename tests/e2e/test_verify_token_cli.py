@@ -298,3 +298,16 @@ def test_token_with_a_wrong_pin(setup: dict[str, Path]) -> None:
     assert made.returncode == 4
     assert json.loads(made.stdout)["error"]["code"] == "pin.wrong"
     assert "000000" not in made.stdout + made.stderr
+
+
+def test_a_guessable_nonce_is_refused_without_a_store(setup: dict[str, Path]) -> None:
+    """Today any 1-character nonce verifies: a token for nonce "x" is valid forever for everyone."""
+    made = run(
+        "idcard.cli", "token", "--reader", f"emulator:{setup['card']}", "--pin-stdin",
+        "--origin", ORIGIN, "--nonce", "x", stdin="123456\n",
+    )
+    assert made.returncode == 0, made.stderr
+    weak = setup["tmp"] / "weak.json"
+    weak.write_text(made.stdout)
+    rc, body = verify(setup, weak, nonce="x")
+    assert (rc, code(body)) == (1, "nonce.weak")

@@ -24,6 +24,7 @@ from idcard import __version__
 from idcard.errors import PinError, UsageError
 from idcard.handoff import (
     AutoPrompt,
+    HandoffError,
     HandoffServer,
     HandoffWorkflow,
     PortalClient,
@@ -666,3 +667,200 @@ def test_withholding_the_photo_still_logs_in_without_it() -> None:
     demo.browser.get(outcome.location)
     welcome = demo.browser.get("/welcome").text
     assert "0012345679" in welcome and 'id="photo"' not in welcome
+
+
+# -- a page cannot lock the hand-off (issue 9 item 2) -------------------------------
+class Trickler:
+    """A portal on 127.0.0.1 that answers one byte at a time, forever, to every connection."""
+
+    def __init__(self, prefix: bytes = b"") -> None:
+        import socket
+
+        self.prefix = prefix
+        self.stop = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/idcard/request"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        conns = []
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            conns.append(conn)
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+        for conn in conns:
+            conn.close()
+
+    def _trickle(self, conn: Any) -> None:
+        import time
+
+        try:
+            conn.recv(65536)
+            conn.sendall(self.prefix)
+            while not self.stop.is_set():
+                conn.sendall(b"X")
+                time.sleep(0.05)
+        except OSError:
+            pass
+
+    def __enter__(self) -> Trickler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+TRICKLED_HEAD = b"HTTP/1.1 200 OK\r\nX-Slow: "
+TRICKLED_BODY = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+
+
+@pytest.mark.parametrize("prefix", [TRICKLED_HEAD, TRICKLED_BODY], ids=["head", "body"])
+def test_a_trickling_portal_is_cut_off_by_the_total_deadline(prefix: bytes) -> None:
+    import time
+
+    from idcard.handoff.budget import Budget
+
+    with Trickler(prefix) as slow:
+        started = time.monotonic()
+        with pytest.raises(HandoffError) as err:
+            PortalClient(UrlPolicy(dev=True)).fetch(slow.url, Budget(1.0))
+        elapsed = time.monotonic() - started
+    assert err.value.code == "request.unavailable"
+    assert elapsed < 3.0, f"the fetch took {elapsed:.1f} s against a 1 s budget"
+
+
+def test_a_trickled_body_over_the_size_cap_is_refused() -> None:
+    from idcard.handoff.budget import Budget
+
+    # 50 ms per byte would need an hour for MAX_BODY; a fast stream of junk hits the cap instead.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b"[" * (MAX_BODY + 10)
+    with Trickler(head) as big:
+        with pytest.raises(HandoffError) as err:
+            PortalClient(UrlPolicy(dev=True)).fetch(big.url, Budget(5.0))
+    assert "larger than" in err.value.message
+
+
+def test_a_real_login_cancels_a_stale_one_stuck_on_a_trickling_portal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Today: a page's trickling request URL keeps every real login at 409 for as long as it trickles."""
+    import time
+
+    import idcard.handoff.workflow as workflow_module
+
+    monkeypatch.setattr(workflow_module, "FETCH_DEADLINE", 60.0)  # the stale one would hold a minute
+    portal = FakePortal()
+    good = PortalClient(UrlPolicy(dev=True), client=portal.client())
+
+    class Routed(PortalClient):
+        """The real network for the trickler, the fake portal for the real login."""
+
+        def fetch(self, request_url: str, budget: Any = None) -> Any:
+            if request_url.startswith(PORTAL):
+                return good.fetch(request_url, budget)
+            return super().fetch(request_url, budget)
+
+        def submit(self, request: Any, token: Any) -> str:
+            return good.submit(request, token)
+
+    h = Harness(dev=True, portal=portal)
+    h.workflow.client = Routed(UrlPolicy(dev=True))
+    server = HandoffServer(h.workflow, port=0, ipv6=False)
+    with Trickler(TRICKLED_HEAD) as slow, server:
+        base = f"http://127.0.0.1:{server.port}"
+        stale: list[httpx.Response] = []
+        attacker = threading.Thread(
+            target=lambda: stale.append(
+                httpx.get(f"{base}/authenticate", params={"request": slow.url}, trust_env=False, timeout=30)
+            )
+        )
+        attacker.start()
+        deadline = time.monotonic() + 10
+        while h.workflow._cancellable is None and time.monotonic() < deadline:  # the stale fetch is on
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert h.workflow._cancellable is not None
+        started = time.monotonic()
+        real = httpx.get(f"{base}/authenticate", params={"request": REQUEST_URL}, trust_env=False, timeout=30)
+        assert real.status_code == 303, real.text
+        assert real.headers["location"] == f"{PORTAL}/welcome"
+        assert time.monotonic() - started < 5
+        attacker.join(10)
+    assert stale and stale[0].status_code == 400
+    assert "newer login" in stale[0].text
+
+
+def test_a_login_at_its_consent_is_not_cancelled() -> None:
+    h = Harness()
+    h.prompt.release.clear()
+    assert h.workflow.cancel_stale() is False  # nothing runs
+    worker = threading.Thread(target=h.authenticate)
+    worker.start()
+    try:
+        assert h.prompt.entered.wait(10)
+        assert h.workflow.cancel_stale() is False
+    finally:
+        h.prompt.release.set()
+        worker.join(10)
+    assert h.built, "the login at its consent went through"
+
+
+def test_a_connection_that_trickles_its_request_head_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    import idcard.handoff.server as server_module
+
+    monkeypatch.setattr(server_module, "HEADER_TIMEOUT", 0.5)
+    server = HandoffServer(Harness().workflow, port=0, ipv6=False)
+    with server:
+        conn = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        started = time.monotonic()
+        closed = False
+        try:
+            conn.sendall(b"GET /status HTTP/1.1\r\n")
+            while time.monotonic() - started < 4:
+                conn.sendall(b"X")
+                time.sleep(0.1)
+        except OSError:
+            closed = True
+        else:
+            conn.settimeout(2)
+            closed = conn.recv(1) == b""
+        finally:
+            conn.close()
+    assert closed, "the slow client was not disconnected"
+    assert time.monotonic() - started < 4
+
+
+# -- escapes found by fuzzing (issue 14 item 4) -------------------------------------
+BAD_URLS = ["https://portal.example:9x/idcard/request", "https://xn--a.example/idcard/request"]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_bad_port_or_a_bad_a_label_in_the_request_url_is_request_invalid(url: str) -> None:
+    h = Harness()
+    outcome = h.workflow.run(url)
+    assert (outcome.ok, outcome.code, outcome.location) == (False, "request.invalid", None)
+    assert h.portal.requests == []
+    assert h.authenticate(url).status_code == 400
+
+
+@pytest.mark.parametrize("field", ["submit", "return"])
+@pytest.mark.parametrize("bad", ["https://portal.example:9x/s", "https://xn--a.example/s", "//xn--a.example/s", "//p:9x/"])
+def test_a_bad_port_or_a_bad_a_label_in_the_request_json_is_request_invalid(field: str, bad: str) -> None:
+    portal = FakePortal()
+    portal.body[field] = bad
+    h = Harness(portal=portal)
+    outcome = h.workflow.run(REQUEST_URL)
+    assert outcome.ok is False and outcome.code == "request.invalid"
+    assert h.portal.submitted == [] and h.prompt.consents == []
+    if field == "submit":  # `return` was good: the browser goes back there
+        assert outcome.location == f"{PORTAL}/login?error=request.invalid"

@@ -152,9 +152,9 @@ def test_login_with_the_emulated_card(portal: Portal) -> None:
         "cert.chain",
         "cert.revocation",
         "cert.policy",
-        "nonce",
         "token.algorithm",
         "token.signature",
+        "nonce",
         "evidence.data_groups",
         "sod.signature",
         "chip.active_auth",
@@ -195,9 +195,19 @@ def test_replayed_token_is_refused(portal: Portal) -> None:
     _, token = login(portal, card, asked=[])
     portal.complete("session-1", token, ORIGIN)
     error = refused("nonce.reused", lambda: portal.complete("session-1", token, ORIGIN))
-    assert (
-        error.verdict is not None and error.verdict.get("token.signature") is None
-    )  # stopped at step 3
+    assert error.verdict is not None
+    # The signature is checked before the nonce is used; the evidence never is.
+    assert error.verdict.get("token.signature").result.value == "passed"  # type: ignore[union-attr]
+    assert error.verdict.get("sod.signature") is None
+
+
+def test_a_forged_token_does_not_burn_the_nonce(portal: Portal) -> None:
+    """A stranger who learns a login's nonce (it goes through the browser) cannot use it up."""
+    nonce, token = login(portal, open_card(), asked=[])
+    forged = edit(token, lambda t: t.update(signature=base64.b64encode(b"\x00" * 96).decode()))
+    error = refused("token.signature", lambda: portal.complete("session-1", forged, ORIGIN))
+    assert error.verdict is not None and error.verdict.get("nonce") is None
+    assert portal.complete("session-1", token, ORIGIN).national_code == "0012345679"
 
 
 def test_nonce_of_another_session(portal: Portal) -> None:
@@ -223,10 +233,9 @@ def test_unknown_nonce_and_session(portal: Portal) -> None:
     card = open_card()
     _, token = login(portal, card, asked=[])
     refused("nonce.unknown", lambda: portal.complete("never-began", token, ORIGIN))
-    refused(
-        "nonce.unknown",
-        lambda: portal.complete("session-1", token, ORIGIN, nonce="bm90IGlzc3VlZA=="),
-    )
+    unissued = base64.b64encode(b"not issued by this portal, 32 b.").decode()
+    other = json.dumps(build_token(card, ORIGIN, unissued))
+    refused("nonce.unknown", lambda: portal.complete("session-1", other, ORIGIN, nonce=unissued))
 
 
 def test_a_newer_begin_replaces_the_nonce(portal: Portal) -> None:
@@ -249,6 +258,26 @@ def test_token_made_for_another_origin(portal: Portal) -> None:
     request = portal.begin("session-1", [])
     phished = build_token(card, "https://evil.example", str(request["nonce"]))
     refused("token.signature", lambda: portal.complete("session-1", json.dumps(phished), ORIGIN))
+
+
+@pytest.mark.parametrize(
+    ("signed_for", "portal_url", "same"),
+    [
+        ("https://faß.example", "https://fass.example", False),  # IDNA 2003 made these one site
+        ("https://FAß.EXAMPLE:443", "https://faß.example", True),
+        ("https://βόλος.example", "https://βόλοσ.example", False),  # final sigma stays itself
+    ],
+)
+def test_idn_origins_follow_the_one_origin_rule(
+    anchors: tuple[TrustStore, TrustStore], clock: FakeClock, signed_for: str, portal_url: str, same: bool
+) -> None:
+    cas, csca = anchors
+    site = Portal(TokenVerifier(cas, csca=csca), SqliteNonceStore(clock=clock), base_url=portal_url, clock=clock)
+    _, token = login(site, open_card(), asked=[], origin=signed_for)
+    if same:
+        assert site.complete("session-1", token, portal_url).national_code == "0012345679"
+    else:
+        refused("token.signature", lambda: site.complete("session-1", token, portal_url))
 
 
 def test_altered_dg11(portal: Portal) -> None:
@@ -795,22 +824,36 @@ def test_signature_altered(portal: Portal) -> None:
     refused("token.signature", lambda: portal.complete("session-1", short, ORIGIN))
 
 
+NONCE32 = base64.b64encode(bytes(range(32))).decode()
+OTHER32 = base64.b64encode(bytes(range(1, 33))).decode()
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["x", "bm9uY2U=", base64.b64encode(bytes(31)).decode(), base64.urlsafe_b64encode(b"\xfb" * 33).decode()[:-1] + "-"],
+)
+def test_verifier_without_a_store_refuses_a_guessable_nonce(anchors: tuple[TrustStore, TrustStore], weak: str) -> None:
+    cas, csca = anchors
+    token = json.dumps(build_token(open_card(), ORIGIN, weak))
+    refused("nonce.weak", lambda: TokenVerifier(cas, csca=csca).verify(token, origin=ORIGIN, nonce=weak))
+
+
 def test_verifier_alone_checks_nonce_by_equality(anchors: tuple[TrustStore, TrustStore]) -> None:
     cas, csca = anchors
     verifier = TokenVerifier(cas, csca=csca)
-    token = json.dumps(build_token(open_card(), ORIGIN, "bm9uY2U="))
-    assert verifier.verify(token, origin=ORIGIN, nonce="bm9uY2U=").national_code == "0012345679"
-    assert verifier.verify(token, origin="https://PORTAL.example:443", nonce="bm9uY2U=").evidence
-    refused("token.signature", lambda: verifier.verify(token, origin=ORIGIN, nonce="b3RoZXI="))
+    token = json.dumps(build_token(open_card(), ORIGIN, NONCE32))
+    assert verifier.verify(token, origin=ORIGIN, nonce=NONCE32).national_code == "0012345679"
+    assert verifier.verify(token, origin="https://PORTAL.example:443", nonce=NONCE32).evidence
+    refused("token.signature", lambda: verifier.verify(token, origin=ORIGIN, nonce=OTHER32))
     with pytest.raises(UsageError):
-        verifier.verify(token, origin="https://portal.example/", nonce="bm9uY2U=")
+        verifier.verify(token, origin="https://portal.example/", nonce=NONCE32)
     with pytest.raises(UsageError):
         TokenVerifier(cas, crls=[b"not a crl"])
     with pytest.raises(UsageError):
         TokenVerifier(cas)  # requiring evidence needs CSCAs
     # Evidence is optional and no CSCAs are configured: the chip evidence is ignored, not trusted.
     plain = TokenVerifier(cas, require_evidence=False).verify(
-        token, origin=ORIGIN, nonce="bm9uY2U="
+        token, origin=ORIGIN, nonce=NONCE32
     )
     assert plain.evidence is False and plain.birth_date is None
     assert plain.verdict.get("evidence").result.value == "not_performed"  # type: ignore[union-attr]
