@@ -1,0 +1,369 @@
+"""Mav4 cards (Gemalto-based NID): what the card gives without the registry's keys.
+
+Every command is the exact byte string of iran-nid-cards.md; section numbers are
+cited where they are sent. Protected reads, signing and chip authentication
+need the registry's keys (§6-§7) and raise `UnsupportedOperationError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idcard.apdu.response import ResponseAPDU
+from idcard.cards.base import (
+    NEEDS_REGISTRY,
+    NOT_PUBLIC,
+    Capabilities,
+    CardDriver,
+    CardInfo,
+    Operation,
+)
+from idcard.errors import CardStatusError, MalformedResponseError, PinError
+
+H = bytes.fromhex
+
+AID_CM = H("A000000018434D00")
+AID_IAS = H("A0000000180C000001634200")
+AID_DATA = H("A0000000183003010000000000000000")
+AID_DATA_PREFIX = H("A000000018300301")
+
+SELECT_CM = H("00A4040008") + AID_CM
+SELECT_IAS = H("00A404000C") + AID_IAS
+SELECT_DATA = H("00A4040010") + AID_DATA
+SELECT_MF = H("00A40000023F00")
+GET_CPLC = H("80CA9F7F2D")
+GET_TAG_0101 = H("80CA010115")
+
+#: Block size the vendor scripts read the data application with (§3.3-§3.5).
+DATA_BLOCK = 0xF8
+#: Largest short READ BINARY Le for the IAS application (§3.2).
+IAS_BLOCK = 0xFF
+
+_SW_OK = 0x9000
+_SW_END_OF_FILE = 0x6B00
+
+
+@dataclass(frozen=True)
+class CardDates:
+    """EF 0303 of DF 0300 (§3.3): raw values; text decoding is best effort (byte order unknown)."""
+
+    issue_raw: bytes
+    expiry_raw: bytes
+
+    @property
+    def issue(self) -> str | None:
+        return _utf16_text(self.issue_raw)
+
+    @property
+    def expiry(self) -> str | None:
+        return _utf16_text(self.expiry_raw)
+
+
+@dataclass(frozen=True)
+class KeyVersions:
+    """EF 0601 of DF 0600 (§3.4), hex strings as the registry request carries them."""
+
+    perso_key: str
+    sod1_key: str
+    sod2_key: str
+    pin_algorithm: str
+    #: The vendor library defaults the key-algorithm version to 0a (§3.4).
+    key_algorithm: str = "0a"
+
+
+@dataclass(frozen=True)
+class PinObjectStatus:
+    """Tries left of one of the three PIN objects holding the ID PIN (§5); None = unreadable."""
+
+    mpcos: int | None
+    ev: int | None
+    ias: int | None
+
+    @property
+    def tries_left(self) -> int | None:
+        """The most favourable of the three, as the vendor library reports (§5)."""
+        known = [t for t in (self.mpcos, self.ev, self.ias) if t is not None]
+        return max(known) if known else None
+
+
+def _utf16_text(raw: bytes) -> str | None:
+    """Decode a date value when exactly one UTF-16 byte order gives printable ASCII."""
+    if len(raw) % 2:
+        return None
+    readings = set()
+    for encoding in ("utf-16-be", "utf-16-le"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and all(" " <= ch <= "~" for ch in text):
+            readings.add(text)
+    return readings.pop() if len(readings) == 1 else None
+
+
+def der_length(head: bytes) -> int:
+    """Total length of the DER SEQUENCE starting `head` (header + content), per §3.2."""
+    if len(head) < 2 or head[0] != 0x30:
+        raise MalformedResponseError("The certificate file does not start with a DER SEQUENCE.")
+    first = head[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if not 1 <= count <= 3 or len(head) < 2 + count:
+        raise MalformedResponseError("The certificate file has an unusable DER length.")
+    return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
+
+
+def simple_tlvs(data: bytes) -> dict[int, bytes]:
+    """One-byte tag, one-byte length records (§3.3, §3.5); stops at 00/FF padding."""
+    out: dict[int, bytes] = {}
+    pos = 0
+    while pos + 2 <= len(data) and data[pos] not in (0x00, 0xFF):
+        tag, length = data[pos], data[pos + 1]
+        value = data[pos + 2 : pos + 2 + length]
+        if len(value) != length:
+            raise MalformedResponseError(f"Record {tag:02X} runs past the end of the file.")
+        out.setdefault(tag, value)
+        pos += 2 + length
+    return out
+
+
+#: Fixed value sizes after each version tag, with no length byte (§3.4, re-implementation's reading).
+_VERSION_TAGS = {0xCC: 2, 0xD5: 2, 0xD6: 2, 0xD7: 1}
+
+
+def parse_versions(data: bytes) -> KeyVersions:
+    values: dict[int, bytes] = {}
+    pos = 0
+    while pos < len(data) and data[pos] in _VERSION_TAGS:
+        size = _VERSION_TAGS[data[pos]]
+        values[data[pos]] = data[pos + 1 : pos + 1 + size]
+        pos += 1 + size
+    if set(values) != set(_VERSION_TAGS) or any(
+        len(values[t]) != n for t, n in _VERSION_TAGS.items()
+    ):
+        raise MalformedResponseError("The versions file lacks one of the tags CC, D5, D6, D7.")
+    return KeyVersions(
+        values[0xCC].hex(), values[0xD5].hex(), values[0xD6].hex(), values[0xD7].hex()
+    )
+
+
+def encode_pin(pin: str, size: int) -> bytes:
+    """ASCII digits padded with 00 (§5); 8 bytes for the data application, 16 for IAS."""
+    if not pin.isdigit() or not 4 <= len(pin) <= 8 or not pin.isascii():
+        raise PinError("The ID PIN is 4 to 8 digits.", code="pin.format")
+    return pin.encode("ascii").ljust(size, b"\x00")
+
+
+def _pin_result(sw: int, *, ias: bool) -> int | None:
+    """Tries left from one PIN object's answer (§5): 9000 → 3, 63Cx → x, 6983/6984 → 0."""
+    if sw == _SW_OK:
+        return 3
+    if sw == 0x6983 or (ias and sw == 0x6984):
+        return 0
+    if sw & 0xFFF0 == 0x63C0:
+        return sw & 0x0F
+    return None
+
+
+#: Byte 1 of the `80C0` PIN-info answer: one bit per failed try (§5, reading inferred).
+_FAILED_TRY_BITS = {0x00: 3, 0x01: 2, 0x03: 1, 0x07: 0}
+
+
+class Mav4Driver(CardDriver):
+    family = "mav4"
+    capabilities = Capabilities(
+        frozenset(
+            {
+                Operation.READ_IDENTITY,
+                Operation.READ_CERTIFICATES,
+                Operation.PIN_STATUS,
+                Operation.VERIFY_PIN,
+            }
+        ),
+        {
+            Operation.CHANGE_PIN: NOT_PUBLIC,
+            Operation.UNBLOCK_PIN: "unblocking with the PUK is not built into this client yet",
+            Operation.AUTHENTICATE: NEEDS_REGISTRY,
+            Operation.SIGN: NEEDS_REGISTRY,
+            Operation.READ_SIGNED_DATA: NEEDS_REGISTRY,
+        },
+    )
+
+    # -- plumbing ------------------------------------------------------------
+    def _checked(self, apdu: bytes) -> bytes:
+        response = self.exchange(apdu)
+        if not response.ok:
+            raise CardStatusError(
+                f"The card refused a command ({response.sw:04X}).", response.sw
+            )
+        return response.data
+
+    def _run(self, *apdus: bytes) -> None:
+        for apdu in apdus:
+            self._checked(apdu)
+
+    def _read_block(self, p1p2: int, le: int) -> ResponseAPDU:
+        command = bytes([0x00, 0xB0, p1p2 >> 8, p1p2 & 0xFF, le])
+        response = self.exchange(command)
+        if response.sw1 == 0x6C:  # wrong Le: resend at the same offset with the card's (§2)
+            response = self.exchange(command[:4] + bytes([response.sw2]))
+        return response
+
+    def _read_file(self, *, le: int, unit: int, limit: int | None = None) -> bytes:
+        """READ BINARY from offset 0 until a short block, 62xx, 6B00 or `limit` bytes.
+
+        `unit` is the offset unit: 1 byte in IAS, 4 bytes in the data application (§2).
+        """
+        data = b""
+        while limit is None or len(data) < limit:
+            response = self._read_block(len(data) // unit, le)
+            if response.sw == _SW_END_OF_FILE:
+                break
+            if response.sw1 != 0x62 and not response.ok:
+                raise CardStatusError(
+                    f"The card refused to read the file ({response.sw:04X}).", response.sw
+                )
+            data += response.data
+            if response.sw1 == 0x62 or len(response.data) < le:
+                break
+        return data if limit is None else data[:limit]
+
+    def _read_certificate(self) -> bytes:
+        first = self._read_file(le=IAS_BLOCK, unit=1, limit=IAS_BLOCK)
+        total = der_length(first[:6])
+        if total <= len(first):
+            return first[:total]
+        rest = b""
+        while len(first) + len(rest) < total:
+            response = self._read_block(len(first) + len(rest), min(IAS_BLOCK, total - len(first) - len(rest)))
+            if not response.ok or not response.data:
+                raise MalformedResponseError("The certificate file ends before its DER length.")
+            rest += response.data
+        return (first + rest)[:total]
+
+    # -- §3.1 ----------------------------------------------------------------
+    def read_cplc(self) -> bytes:
+        self._run(SELECT_CM)
+        cplc = self._checked(GET_CPLC)
+        if len(cplc) != 45 or cplc[:3] != H("9F7F2A"):
+            raise MalformedResponseError("The card's CPLC is not the 45-byte 9F7F2A record.")
+        return cplc
+
+    def card_info(self) -> CardInfo:
+        cplc = self.read_cplc()
+        # CSN = CPLC[13..20] (§3.1, the vendor script's offsets read as decimal).
+        csn = cplc[13:21].hex().upper()
+        tag_0101 = self._checked(GET_TAG_0101)
+        crn_bytes = tag_0101[3:13]
+        if len(crn_bytes) != 10 or not crn_bytes.isdigit():
+            raise MalformedResponseError("The card's CRN record does not hold 10 ASCII digits.")
+        # The chip-type query is not public (§8): "0004" is assumed from the Mav4 driver choice.
+        return CardInfo(self.family, "0004", csn, crn_bytes.decode("ascii"), "assumed")
+
+    # -- §3.2 ----------------------------------------------------------------
+    def read_signing_certificate(self) -> bytes:
+        """DER of the holder's signing certificate, 3F00/5100/5040 of the IAS application."""
+        self._run(
+            SELECT_CM,
+            GET_CPLC,
+            SELECT_IAS,
+            SELECT_MF,
+            H("00A40000025100"),
+            H("00A4020C025040"),
+            H("00A4000C023F00"),
+            H("00A4000C025100"),
+            H("00A4020C025040"),
+        )
+        return self._read_certificate()
+
+    def read_ca_certificate(self) -> bytes:
+        """DER of 3F00/5000/0303: the issuing citizen CA's certificate (§3.2, inferred strong)."""
+        self._run(
+            SELECT_IAS,
+            SELECT_CM,
+            GET_CPLC,
+            SELECT_IAS,
+            SELECT_MF,
+            H("00A40000025000"),
+            H("00A4020C025040"),
+            H("00A4000C023F00"),
+            H("00A4000C025000"),
+            H("00A4020C025040"),
+            H("00A4020C020303"),
+        )
+        return self._read_certificate()
+
+    # -- §3.3-§3.5 (data application, 4-byte offset units) --------------------
+    def _read_data_file(self, select_app: bytes, df: bytes, ef: bytes) -> bytes:
+        self._run(select_app, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
+        return self._read_file(le=DATA_BLOCK, unit=4)
+
+    def read_dates(self) -> CardDates:
+        records = simple_tlvs(self._read_data_file(SELECT_DATA, H("0300"), H("0303")))
+        if 0xB2 not in records or 0xB3 not in records:
+            raise MalformedResponseError("The dates file lacks the issue (B2) or expiry (B3) date.")
+        return CardDates(records[0xB2], records[0xB3])
+
+    def read_versions(self) -> KeyVersions:
+        return parse_versions(self._read_data_file(SELECT_DATA, H("0600"), H("0601")))
+
+    def read_afis_required(self) -> bool:
+        """AFIS-check flag (tag AD of 3F00/0300/0302); 00 = fingerprint check not required."""
+        select_prefix = H("00A4040008") + AID_DATA_PREFIX
+        records = simple_tlvs(self._read_data_file(select_prefix, H("0300"), H("0302")))
+        flag = records.get(0xAD)
+        if flag is None or len(flag) != 1:
+            raise MalformedResponseError("The AFIS file lacks its one-byte flag (tag AD).")
+        return flag != b"\x00"
+
+    # -- §5 ------------------------------------------------------------------
+    def _pin_info_tries(self) -> int | None:
+        info = self._checked(H("80C002050C"))
+        if len(info) < 2:
+            raise MalformedResponseError("The PIN-information record is too short.")
+        return _FAILED_TRY_BITS.get(info[1])
+
+    def id_pin_status(self) -> PinObjectStatus:
+        """Tries left of the three ID-PIN objects, without spending a try."""
+        self._run(
+            H("00A4040C10") + AID_DATA,
+            H("00A4000C023F00"),
+            H("00A4010C020200"),
+            H("00A4020C022F01"),
+        )
+        mpcos = self._pin_info_tries()
+        self._run(H("00A4010C020500"), H("00A4020C025F04"))
+        ev = self._pin_info_tries()
+        self._run(H("00A4040C0C") + AID_IAS)
+        ias = _pin_result(self.exchange(H("0020008100")).sw, ias=True)
+        return PinObjectStatus(mpcos=mpcos, ev=ev, ias=ias)
+
+    def verify_id_pin(self, pin: str) -> PinObjectStatus:
+        """Verify the ID PIN on all three objects; raise `PinError` unless one accepts it."""
+        pin8, pin16 = encode_pin(pin, 8), encode_pin(pin, 16)
+        self._run(SELECT_DATA, SELECT_MF, H("00A40100020500"))
+        ev_sw = self.exchange(H("0020000008") + pin8).sw
+        self._run(SELECT_MF, H("00A40100020200"))
+        mpcos_sw = self.exchange(H("0020000008") + pin8).sw
+        self._run(SELECT_IAS)
+        ias_sw = self.exchange(H("0020008110") + pin16).sw
+        status = PinObjectStatus(
+            mpcos=_pin_result(mpcos_sw, ias=False),
+            ev=_pin_result(ev_sw, ias=False),
+            ias=_pin_result(ias_sw, ias=True),
+        )
+        if _SW_OK in (mpcos_sw, ev_sw, ias_sw):
+            return status
+        tries = status.tries_left
+        if tries is None:
+            raise CardStatusError(
+                f"The card gave no usable PIN answer ({ias_sw:04X}).", ias_sw, code="pin.error"
+            )
+        if tries == 0:
+            raise PinError("The ID PIN is blocked. Unblock it with the PUK.", code="pin.blocked", tries_left=0)
+        raise PinError(
+            f"Wrong ID PIN. {tries} tr{'y' if tries == 1 else 'ies'} left.",
+            code="pin.wrong",
+            tries_left=tries,
+        )
