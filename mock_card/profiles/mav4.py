@@ -1,0 +1,307 @@
+"""An emulated Mav4 NID card answering the APDUs of iran-nid-cards.md §2-§5.
+
+Plugs into every front-end like `mock_card.card.EmulatedCard` (the
+`CardBackend` protocol: `atr`, `power_on`, `power_off`, `process`).
+Personalised for the demo citizen with TEST certificates. Wherever the spec
+does not say how the real card answers, the code below marks the choice as
+an EMULATOR ASSUMPTION; nothing here is evidence about real cards.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from mock_card.personalize import Citizen
+from mock_card.profiles.nid_certs import make_card_certificates
+
+H = bytes.fromhex
+
+# EMULATOR ASSUMPTION: which listed ATR a Mav4 has is not public (§8); the one with
+# "0400" after 65B085 is taken, following the spec's weak generation hypothesis (§1).
+ATR = H("3BFF9600008131FE4380318065B085040011120FFF829000E0")
+
+AID_CM = H("A000000018434D00")
+AID_IAS = H("A0000000180C000001634200")
+AID_DATA = H("A0000000183003010000000000000000")
+AID_DATA_PREFIX = H("A000000018300301")
+
+SW_OK = 0x9000
+SW_END_BEFORE_LE = 0x6282
+SW_WRONG_LENGTH = 0x6700
+SW_SECURITY = 0x6982
+SW_BLOCKED = 0x6983
+SW_NO_EF = 0x6986
+SW_NOT_FOUND = 0x6A82
+SW_P1P2 = 0x6B00
+SW_INS = 0x6D00
+SW_CLA = 0x6E00
+
+PIN_TRIES = 3  # the library assumes 3 (§5); per-object limits of real cards are unknown
+
+
+@dataclass
+class PinObject:
+    value: bytes  # ASCII digits padded with 00 to the object's size (§5)
+    tries: int = PIN_TRIES
+
+    def check(self, candidate: bytes) -> int:
+        if self.tries == 0:
+            return SW_BLOCKED
+        if candidate == self.value:
+            self.tries = PIN_TRIES
+            return SW_OK
+        self.tries -= 1
+        return 0x63C0 | self.tries
+
+    def status_sw(self) -> int:
+        """VERIFY without data (§5): 63Cx. EMULATOR ASSUMPTION: 6983 once blocked."""
+        return SW_BLOCKED if self.tries == 0 else 0x63C0 | self.tries
+
+    def failed_bits(self) -> int:
+        """Byte 1 of the 80C0 PIN-info record: one bit per failed try (§5, reading inferred)."""
+        return (1 << (PIN_TRIES - self.tries)) - 1
+
+
+@dataclass
+class EF:
+    data: bytes
+    #: EMULATOR ASSUMPTION: files needing the registry's keys answer 6982 to a plain read.
+    protected: bool = False
+
+
+@dataclass
+class DF:
+    children: dict[bytes, DF | EF] = field(default_factory=dict)
+    pin: PinObject | None = None
+    parent: DF | None = None
+
+    def subdir(self, fid: str, pin: PinObject | None = None) -> DF:
+        child = DF(pin=pin, parent=self)
+        self.children[H(fid)] = child
+        return child
+
+    def file(self, fid: str, data: bytes, *, protected: bool = False) -> None:
+        self.children[H(fid)] = EF(data, protected)
+
+
+def _utf16(text: str) -> bytes:
+    # EMULATOR ASSUMPTION: UTF-16 big-endian, Gregorian "YYYY/MM/DD" (§3.3 leaves both open).
+    return text.encode("utf-16-be")
+
+
+def _tlv(tag: int, value: bytes) -> bytes:
+    return bytes([tag, len(value)]) + value
+
+
+@dataclass(frozen=True)
+class Mav4Personalisation:
+    citizen: Citizen = Citizen()
+    id_pin: str = "5679"  # last four digits of the demo national code
+    puk: str = "1234"
+    #: TEST card reference number; the report says the certificate CN carries it (§3.1, §4).
+    crn: str = "9876543210"
+    #: TEST IC fabrication date, serial and batch = CPLC bytes 13..20 = CSN (§3.1).
+    csn: bytes = H("6012A5B4C3D20017")
+
+
+def _cplc(csn: bytes) -> bytes:
+    # GlobalPlatform CPLC body (42 bytes); TEST identifiers, CSN fields at body offset 10.
+    body = H("4790" "5040" "4791" "6301" "0101") + csn + H("4812" "3456" "7890") + bytes(22)
+    return H("9F7F2A") + body[:42]
+
+
+def _date(yyyymmdd: str) -> str:
+    return f"{yyyymmdd[:4]}/{yyyymmdd[4:6]}/{yyyymmdd[6:]}"
+
+
+class Mav4Card:
+    """The APDU engine. Thread-safe per APDU; counters live as long as the object."""
+
+    family = "mav4"
+
+    def __init__(self, perso: Mav4Personalisation | None = None) -> None:
+        self.perso = perso or Mav4Personalisation()
+        c = self.perso.citizen
+        certs = make_card_certificates(c.given_name, c.family_name, self.perso.crn)
+        self.certificates = certs
+        pin8 = self.perso.id_pin.encode().ljust(8, b"\x00")
+        pin16 = self.perso.id_pin.encode().ljust(16, b"\x00")
+
+        # EMULATOR ASSUMPTION: a 21-byte tag-0101 record = 010112 ‖ CRN digits ‖ 8 zero bytes.
+        self.cplc = _cplc(self.perso.csn)
+        self.tag_0101 = H("010112") + self.perso.crn.encode("ascii") + bytes(8)
+
+        ias = DF(pin=PinObject(pin16))
+        df5100 = ias.subdir("5100")
+        # The EF may be longer than the certificate (§3.2): FF padding after the DER.
+        df5100.file("5040", certs.signing_der + b"\xff" * 64)
+        df5000 = ias.subdir("5000")
+        # EMULATOR ASSUMPTION: 5000/5040 exists (the vendor selects it) but its content is unknown.
+        df5000.file("5040", b"", protected=True)
+        df5000.file("0303", certs.ca_der + b"\xff" * 32)
+
+        data = DF()
+        # EF 0010: initial-PIN flags and unblock journal (§5); EMULATOR ASSUMPTION: all done (0F).
+        data.file("0010", H("00000F0F0000020F") + bytes(8))
+        d0200 = data.subdir("0200", PinObject(pin8))
+        d0300 = data.subdir("0300")
+        d0500 = data.subdir("0500", PinObject(pin8))
+        d0600 = data.subdir("0600")
+        d0200.file("0201", bytes(64), protected=True)  # personal info 1: needs keys (§3.7)
+        d0200.file("0205", bytes(64), protected=True)  # SOD1: needs keys (§3.7)
+        d0200.file("2F01", bytes(12))
+        d0500.file("5F04", bytes(12))
+        d0300.file("0302", _tlv(0xAD, b"\x00"))  # AFIS check not required (§3.5)
+        d0300.file(
+            "0303",
+            _tlv(0xB2, _utf16(_date(c.issue_date))) + _tlv(0xB3, _utf16(_date(c.expiry_date))),
+        )
+        # EMULATOR ASSUMPTION: tags followed by fixed-size values without length bytes (§3.4).
+        d0600.file("0601", H("CC0001D50001D60001D701"))
+
+        self.apps: dict[str, DF] = {"ias": ias, "data": data, "cm": DF()}
+        self._lock = threading.Lock()
+        self._app: str | None = None
+        self._cwd: DF | None = None
+        self._ef: EF | None = None
+
+    # -- CardBackend ---------------------------------------------------------
+    @property
+    def atr(self) -> bytes:
+        return ATR
+
+    def power_on(self) -> None:
+        with self._lock:
+            self._app, self._cwd, self._ef = None, None, None
+
+    def power_off(self) -> None:
+        self.power_on()
+
+    def process(self, apdu: bytes) -> bytes:
+        with self._lock:
+            try:
+                data, sw = self._dispatch(bytes(apdu))
+            except (IndexError, ValueError):
+                data, sw = b"", SW_WRONG_LENGTH
+            return data + sw.to_bytes(2, "big")
+
+    # -- engine --------------------------------------------------------------
+    @staticmethod
+    def _split(apdu: bytes) -> tuple[bytes, bytes, int | None]:
+        """Header, command data, Le (None when absent); short APDUs only."""
+        if len(apdu) < 4:
+            raise ValueError("short APDU")
+        if len(apdu) == 4:
+            return apdu[:4], b"", None
+        if len(apdu) == 5:
+            return apdu[:4], b"", apdu[4] or 256
+        lc = apdu[4]
+        body = apdu[5 : 5 + lc]
+        if len(body) != lc or len(apdu) > 6 + lc:
+            raise ValueError("Lc does not match")
+        le = (apdu[5 + lc] or 256) if len(apdu) == 6 + lc else None
+        return apdu[:4], body, le
+
+    def _dispatch(self, apdu: bytes) -> tuple[bytes, int]:
+        header, body, le = self._split(apdu)
+        cla, ins, p1, p2 = header
+        if cla not in (0x00, 0x80):
+            return b"", SW_CLA
+        if (cla, ins) == (0x00, 0xA4):
+            return self._select(p1, body)
+        if (cla, ins) == (0x00, 0xB0):
+            return self._read_binary((p1 << 8) | p2, le or 256)
+        if (cla, ins) == (0x80, 0xCA):
+            return self._get_data((p1 << 8) | p2, le)
+        if (cla, ins) == (0x80, 0xC0) and (p1, p2) == (0x02, 0x05):
+            return self._pin_info()
+        if (cla, ins) == (0x00, 0x20):
+            return self._verify(p2, body)
+        return b"", SW_INS
+
+    def _select(self, p1: int, body: bytes) -> tuple[bytes, int]:
+        # EMULATOR ASSUMPTION: no FCI is returned, whatever P2 asks (the spec's flows ignore it).
+        if p1 == 0x04:
+            app = self._app_for(body)
+            if app is None:
+                return b"", SW_NOT_FOUND
+            self._app, self._cwd, self._ef = app, self.apps[app], None
+            return b"", SW_OK
+        if self._cwd is None or self._app is None:
+            return b"", SW_NOT_FOUND
+        mf = self.apps[self._app]
+        if p1 == 0x03:
+            self._cwd, self._ef = self._cwd.parent or mf, None
+            return b"", SW_OK
+        if body == H("3F00") and p1 == 0x00:
+            self._cwd, self._ef = mf, None
+            return b"", SW_OK
+        # EMULATOR ASSUMPTION: select by FID (P1 00) and of a DF (P1 01) look in the current
+        # DF, then under MF: the vendor's PIN-status flow selects DF 0500 from inside DF 0200.
+        node = self._cwd.children.get(body)
+        if node is None and p1 in (0x00, 0x01):
+            node = mf.children.get(body)
+        if node is None or (p1 == 0x01 and not isinstance(node, DF)) or (
+            p1 == 0x02 and not isinstance(node, EF)
+        ):
+            return b"", SW_NOT_FOUND
+        if isinstance(node, DF):
+            self._cwd, self._ef = node, None
+        else:
+            self._ef = node
+        return b"", SW_OK
+
+    def _app_for(self, aid: bytes) -> str | None:
+        if aid == AID_CM:
+            return "cm"
+        if aid == AID_IAS:
+            return "ias"
+        if len(aid) >= len(AID_DATA_PREFIX) and AID_DATA.startswith(aid):
+            return "data"
+        return None
+
+    def _read_binary(self, p1p2: int, le: int) -> tuple[bytes, int]:
+        if self._ef is None:
+            return b"", SW_NO_EF
+        if self._ef.protected:
+            return b"", SW_SECURITY
+        # The data application counts offsets in 4-byte units (§2, inferred).
+        offset = p1p2 * (4 if self._app == "data" else 1)
+        content = self._ef.data
+        if offset >= len(content):
+            return b"", SW_P1P2
+        chunk = content[offset : offset + le]
+        # EMULATOR ASSUMPTION: a block cut short by the end of file answers 6282 with the data.
+        return chunk, SW_OK if len(chunk) == le else SW_END_BEFORE_LE
+
+    def _get_data(self, tag: int, le: int | None) -> tuple[bytes, int]:
+        if self._app != "cm":
+            return b"", SW_NOT_FOUND
+        record = {0x9F7F: self.cplc, 0x0101: self.tag_0101}.get(tag)
+        if record is None:
+            return b"", SW_NOT_FOUND
+        if le != len(record):
+            return b"", 0x6C00 | len(record)
+        return record, SW_OK
+
+    def _pin_info(self) -> tuple[bytes, int]:
+        # EMULATOR ASSUMPTION: the 12-byte record is zero apart from the failed-try bits.
+        if self._app != "data" or self._cwd is None or self._cwd.pin is None:
+            return b"", SW_NOT_FOUND
+        return bytes([0x00, self._cwd.pin.failed_bits()]) + bytes(10), SW_OK
+
+    def _verify(self, p2: int, body: bytes) -> tuple[bytes, int]:
+        pin = self._pin_for(p2)
+        if pin is None:
+            return b"", 0x6A88
+        if not body:
+            return b"", pin.status_sw()
+        return b"", pin.check(body)
+
+    def _pin_for(self, p2: int) -> PinObject | None:
+        if self._app == "data" and p2 == 0x00 and self._cwd is not None:
+            return self._cwd.pin
+        if self._app == "ias" and p2 in (0x81, 0x01):  # §5 uses 81, §6 uses 01
+            return self.apps["ias"].pin
+        return None
