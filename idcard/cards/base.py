@@ -12,13 +12,23 @@ import enum
 from dataclasses import dataclass, field
 
 from idcard.apdu.response import ResponseAPDU
-from idcard.errors import IdCardError
+from idcard.apdu.tlv import header_length
+from idcard.errors import CardStatusError, IdCardError, MalformedResponseError
 from reader.base import Transport
 
 #: Why most protected operations of real NID cards are out of reach (spec §6-§7).
 NEEDS_REGISTRY = "needs the registry's card-authentication service"
 #: Why an operation whose APDUs were never published cannot be offered (spec §8).
 NOT_PUBLIC = "its APDUs are not public"
+
+_SW_END_OF_FILE = 0x6B00
+
+
+def der_length(head: bytes) -> int:
+    """Total length of the DER certificate starting `head`, from its header (spec §3.2)."""
+    if not head or head[0] != 0x30:
+        raise MalformedResponseError("The certificate file does not start with a DER SEQUENCE.")
+    return header_length(head)
 
 
 class Operation(enum.Enum):
@@ -124,6 +134,59 @@ class CardDriver(abc.ABC):
             )
             data += response.data
         return ResponseAPDU(data, response.sw)
+
+    # -- plumbing shared by the NID families ------------------------------------------------------------
+    def _checked(self, apdu: bytes) -> bytes:
+        response = self.exchange(apdu)
+        if not response.ok:
+            raise CardStatusError(
+                f"The card refused a command ({response.sw:04X}).", response.sw
+            )
+        return response.data
+
+    def _run(self, *apdus: bytes) -> None:
+        for apdu in apdus:
+            self._checked(apdu)
+
+    def _read_block(self, p1p2: int, le: int) -> ResponseAPDU:
+        command = bytes([0x00, 0xB0, p1p2 >> 8, p1p2 & 0xFF, le])
+        response = self.exchange(command)
+        if response.sw1 == 0x6C:  # wrong Le: resend at the same offset with the card's (§2)
+            response = self.exchange(command[:4] + bytes([response.sw2]))
+        return response
+
+    def _read_file(self, *, le: int, unit: int, limit: int | None = None) -> bytes:
+        """READ BINARY from offset 0 until a short block, 62xx, 6B00 or `limit` bytes.
+
+        `unit` is the offset unit: 1 byte in IAS, 4 bytes in the data application (§2).
+        """
+        data = b""
+        while limit is None or len(data) < limit:
+            response = self._read_block(len(data) // unit, le)
+            if response.sw == _SW_END_OF_FILE:
+                break
+            if response.sw1 != 0x62 and not response.ok:
+                raise CardStatusError(
+                    f"The card refused to read the file ({response.sw:04X}).", response.sw
+                )
+            data += response.data
+            if response.sw1 == 0x62 or len(response.data) < le:
+                break
+        return data if limit is None else data[:limit]
+
+    def _read_certificate(self, block: int) -> bytes:
+        """A DER certificate from the selected EF, cut at its DER length (spec §3.2)."""
+        first = self._read_file(le=block, unit=1, limit=block)
+        total = der_length(first[:6])
+        if total <= len(first):
+            return first[:total]
+        rest = b""
+        while len(first) + len(rest) < total:
+            response = self._read_block(len(first) + len(rest), min(block, total - len(first) - len(rest)))
+            if not response.ok or not response.data:
+                raise MalformedResponseError("The certificate file ends before its DER length.")
+            rest += response.data
+        return (first + rest)[:total]
 
     @abc.abstractmethod
     def card_info(self) -> CardInfo:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idcard.apdu.response import ResponseAPDU
 from idcard.cards.base import (
     NEEDS_REGISTRY,
     NOT_PUBLIC,
@@ -40,7 +39,6 @@ DATA_BLOCK = 0xF8
 IAS_BLOCK = 0xFF
 
 _SW_OK = 0x9000
-_SW_END_OF_FILE = 0x6B00
 
 
 @dataclass(frozen=True)
@@ -99,19 +97,6 @@ def _utf16_text(raw: bytes) -> str | None:
         if text and all(" " <= ch <= "~" for ch in text):
             readings.add(text)
     return readings.pop() if len(readings) == 1 else None
-
-
-def der_length(head: bytes) -> int:
-    """Total length of the DER SEQUENCE starting `head` (header + content), per §3.2."""
-    if len(head) < 2 or head[0] != 0x30:
-        raise MalformedResponseError("The certificate file does not start with a DER SEQUENCE.")
-    first = head[1]
-    if first < 0x80:
-        return 2 + first
-    count = first & 0x7F
-    if not 1 <= count <= 3 or len(head) < 2 + count:
-        raise MalformedResponseError("The certificate file has an unusable DER length.")
-    return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
 
 
 def simple_tlvs(data: bytes) -> dict[int, bytes]:
@@ -190,58 +175,6 @@ class Mav4Driver(CardDriver):
         },
     )
 
-    # -- plumbing ------------------------------------------------------------
-    def _checked(self, apdu: bytes) -> bytes:
-        response = self.exchange(apdu)
-        if not response.ok:
-            raise CardStatusError(
-                f"The card refused a command ({response.sw:04X}).", response.sw
-            )
-        return response.data
-
-    def _run(self, *apdus: bytes) -> None:
-        for apdu in apdus:
-            self._checked(apdu)
-
-    def _read_block(self, p1p2: int, le: int) -> ResponseAPDU:
-        command = bytes([0x00, 0xB0, p1p2 >> 8, p1p2 & 0xFF, le])
-        response = self.exchange(command)
-        if response.sw1 == 0x6C:  # wrong Le: resend at the same offset with the card's (§2)
-            response = self.exchange(command[:4] + bytes([response.sw2]))
-        return response
-
-    def _read_file(self, *, le: int, unit: int, limit: int | None = None) -> bytes:
-        """READ BINARY from offset 0 until a short block, 62xx, 6B00 or `limit` bytes.
-
-        `unit` is the offset unit: 1 byte in IAS, 4 bytes in the data application (§2).
-        """
-        data = b""
-        while limit is None or len(data) < limit:
-            response = self._read_block(len(data) // unit, le)
-            if response.sw == _SW_END_OF_FILE:
-                break
-            if response.sw1 != 0x62 and not response.ok:
-                raise CardStatusError(
-                    f"The card refused to read the file ({response.sw:04X}).", response.sw
-                )
-            data += response.data
-            if response.sw1 == 0x62 or len(response.data) < le:
-                break
-        return data if limit is None else data[:limit]
-
-    def _read_certificate(self) -> bytes:
-        first = self._read_file(le=IAS_BLOCK, unit=1, limit=IAS_BLOCK)
-        total = der_length(first[:6])
-        if total <= len(first):
-            return first[:total]
-        rest = b""
-        while len(first) + len(rest) < total:
-            response = self._read_block(len(first) + len(rest), min(IAS_BLOCK, total - len(first) - len(rest)))
-            if not response.ok or not response.data:
-                raise MalformedResponseError("The certificate file ends before its DER length.")
-            rest += response.data
-        return (first + rest)[:total]
-
     # -- §3.1 ----------------------------------------------------------------
     def read_cplc(self) -> bytes:
         self._run(SELECT_CM)
@@ -275,7 +208,7 @@ class Mav4Driver(CardDriver):
             H("00A4000C025100"),
             H("00A4020C025040"),
         )
-        return self._read_certificate()
+        return self._read_certificate(IAS_BLOCK)
 
     def read_ca_certificate(self) -> bytes:
         """DER of 3F00/5000/0303: the issuing citizen CA's certificate (§3.2, inferred strong)."""
@@ -292,7 +225,7 @@ class Mav4Driver(CardDriver):
             H("00A4020C025040"),
             H("00A4020C020303"),
         )
-        return self._read_certificate()
+        return self._read_certificate(IAS_BLOCK)
 
     # -- §3.3-§3.5 (data application, 4-byte offset units) --------------------
     def _read_data_file(self, select_app: bytes, df: bytes, ef: bytes) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from idcard.cards.base import Operation, UnsupportedOperationError
-from idcard.cards.mav import Mav4Driver, der_length, parse_versions
+from idcard.cards.base import Operation, UnsupportedOperationError, der_length
+from idcard.cards.mav import Mav4Driver, parse_versions
 from idcard.errors import CardStatusError, MalformedResponseError, PinError
 from tests.unit.cards_script import ScriptedTransport
 
