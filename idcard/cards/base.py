@@ -31,6 +31,14 @@ def der_length(head: bytes) -> int:
     return header_length(head)
 
 
+
+def checked_cplc(cplc: bytes) -> bytes:
+    """The GlobalPlatform CPLC record as NID cards return it: 45 bytes with header 9F7F2A (§3.1)."""
+    if len(cplc) != 45 or cplc[:3] != bytes.fromhex("9F7F2A"):
+        raise MalformedResponseError("The card's CPLC is not the 45-byte 9F7F2A record.")
+    return cplc
+
+
 class Operation(enum.Enum):
     """What a caller may ask of a card; the value is the stable name used in errors."""
 

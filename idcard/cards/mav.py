@@ -16,6 +16,7 @@ from idcard.cards.base import (
     CardDriver,
     CardInfo,
     Operation,
+    checked_cplc,
 )
 from idcard.errors import CardStatusError, MalformedResponseError, PinError
 
@@ -178,10 +179,7 @@ class Mav4Driver(CardDriver):
     # -- §3.1 ----------------------------------------------------------------
     def read_cplc(self) -> bytes:
         self._run(SELECT_CM)
-        cplc = self._checked(GET_CPLC)
-        if len(cplc) != 45 or cplc[:3] != H("9F7F2A"):
-            raise MalformedResponseError("The card's CPLC is not the 45-byte 9F7F2A record.")
-        return cplc
+        return checked_cplc(self._checked(GET_CPLC))
 
     def card_info(self) -> CardInfo:
         cplc = self.read_cplc()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from reader.base import Transport
 
@@ -12,7 +12,7 @@ Answer = bytes | Callable[[bytes], bytes]
 class ScriptedTransport(Transport):
     """Answers each command from `answers` (by exact command hex), default `6A82`."""
 
-    def __init__(self, answers: dict[str, Answer] | None = None, *, atr: bytes = b"\x3b\x00") -> None:
+    def __init__(self, answers: Mapping[str, Answer] | None = None, *, atr: bytes = b"\x3b\x00") -> None:
         self.answers = {k.upper(): v for k, v in (answers or {}).items()}
         self.sent: list[bytes] = []
         self._atr = atr

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from idcard.cards.base import Operation, UnsupportedOperationError, der_length
 from idcard.cards.mav import Mav4Driver, parse_versions
 from idcard.errors import CardStatusError, MalformedResponseError, PinError
-from tests.unit.cards_script import ScriptedTransport
+from tests.unit.cards_script import Answer, ScriptedTransport
 
 OK = "9000"
 CPLC = "9F7F2A" + "4790" + "5040" + "4791" + "1234" + "0001" + "6123" + "CAFEBABE" + "0042" + "00" * 24
@@ -19,7 +21,7 @@ def r(hex_data: str, sw: str = OK) -> bytes:
     return bytes.fromhex(hex_data + sw)
 
 
-def run(answers: dict[str, bytes]) -> tuple[Mav4Driver, ScriptedTransport]:
+def run(answers: Mapping[str, Answer]) -> tuple[Mav4Driver, ScriptedTransport]:
     transport = ScriptedTransport(answers)
     return Mav4Driver(transport), transport
 
