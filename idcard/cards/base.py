@@ -94,6 +94,14 @@ class Capabilities:
         }
 
 
+#: Reasons shared by every NID family: these operations run only with the registry's keys.
+REGISTRY_ONLY: dict[Operation, str] = {
+    Operation.AUTHENTICATE: NEEDS_REGISTRY,
+    Operation.SIGN: NEEDS_REGISTRY,
+    Operation.READ_SIGNED_DATA: NEEDS_REGISTRY,
+}
+
+
 @dataclass(frozen=True)
 class CardInfo:
     """Identifiers a card gives without keys."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from idcard.cards.base import (
-    NEEDS_REGISTRY,
     NOT_PUBLIC,
+    REGISTRY_ONLY,
     Capabilities,
     CardDriver,
     CardInfo,
@@ -170,9 +170,7 @@ class Mav4Driver(CardDriver):
         {
             Operation.CHANGE_PIN: NOT_PUBLIC,
             Operation.UNBLOCK_PIN: "unblocking with the PUK is not built into this client yet",
-            Operation.AUTHENTICATE: NEEDS_REGISTRY,
-            Operation.SIGN: NEEDS_REGISTRY,
-            Operation.READ_SIGNED_DATA: NEEDS_REGISTRY,
+            **REGISTRY_ONLY,
         },
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from idcard.cards.base import (
     NEEDS_REGISTRY,
     NOT_PUBLIC,
+    REGISTRY_ONLY,
     Capabilities,
     CardDriver,
     CardInfo,
@@ -39,9 +40,7 @@ class PardisDriver(CardDriver):
             Operation.VERIFY_PIN: NOT_PUBLIC,
             Operation.CHANGE_PIN: NOT_PUBLIC,
             Operation.UNBLOCK_PIN: NOT_PUBLIC,
-            Operation.AUTHENTICATE: NEEDS_REGISTRY,
-            Operation.SIGN: NEEDS_REGISTRY,
-            Operation.READ_SIGNED_DATA: NEEDS_REGISTRY,
+            **REGISTRY_ONLY,
         },
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from idcard.cards.mav import AID_CM, AID_DATA, AID_DATA_PREFIX, AID_IAS
 from mock_card.personalize import Citizen
 from mock_card.profiles.nid_certs import make_card_certificates
 
@@ -21,10 +22,6 @@ H = bytes.fromhex
 # "0400" after 65B085 is taken, following the spec's weak generation hypothesis (§1).
 ATR = H("3BFF9600008131FE4380318065B085040011120FFF829000E0")
 
-AID_CM = H("A000000018434D00")
-AID_IAS = H("A0000000180C000001634200")
-AID_DATA = H("A0000000183003010000000000000000")
-AID_DATA_PREFIX = H("A000000018300301")
 
 SW_OK = 0x9000
 SW_END_BEFORE_LE = 0x6282

@@ -40,21 +40,40 @@ def _serial() -> int:
     return int.from_bytes(os.urandom(16), "big") >> 1 | (1 << 126)  # 16 bytes, positive
 
 
+def _issue(
+    subject: x509.Name,
+    public_key: rsa.RSAPublicKey,
+    ca_key: rsa.RSAPrivateKey,
+    not_before: dt.datetime,
+    days: int,
+    *extensions: x509.ExtensionType,
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(CA_NAME)
+        .public_key(public_key)
+        .serial_number(_serial())
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + dt.timedelta(days=days))
+    )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=True)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
 @functools.lru_cache(maxsize=8)
 def make_card_certificates(given_name: str, surname: str, cn_number: str) -> CardCertificates:
     """Issue a TEST CA and a holder signing certificate (cached: RSA key generation is slow)."""
     now = dt.datetime(2026, 1, 15, tzinfo=dt.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(CA_NAME)
-        .issuer_name(CA_NAME)
-        .public_key(ca_key.public_key())
-        .serial_number(_serial())
-        .not_valid_before(now - dt.timedelta(days=3650))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
+    ca = _issue(
+        CA_NAME,
+        ca_key.public_key(),
+        ca_key,
+        now - dt.timedelta(days=3650),
+        7300,
+        x509.BasicConstraints(ca=True, path_length=0),
     )
     holder_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name(
@@ -67,19 +86,14 @@ def make_card_certificates(given_name: str, surname: str, cn_number: str) -> Car
         ]
     )
     # Extensions of real citizen certificates are not public (§4); only what a verifier needs.
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(CA_NAME)
-        .public_key(holder_key.public_key())
-        .serial_number(_serial())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=7 * 365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
+    leaf = _issue(
+        subject,
+        holder_key.public_key(),
+        ca_key,
+        now,
+        7 * 365,
+        x509.BasicConstraints(ca=False, path_length=None),
+        x509.KeyUsage(True, True, False, False, False, False, False, False, False),
     )
     return CardCertificates(
         ca_der=ca.public_bytes(serialization.Encoding.DER),
