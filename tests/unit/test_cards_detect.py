@@ -62,3 +62,16 @@ def test_capabilities_must_explain_every_missing_operation() -> None:
     caps = Capabilities(frozenset({Operation.READ_IDENTITY}), {op: "x" for op in Operation if op is not Operation.READ_IDENTITY})
     assert caps.supports(Operation.READ_IDENTITY) and not caps.supports(Operation.SIGN)
     assert caps.to_json()["sign"] == "x"
+
+
+def test_dispatch_by_family() -> None:
+    from idcard.cards.dispatch import nid_driver
+    from idcard.cards.omid import OmidDriver
+    from idcard.cards.pardis import PardisDriver
+
+    assert isinstance(nid_driver(ScriptedTransport({SELECT_PARDIS: OK})), PardisDriver)
+    omid = nid_driver(ScriptedTransport({SELECT_OMID: OK}))
+    assert isinstance(omid, OmidDriver)
+    with pytest.raises(UnsupportedOperationError, match="not public"):
+        omid.require(Operation.READ_IDENTITY)
+    assert nid_driver(ScriptedTransport({})) is None

@@ -102,3 +102,11 @@ def test_other_personalisation_changes_what_is_read() -> None:
     card = Mav4Card(Mav4Personalisation(crn="1111122222", csn=bytes.fromhex("0102030405060708")))
     info = Mav4Driver(EmulatedTransport(card)).card_info()
     assert (info.crn, info.csn) == ("1111122222", "0102030405060708")
+
+
+def test_dispatch_picks_the_mav4_driver_for_the_emulated_card(card: Mav4Card) -> None:
+    from idcard.cards.dispatch import nid_driver
+
+    driver = nid_driver(EmulatedTransport(card))
+    assert isinstance(driver, Mav4Driver)
+    assert driver.card_info().family == "mav4"
