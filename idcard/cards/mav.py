@@ -135,10 +135,22 @@ def parse_versions(data: bytes) -> KeyVersions:
 
 
 def encode_pin(pin: str, size: int) -> bytes:
-    """ASCII digits padded with 00 (§5); 8 bytes for the data application, 16 for IAS."""
-    if not pin.isdigit() or not 4 <= len(pin) <= 8 or not pin.isascii():
+    """ASCII digits padded with 00 (§5): 8 or 4 bytes in the data application, 16 in IAS."""
+    if not pin.isdigit() or not 4 <= len(pin) <= min(8, size) or not pin.isascii():
         raise PinError("The ID PIN is 4 to 8 digits.", code="pin.format")
     return pin.encode("ascii").ljust(size, b"\x00")
+
+
+def _raise_puk(sw: int, *, ias: bool) -> None:
+    """Raise the PUK error for a non-9000 answer (§5 unblock: 6983/6984 blocked, 63xx wrong)."""
+    if sw == _SW_OK:
+        return
+    if sw == 0x6983 or (ias and sw == 0x6984):
+        raise PinError("The PUK is used up; this card can no longer unblock its PIN.", code="puk.blocked", tries_left=0)
+    if sw >> 8 == 0x63:
+        tries = sw & 0x0F if sw & 0xF0 == 0xC0 else None
+        raise PinError("Wrong PUK.", code="puk.wrong", tries_left=tries)
+    raise PinError(f"The card refused the PUK ({sw:04X}).", code="puk.blocked")
 
 
 def _pin_result(sw: int, *, ias: bool) -> int | None:
@@ -165,11 +177,11 @@ class Mav4Driver(CardDriver):
                 Operation.READ_CERTIFICATES,
                 Operation.PIN_STATUS,
                 Operation.VERIFY_PIN,
+                Operation.UNBLOCK_PIN,
             }
         ),
         {
             Operation.CHANGE_PIN: NOT_PUBLIC,
-            Operation.UNBLOCK_PIN: "unblocking with the PUK is not built into this client yet",
             **REGISTRY_ONLY,
         },
     )
@@ -296,3 +308,55 @@ class Mav4Driver(CardDriver):
             code="pin.wrong",
             tries_left=tries,
         )
+
+    # -- §5 unblock ----------------------------------------------------------
+    def _journal(self) -> None:
+        """Select EF 0010, the initial-PIN flags and unblock journal (01 running, 0F done)."""
+        self._run(SELECT_DATA, SELECT_MF, H("00A40200020010"))
+
+    def _journal_read(self, unit: int, size: int) -> bytes:
+        data = self._checked(bytes([0x00, 0xB0, 0x00, unit, size]))
+        if len(data) != size:
+            raise MalformedResponseError("The PIN journal (EF 0010) is shorter than expected.")
+        return data
+
+    def _journal_write(self, unit: int, value: bytes) -> None:
+        self._checked(bytes([0x00, 0xD6, 0x00, unit, len(value)]) + value)
+
+    def unblock_id_pin(self, puk: str, new_pin: str) -> None:
+        """Reset all three ID-PIN objects with the PUK, journalled in EF 0010 like the vendor.
+
+        An object already marked done (0F) by an interrupted earlier run is skipped.
+        The data-application command holds 4 PIN bytes, so the new PIN is 4 digits.
+        """
+        if not (puk.isascii() and puk.isdigit() and len(puk) == 4):
+            raise PinError("The PUK is 4 digits.", code="pin.format")
+        if len(new_pin) != 4:
+            raise PinError("The new ID PIN is 4 digits.", code="pin.format")
+        pin16 = encode_pin(new_pin, 16)
+        short = H("8024010008") + puk.encode("ascii") + encode_pin(new_pin, 4)
+        # A refused PUK stops the run with the journal left at 01, as the vendor's does.
+        self._journal()
+        if self._journal_read(0x02, 1) != b"\x0f":  # MPCOS object, DF 0200
+            self._journal_write(0x02, b"\x01")
+            self._run(H("00A40100020200"))
+            _raise_puk(self.exchange(short).sw, ias=False)
+            self._run(SELECT_MF, H("00A40200020010"))
+            self._journal_write(0x02, b"\x0f")
+        nmoc, ev_flag = self._journal_read(0x07, 2)  # NMOC flag, EV object flag
+        if ev_flag != 0x0F:  # EV object, DF 0500
+            self._journal_write(0x07, bytes([nmoc, 0x01]))
+            self._run(SELECT_MF, H("00A40100020500"))
+            _raise_puk(self.exchange(short).sw, ias=False)
+            self._run(SELECT_MF, H("00A40200020010"))
+            self._journal_write(0x07, bytes([nmoc, 0x0F]))
+        if self._journal_read(0x03, 1) != b"\x0f":  # IAS object, reference 81
+            self._journal_write(0x03, b"\x01")
+            self._run(SELECT_IAS)
+            reset = H("002C008120") + puk.encode("ascii").ljust(16, b"\x00") + pin16
+            _raise_puk(self.exchange(reset).sw, ias=True)
+            self._journal()
+            self._journal_write(0x03, b"\x0f")
+        for unit in (0x00, 0x01, 0x02, 0x03, 0x06):
+            self._journal_write(unit, b"\x00")
+        self._journal_write(0x07, bytes([nmoc, 0x00]))

@@ -139,8 +139,9 @@ class Mav4Card:
         df5000.file("0303", certs.ca_der + b"\xff" * 32)
 
         data = DF()
-        # EF 0010: initial-PIN flags and unblock journal (§5); EMULATOR ASSUMPTION: all done (0F).
-        data.file("0010", H("00000F0F0000020F") + bytes(8))
+        # EF 0010 in 4-byte units (§5): 0-3, 6 unblock journal (00 idle), 4 SIGN and 5 ID
+        # initial flags (EMULATOR ASSUMPTION: 0000 = active), 7 = NMOC flag 02 ‖ EV journal 00.
+        data.file("0010", bytes(28) + H("02000000"))
         d0200 = data.subdir("0200", PinObject(pin8))
         d0300 = data.subdir("0300")
         d0500 = data.subdir("0500", PinObject(pin8))
@@ -157,6 +158,8 @@ class Mav4Card:
         # EMULATOR ASSUMPTION: tags followed by fixed-size values without length bytes (§3.4).
         d0600.file("0601", H("CC0001D50001D60001D701"))
 
+        # EMULATOR ASSUMPTION: one card-wide PUK counter with 3 tries (limits are not public).
+        self.puk = PinObject(self.perso.puk.encode("ascii"))
         self.apps: dict[str, DF] = {"ias": ias, "data": data, "cm": DF()}
         self._lock = threading.Lock()
         self._app: str | None = None
@@ -215,6 +218,12 @@ class Mav4Card:
             return self._pin_info()
         if (cla, ins) == (0x00, 0x20):
             return self._verify(p2, body)
+        if (cla, ins) == (0x00, 0xD6):
+            return self._update_binary((p1 << 8) | p2, body)
+        if (cla, ins, p1, p2) == (0x80, 0x24, 0x01, 0x00) and len(body) == 8:
+            return self._unblock(self._pin_for(0x00), body[:4], body[4:])
+        if (cla, ins, p1, p2) == (0x00, 0x2C, 0x00, 0x81) and len(body) == 32:
+            return self._unblock(self._pin_for(0x81), body[:16], body[16:])
         return b"", SW_INS
 
     def _select(self, p1: int, body: bytes) -> tuple[bytes, int]:
@@ -271,6 +280,26 @@ class Mav4Card:
         chunk = content[offset : offset + le]
         # EMULATOR ASSUMPTION: a block cut short by the end of file answers 6282 with the data.
         return chunk, SW_OK if len(chunk) == le else SW_END_BEFORE_LE
+
+    def _update_binary(self, p1p2: int, body: bytes) -> tuple[bytes, int]:
+        if self._ef is None:
+            return b"", SW_NO_EF
+        offset = p1p2 * (4 if self._app == "data" else 1)
+        content = self._ef.data
+        if self._ef.protected or offset + len(body) > len(content):
+            return b"", SW_SECURITY if self._ef.protected else SW_P1P2
+        self._ef.data = content[:offset] + body + content[offset + len(body) :]
+        return b"", SW_OK
+
+    def _unblock(self, pin: PinObject | None, puk: bytes, new_pin: bytes) -> tuple[bytes, int]:
+        """8024 (data application) and RESET RETRY COUNTER (IAS): PUK ‖ new PIN, 00-padded."""
+        if pin is None:
+            return b"", 0x6A88
+        sw = self.puk.check(puk.rstrip(b"\x00"))
+        if sw == SW_OK:
+            pin.value = new_pin.rstrip(b"\x00").ljust(len(pin.value), b"\x00")
+            pin.tries = PIN_TRIES
+        return b"", sw
 
     def _get_data(self, tag: int, le: int | None) -> tuple[bytes, int]:
         if self._app != "cm":

@@ -290,3 +290,70 @@ def test_registry_operations_are_unsupported_with_reason(operation: Operation) -
         driver.require(operation)
     assert caught.value.code == "card.unsupported_operation"
     assert "registry" in caught.value.reason
+
+
+# §5 unblock ID PIN with PUK: EF 0010 journal, 8024 on DF 0200 and 0500, RESET RETRY COUNTER on IAS.
+PUK4, NEW4 = "31323334", "34333231"  # PUK 1234, new PIN 4321 as ASCII
+UNBLOCK_SEQUENCE = [
+    "00A4040010A0000000183003010000000000000000",
+    "00A40000023F00",
+    "00A40200020010",
+    "00B0000201",
+    "00D600020101",
+    "00A40100020200",
+    "8024010008" + PUK4 + NEW4,
+    "00A40000023F00",
+    "00A40200020010",
+    "00D60002010F",
+    "00B0000702",
+    "00D60007020201",
+    "00A40000023F00",
+    "00A40100020500",
+    "8024010008" + PUK4 + NEW4,
+    "00A40000023F00",
+    "00A40200020010",
+    "00D6000702020F",
+    "00B0000301",
+    "00D600030101",
+    "00A404000CA0000000180C000001634200",
+    "002C008120" + PUK4 + "00" * 12 + NEW4 + "00" * 12,
+    "00A4040010A0000000183003010000000000000000",
+    "00A40000023F00",
+    "00A40200020010",
+    "00D60003010F",
+    "00D600000100",
+    "00D600010100",
+    "00D600020100",
+    "00D600030100",
+    "00D600060100",
+    "00D60007020200",
+]
+
+
+def test_unblock_commands_and_journal() -> None:
+    answers: dict[str, Answer] = {c: r("") for c in UNBLOCK_SEQUENCE}
+    answers.update({"00B0000201": r("00"), "00B0000301": r("00"), "00B0000702": r("0200")})
+    driver, t = run(answers)
+    driver.unblock_id_pin("1234", "4321")
+    assert t.sent_hex == UNBLOCK_SEQUENCE
+
+
+def test_unblock_skips_objects_the_journal_marks_done_and_stops_on_wrong_puk() -> None:
+    answers: dict[str, Answer] = {c: r("") for c in UNBLOCK_SEQUENCE}
+    answers.update({"00B0000201": r("0F"), "00B0000702": r("0200")})
+    answers["8024010008" + PUK4 + NEW4] = bytes.fromhex("63C1")
+    driver, t = run(answers)
+    with pytest.raises(PinError) as caught:
+        driver.unblock_id_pin("1234", "4321")
+    assert (caught.value.code, caught.value.tries_left) == ("puk.wrong", 1)
+    assert "00A40100020200" not in t.sent_hex  # MPCOS already done
+    assert t.sent_hex[-1] == "8024010008" + PUK4 + NEW4  # nothing after the refusal
+    assert "1234" not in str(caught.value) and "4321" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("puk", "pin"), [("123", "4321"), ("1234", "43210"), ("12a4", "4321")])
+def test_unblock_bad_format_sends_nothing(puk: str, pin: str) -> None:
+    driver, t = run({})
+    with pytest.raises(PinError):
+        driver.unblock_id_pin(puk, pin)
+    assert t.sent == []

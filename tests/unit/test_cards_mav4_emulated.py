@@ -110,3 +110,18 @@ def test_dispatch_picks_the_mav4_driver_for_the_emulated_card(card: Mav4Card) ->
     driver = nid_driver(EmulatedTransport(card))
     assert isinstance(driver, Mav4Driver)
     assert driver.card_info().family == "mav4"
+
+
+def test_unblock_with_puk_after_blocking(driver: Mav4Driver) -> None:
+    for _ in range(3):
+        with pytest.raises(PinError):
+            driver.verify_id_pin("0000")
+    with pytest.raises(PinError) as wrong_puk:
+        driver.unblock_id_pin("9999", "4321")
+    assert wrong_puk.value.code == "puk.wrong"
+    assert driver.id_pin_status().tries_left == 0  # still blocked
+    driver.unblock_id_pin("1234", "4321")
+    assert driver.id_pin_status().tries_left == 3
+    with pytest.raises(PinError):
+        driver.verify_id_pin("5679")  # the old PIN is gone
+    assert driver.verify_id_pin("4321").tries_left == 3
