@@ -100,6 +100,12 @@ class Mav4Personalisation:
     crn: str = "9876543210"
     #: TEST IC fabrication date, serial and batch = CPLC bytes 13..20 = CSN (§3.1).
     csn: bytes = H("6012A5B4C3D20017")
+    #: Evil variant "certificate copied onto another chip": the certificate names this number.
+    certificate_number: str | None = None
+    #: Evil variant "expired certificate": validity starts this many days earlier.
+    certificate_backdate_days: int = 0
+    #: Evil variant "blocked PIN": every ID-PIN object starts with no tries left.
+    pin_blocked: bool = False
 
 
 def _cplc(csn: bytes) -> bytes:
@@ -120,7 +126,12 @@ class Mav4Card:
     def __init__(self, perso: Mav4Personalisation | None = None) -> None:
         self.perso = perso or Mav4Personalisation()
         c = self.perso.citizen
-        certs = make_card_certificates(c.given_name, c.family_name, self.perso.crn)
+        certs = make_card_certificates(
+            c.given_name,
+            c.family_name,
+            self.perso.certificate_number or self.perso.crn,
+            self.perso.certificate_backdate_days,
+        )
         self.certificates = certs
         pin8 = self.perso.id_pin.encode().ljust(8, b"\x00")
         pin16 = self.perso.id_pin.encode().ljust(16, b"\x00")
@@ -161,6 +172,10 @@ class Mav4Card:
         # EMULATOR ASSUMPTION: one card-wide PUK counter with 3 tries (limits are not public).
         self.puk = PinObject(self.perso.puk.encode("ascii"))
         self.apps: dict[str, DF] = {"ias": ias, "data": data, "cm": DF()}
+        if self.perso.pin_blocked:
+            for pin in (ias.pin, d0200.pin, d0500.pin):
+                assert pin is not None
+                pin.tries = 0
         self._lock = threading.Lock()
         self._app: str | None = None
         self._cwd: DF | None = None

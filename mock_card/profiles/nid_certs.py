@@ -63,9 +63,11 @@ def _issue(
 
 
 @functools.lru_cache(maxsize=8)
-def make_card_certificates(given_name: str, surname: str, cn_number: str) -> CardCertificates:
+def make_card_certificates(
+    given_name: str, surname: str, cn_number: str, backdate_days: int = 0
+) -> CardCertificates:
     """Issue a TEST CA and a holder signing certificate (cached: RSA key generation is slow)."""
-    now = dt.datetime(2026, 1, 15, tzinfo=dt.UTC)
+    now = dt.datetime(2026, 1, 15, tzinfo=dt.UTC) - dt.timedelta(days=backdate_days)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = _issue(
         CA_NAME,
