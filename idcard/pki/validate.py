@@ -326,6 +326,10 @@ def _path(
     try:
         path = _run(validator.async_validate_path())
     except PathBuildingError:
+        broken = _broken_anchor(leaf, trust, role)
+        if broken is not None:
+            out.checks.append(_fail("cert.chain", "cert.ca_invalid", broken, issuer=leaf.issuer_dn))
+            return None
         out.checks.append(
             _untrusted(
                 "cert.chain",
@@ -366,10 +370,6 @@ def _path(
     certs = [CertificateInfo.from_der(c.dump()) for c in path.iter_certs(include_root=True)]
     out.path = list(reversed(certs))
     anchor = out.path[-1]
-    problem = _anchor_problem(anchor, at)
-    if problem is not None:
-        out.checks.append(_fail("cert.chain", "cert.ca_invalid", problem, issuer=leaf.issuer_dn))
-        return None
     issuing = out.path[1] if len(out.path) > 1 else anchor
     out.checks.append(
         Check(
@@ -382,13 +382,27 @@ def _path(
     return path
 
 
-def _anchor_problem(anchor: CertificateInfo, at: datetime) -> str | None:
-    """RFC 5280 takes an anchor's key as given; we also hold its certificate to its word."""
-    if not anchor.valid_at(at):
-        return (
-            f"the trusted CA {anchor.subject_dn} is not valid at {at:%Y-%m-%d} "
-            f"(valid {anchor.not_before:%Y-%m-%d} to {anchor.not_after:%Y-%m-%d})"
-        )
+def _broken_anchor(leaf: CertificateInfo, trust: TrustStore | None, role: str) -> str | None:
+    """Why the anchor that did sign `leaf` cannot issue it (the path builder only says "no
+    path"): a held anchor that is no CA is a broken configuration, not a stranger."""
+    if trust is None:
+        return None
+    for candidate in trust.issuer_candidates(leaf):
+        if trust.role_of(candidate) != role:
+            continue
+        try:
+            leaf.verify_issued_by(candidate)
+        except (IdCardError, ValueError):
+            continue
+        problem = _anchor_problem(candidate)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _anchor_problem(anchor: CertificateInfo) -> str | None:
+    # The anchor's validity is checked by the validator (trust qualifiers derived from the
+    # certificate); whether it may issue at all, we check.
     if anchor.is_ca is False:
         return f"the trusted CA {anchor.subject_dn} is not a CA (basicConstraints cA is false)"
     if anchor.key_usage is not None and "key_cert_sign" not in anchor.key_usage:
