@@ -25,7 +25,7 @@ from idcard.assertion.messages import normalize_attributes, origin_of_url
 from idcard.errors import UsageError
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import DEFAULT_TTL, NonceStore
-from idcard.portal.verifier import TokenVerifier, VerifiedIdentity
+from idcard.portal.verifier import TokenVerifier, VerifiedIdentity, assurance_minimum
 
 __all__ = ["Portal"]
 
@@ -44,8 +44,13 @@ class Portal:
         submit_path: str = "/idcard/submit",
         return_path: str = "/idcard/return",
         clock: Callable[[], float] = time.time,
+        min_assurance: int | None = None,
     ) -> None:
+        """`min_assurance`: the lowest assurance level (1 Bronze … 4 Platinum) of the login
+        certificate's chain this portal accepts, besides the verifier's own minimum; a lower
+        one is refused with ``cert.assurance_too_low``, none with ``cert.assurance_unknown``."""
         self.verifier = verifier
+        self.min_assurance = assurance_minimum(min_assurance)
         self.nonces = nonce_store
         self.ttl = ttl
         self.base_url = None if base_url is None else self._base(base_url)
@@ -112,4 +117,5 @@ class Portal:
             at=at,
             consume_nonce=consume,
             nonce_issued=record is not None,
+            min_assurance=self.min_assurance,
         )

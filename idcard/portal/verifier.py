@@ -149,6 +149,7 @@ class TokenVerifier:
     certificatePolicies OIDs that make a certificate unacceptable. `min_assurance`: the
     lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
     policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
+    `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
     """
 
     def __init__(
@@ -162,6 +163,7 @@ class TokenVerifier:
         allow_http_loopback: bool = False,
         max_token_size: int = MAX_TOKEN_SIZE,
         min_assurance: int | None = None,
+        intermediates: Iterable[bytes] = (),
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -179,9 +181,9 @@ class TokenVerifier:
             raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
         self.require_evidence = require_evidence
         self.forbidden_policies = frozenset(forbidden_policies)
-        if min_assurance is not None and min_assurance not in (1, 2, 3, 4):
-            raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
-        self.min_assurance = min_assurance
+        self.min_assurance = assurance_minimum(min_assurance)
+        #: CA certificates to build paths with, never trusted by themselves.
+        self.intermediates = [bytes(c) for c in intermediates]
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
 
@@ -196,6 +198,7 @@ class TokenVerifier:
         at: dt.datetime | None = None,
         consume_nonce: Callable[[], None] | None = None,
         nonce_issued: bool = True,
+        min_assurance: int | None = None,
     ) -> VerifiedIdentity:
         """Verify one token for `origin` and the `nonce` the portal issued.
 
@@ -204,7 +207,8 @@ class TokenVerifier:
         vouches for the nonce (equality only, as `idcard verify-token`), which
         must then carry at least NONCE_BYTES of entropy. `nonce_issued=False`
         (the store knows no nonce for this login) runs step 3 before the
-        signature, so the refusal names the nonce.
+        signature, so the refusal names the nonce. `min_assurance` (a portal's own
+        minimum) applies besides the verifier's; the stricter one wins.
         """
         origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
         nonce = validate_nonce(nonce)
@@ -214,7 +218,10 @@ class TokenVerifier:
             when = when.replace(tzinfo=dt.UTC)
         run = _Run()
         token = self._step1_token(run, token_json)
-        cert, cert_asn1 = self._step2_certificate(run, token.certificate, when)
+        levels = [m for m in (self.min_assurance, assurance_minimum(min_assurance)) if m is not None]
+        cert, cert_asn1 = self._step2_certificate(
+            run, token.certificate, when, max(levels) if levels else None
+        )
         if not nonce_issued:  # nothing to burn: the store's refusal comes before the signature
             self._step3_nonce(run, nonce, consume_nonce)
         # The signature before the nonce is used: a stranger who knows a login's
@@ -271,16 +278,17 @@ class TokenVerifier:
 
     # -- 2 -----------------------------------------------------------------------------
     def _step2_certificate(
-        self, run: _Run, der: bytes, at: dt.datetime
+        self, run: _Run, der: bytes, at: dt.datetime, min_assurance: int | None
     ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
         """Every certificate check comes from the one validator (idcard.pki.validate)."""
         result = validate_certificate(
             der,
             trust=self.trusted_cas,
             usage="auth",
+            intermediates=self.intermediates,
             at=at,
             crls=self.crls,
-            min_assurance=self.min_assurance,
+            min_assurance=min_assurance,
             forbidden_policies=self.forbidden_policies,
         )
         for check in result.checks:
@@ -625,6 +633,13 @@ def _subject(cert: asn1_x509.Certificate) -> dict[str, Any]:
     except ASN1_ERRORS:
         return {}
     return {k: v for k, v in out.items() if isinstance(v, str)}
+
+
+def assurance_minimum(level: int | None) -> int | None:
+    """`level` if it is a valid minimum assurance level (None: no minimum), else UsageError."""
+    if level is not None and (isinstance(level, bool) or level not in (1, 2, 3, 4)):
+        raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
+    return level
 
 
 def _algorithm_problem(algorithm: str, key: PublicKey) -> str | None:
