@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.errors import (
@@ -366,6 +367,13 @@ def _path(
         return None
     except ValidationError as exc:
         out.checks.append(_fail("cert.chain", "cert.ca_invalid", exc.failure_msg))
+        return None
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        # A key `cryptography` cannot load (explicit EC parameters of a custom curve …) or
+        # a structure the validator trips over: never an exception out of this function.
+        out.checks.append(
+            _fail("cert.chain", "cert.ca_invalid", f"The path cannot be checked: {exc}")
+        )
         return None
     certs = [CertificateInfo.from_der(c.dump()) for c in path.iter_certs(include_root=True)]
     out.path = list(reversed(certs))
