@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
-from idcard.pki.trust import CSCA, CertificateInfo, TrustStore, ds_profile_problem
+from idcard.pki.trust import CSCA, CertificateInfo, TrustStore, ca_problem, ds_profile_problem
 from idcard.verdict import Check, Result
 
 
@@ -121,7 +121,7 @@ def _csca_chain(
     # validity; any one that is valid and fit for the role is enough.
     problems = []
     for csca in signers:
-        problem = _csca_problem(csca, at)
+        problem = ca_problem(csca, at, label="CSCA certificate")
         if problem is None:
             details.update(csca=csca.subject_dn, csca_serial=csca.serial_number)
             anchors = trust.with_subject(ds.issuer) or [csca]
@@ -131,19 +131,6 @@ def _csca_chain(
             return passed, anchors
         problems.append(problem)
     return Check("csca.chain", Result.FAILED, "; ".join(problems), details), []
-
-
-def _csca_problem(csca: CertificateInfo, at: datetime) -> str | None:
-    if not csca.valid_at(at):
-        return (
-            f"CSCA certificate {csca.subject_dn} is not valid at {at:%Y-%m-%d} "
-            f"(valid {csca.not_before:%Y-%m-%d} to {csca.not_after:%Y-%m-%d})"
-        )
-    if csca.is_ca is False:
-        return f"CSCA certificate {csca.subject_dn} is not a CA (basicConstraints cA is false)"
-    if csca.key_usage is not None and "key_cert_sign" not in csca.key_usage:
-        return f"CSCA certificate {csca.subject_dn} may not sign certificates (keyUsage)"
-    return None
 
 
 def _signer_role(ds: CertificateInfo, trust: TrustStore | None) -> Check:

@@ -433,6 +433,21 @@ def ds_profile_problem(ds: CertificateInfo) -> str | None:
         )
     return None
 
+def ca_problem(ca: CertificateInfo, at: datetime | None = None, *, label: str = "CA certificate") -> str | None:
+    """Why `ca` cannot issue certificates (at `at`, when given), or None: outside its
+    validity, basicConstraints cA false, or keyUsage without keyCertSign."""
+    if at is not None and not ca.valid_at(at):
+        return (
+            f"{label} {ca.subject_dn} is not valid at {at:%Y-%m-%d} "
+            f"(valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d})"
+        )
+    if ca.is_ca is False:
+        return f"{label} {ca.subject_dn} is not a CA (basicConstraints cA is false)"
+    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
+        return f"{label} {ca.subject_dn} may not sign certificates (keyUsage)"
+    return None
+
+
 #: ICAO's own extension arc (id-icao-mrtd-security-extensions); privateKeyUsagePeriod is no
 #: hint, national PKI CAs (Estonia's) carry it too.
 _ICAO_ARC = "2.23.136.1.1.6."

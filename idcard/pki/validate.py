@@ -59,7 +59,7 @@ from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.keys import ASN1_ERRORS
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore
+from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, ca_problem
 from idcard.verdict import Check, Result
 
 Usage = Literal["auth", "sign", "ca"]
@@ -402,19 +402,10 @@ def _broken_anchor(leaf: CertificateInfo, trust: TrustStore | None, role: str) -
             leaf.verify_issued_by(candidate)
         except (IdCardError, ValueError):
             continue
-        problem = _anchor_problem(candidate)
+        # Its validity is checked by the validator (trust qualifiers from the certificate).
+        problem = ca_problem(candidate, label="the trusted CA")
         if problem is not None:
             return problem
-    return None
-
-
-def _anchor_problem(anchor: CertificateInfo) -> str | None:
-    # The anchor's validity is checked by the validator (trust qualifiers derived from the
-    # certificate); whether it may issue at all, we check.
-    if anchor.is_ca is False:
-        return f"the trusted CA {anchor.subject_dn} is not a CA (basicConstraints cA is false)"
-    if anchor.key_usage is not None and "key_cert_sign" not in anchor.key_usage:
-        return f"the trusted CA {anchor.subject_dn} may not issue certificates (keyUsage)"
     return None
 
 
