@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
-from idcard.pki.trust import CSCA, CertificateInfo, TrustStore, ca_problem, ds_profile_problem
+from idcard.pki.trust import (
+    CSCA,
+    CertificateInfo,
+    TrustStore,
+    ca_problem,
+    ds_profile_problem,
+    validity_check,
+)
 from idcard.verdict import Check, Result
 
 
@@ -41,7 +48,7 @@ def validate_chain(
             Check("crl", Result.NOT_PERFORMED, reason),
         ]
     role_check = _signer_role(ds, trust)
-    checks = [role_check, _ds_validity(ds, when)]
+    checks = [role_check, validity_check(ds, when, code="ds.validity", what="The document signer certificate")]
     if role_check.result is Result.FAILED:
         chain_check = Check("csca.chain", Result.FAILED, role_check.reason, role_check.details)
         anchors: list[CertificateInfo] = []
@@ -58,30 +65,6 @@ def validate_chain(
     else:
         checks.append(check_revocation(ds, anchors, crl_list, when))
     return checks
-
-
-def _ds_validity(ds: CertificateInfo, at: datetime) -> Check:
-    details: dict[str, object] = {
-        "subject": ds.subject_dn,
-        "not_before": ds.not_before.isoformat(),
-        "not_after": ds.not_after.isoformat(),
-        "at": at.isoformat(),
-    }
-    if at < ds.not_before:
-        return Check(
-            "ds.validity",
-            Result.FAILED,
-            f"document signer certificate is not valid before {ds.not_before:%Y-%m-%d}",
-            details,
-        )
-    if at > ds.not_after:
-        return Check(
-            "ds.validity",
-            Result.FAILED,
-            f"document signer certificate expired on {ds.not_after:%Y-%m-%d}",
-            details,
-        )
-    return Check("ds.validity", Result.PASSED, "document signer certificate is valid", details)
 
 
 def _csca_chain(

@@ -47,6 +47,7 @@ from idcard.pki.keys import (
     load_public_key,
     signature_algorithm_from_der,
 )
+from idcard.verdict import Check, Result
 
 ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -446,6 +447,25 @@ def ca_problem(ca: CertificateInfo, at: datetime | None = None, *, label: str = 
     if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
         return f"{label} {ca.subject_dn} may not sign certificates (keyUsage)"
     return None
+
+
+def validity_check(
+    cert: CertificateInfo, at: datetime, *, code: str = "cert.validity", what: str = "The certificate"
+) -> Check:
+    """`code`: `cert` is valid at `at`; failures carry `cert.expired` / `cert.not_yet_valid`."""
+    details: dict[str, object] = {
+        "subject": cert.subject_dn,
+        "not_before": cert.not_before.isoformat(),
+        "not_after": cert.not_after.isoformat(),
+        "at": at.isoformat(),
+    }
+    if at < cert.not_before:
+        reason = f"{what} is not valid before {cert.not_before:%Y-%m-%d}."
+        return Check(code, Result.FAILED, reason, {**details, "error": "cert.not_yet_valid"})
+    if at > cert.not_after:
+        reason = f"{what} expired on {cert.not_after:%Y-%m-%d}."
+        return Check(code, Result.FAILED, reason, {**details, "error": "cert.expired"})
+    return Check(code, Result.PASSED, f"valid until {cert.not_after:%Y-%m-%d}", details)
 
 
 #: ICAO's own extension arc (id-icao-mrtd-security-extensions); privateKeyUsagePeriod is no

@@ -59,7 +59,7 @@ from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.keys import ASN1_ERRORS
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, ca_problem
+from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, ca_problem, validity_check
 from idcard.verdict import Check, Result
 
 Usage = Literal["auth", "sign", "ca"]
@@ -170,7 +170,7 @@ def validate_certificate(
         )
     )
     out.checks.extend(_profile(leaf, usage, key_bits))
-    out.checks.append(_validity(leaf, when))
+    out.checks.append(validity_check(leaf, when))
     path = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
     out.checks.append(_revocation(revocation, out.path, crls, when, path is not None))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
@@ -255,29 +255,6 @@ def _profile(leaf: CertificateInfo, usage: Usage, key_bits: tuple[str, int]) -> 
     else:
         checks.append(Check("cert.key", Result.PASSED, f"{algorithm.upper()} {bits} bits"))
     return checks
-
-
-def _validity(cert: CertificateInfo, at: datetime) -> Check:
-    details = {
-        "not_before": cert.not_before.isoformat(),
-        "not_after": cert.not_after.isoformat(),
-        "at": at.isoformat(),
-    }
-    if at < cert.not_before:
-        return _fail(
-            "cert.validity",
-            "cert.not_yet_valid",
-            f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
-            **details,
-        )
-    if at > cert.not_after:
-        return _fail(
-            "cert.validity",
-            "cert.expired",
-            f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
-            **details,
-        )
-    return Check("cert.validity", Result.PASSED, f"valid until {cert.not_after:%Y-%m-%d}", details)
 
 
 # --- the path ---------------------------------------------------------------------------
