@@ -38,7 +38,9 @@ def measure(repeat: int = 5) -> dict[str, float]:
     data = MASTER_LIST.read_bytes()
     sod = (DOCUMENT / "ef011D.bin").read_bytes()
     dgs = {n: (DOCUMENT / f"ef01{n:02X}.bin").read_bytes() for n in (1, 2, 15)}
-    at = CertificateInfo.from_der(Sod.parse(sod).ds_certificate).not_before + dt.timedelta(days=1)
+    ds = Sod.parse(sod).ds_certificate
+    assert ds is not None
+    at = CertificateInfo.from_der(ds).not_before + dt.timedelta(days=1)
     loads, firsts, warm = [], [], []
     for _ in range(max(repeat, 1) + 1):  # the first round warms imports and is dropped
         trust_module.clear_signature_cache()

@@ -758,7 +758,10 @@ class TrustStore:
             ]
             signer_der = _find_signer(signer_infos[0], certs)
             econtent = bytes(signed["encap_content_info"]["content"])
-        except (IdCardError, *ASN1_ERRORS) as exc:
+        except IdCardError as exc:
+            result.signer_reason = f"master list signer info is malformed: {exc.message}"
+            return
+        except ASN1_ERRORS as exc:
             result.signer_reason = f"master list signer info is malformed: {exc}"
             return
         if signer_der is None:

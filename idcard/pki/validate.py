@@ -156,10 +156,10 @@ def validate_certificate(
         leaf_asn1 = asn1_x509.Certificate.load(bytes(leaf_der), strict=True)
         policies = _policies(leaf_asn1)
         key_bits = (leaf_asn1.public_key.algorithm, leaf_asn1.public_key.bit_size)
-    except (IdCardError, *ASN1_ERRORS) as exc:
-        message = exc.message if isinstance(exc, IdCardError) else str(exc)
-        out.checks.append(_fail("cert.parse", "cert.parse", f"The certificate is unreadable: {message}"))
-        return out
+    except IdCardError as exc:
+        return _unreadable(out, exc.message)
+    except ASN1_ERRORS as exc:
+        return _unreadable(out, str(exc))
     out.path = [leaf]
     out.checks.append(
         Check(
@@ -179,6 +179,11 @@ def validate_certificate(
     assurance = _assurance(out.assurance_level, min_assurance)
     if assurance is not None:
         out.checks.append(assurance)
+    return out
+
+
+def _unreadable(out: CertificateValidation, message: str) -> CertificateValidation:
+    out.checks.append(_fail("cert.parse", "cert.parse", f"The certificate is unreadable: {message}"))
     return out
 
 
