@@ -150,6 +150,7 @@ class TokenVerifier:
     lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
     policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
     `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
+    `allowed_policies`: when given, the certificate must carry one of these policy OIDs.
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class TokenVerifier:
         max_token_size: int = MAX_TOKEN_SIZE,
         min_assurance: int | None = None,
         intermediates: Iterable[bytes] = (),
+        allowed_policies: Iterable[str] | None = None,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -181,6 +183,7 @@ class TokenVerifier:
             raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
         self.require_evidence = require_evidence
         self.forbidden_policies = frozenset(forbidden_policies)
+        self.allowed_policies = None if allowed_policies is None else frozenset(allowed_policies)
         self.min_assurance = assurance_minimum(min_assurance)
         #: CA certificates to build paths with, never trusted by themselves.
         self.intermediates = [bytes(c) for c in intermediates]
@@ -290,6 +293,7 @@ class TokenVerifier:
             crls=self.crls,
             min_assurance=min_assurance,
             forbidden_policies=self.forbidden_policies,
+            allowed_policies=self.allowed_policies,
         )
         for check in result.checks:
             if check.result is Result.PASSED:

@@ -166,3 +166,18 @@ def test_verify_token_min_assurance(tmp_path: Path) -> None:
     assert json.loads(low.stdout)["error"]["code"] == "cert.assurance_too_low"
     bad = run("idcard.cli", *base, "--min-assurance", "5")
     assert bad.returncode == 2
+
+
+def test_portal_allowed_policies() -> None:
+    pki = iran_test_pki(1)
+    gold = issue_citizen_certificate(pki, given="S", surname="R", number="2", usage="auth", ca=pki.gold_citizen_ca)
+    plain = issue_citizen_certificate(pki, given="S", surname="R", number="2", usage="auth")
+    verifier = TokenVerifier(
+        _test_store(),
+        require_evidence=False,
+        intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der, pki.citizen_ca.der],
+        allowed_policies=["2.16.364.101.1.1.3"],
+    )
+    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
+    assert _login(portal, gold) is not None
+    _refused("cert.policy", portal, plain)
