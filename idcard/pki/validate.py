@@ -175,7 +175,14 @@ def validate_certificate(
     out.checks.append(_revocation(revocation, out.path, crls, when, path is not None))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
     if path is not None:
-        out.assurance_level = _assurance_level(path, usage, policies)
+        out.assurance_level = _assurance_level(path)
+        # The chain's verdict names the level, for callers that pass `cert.chain` on.
+        out.checks = [
+            Check(c.code, c.result, c.reason, {**c.details, "assuranceLevel": out.assurance_level})
+            if c.code == "cert.chain"
+            else c
+            for c in out.checks
+        ]
     assurance = _assurance(out.assurance_level, min_assurance)
     if assurance is not None:
         out.checks.append(assurance)
@@ -476,7 +483,7 @@ def assurance_level_of(policies: Iterable[str]) -> int | None:
     return min(levels) if levels else None
 
 
-def _assurance_level(path: ValidationPath, usage: Usage, leaf_policies: list[str]) -> int | None:
+def _assurance_level(path: ValidationPath) -> int | None:
     # The RFC 5280 valid policy set: a level counts only when every certificate below the
     # anchor asserts it (or anyPolicy), so an intermediate's level does not leak to a leaf
     # issued outside its policy.

@@ -320,6 +320,7 @@ def test_assurance_levels_from_the_test_g3_hierarchy() -> None:
     ok = validate_certificate(gold.der, trust=store, intermediates=inter, min_assurance=3)
     assert ok.result is Result.PASSED and ok.assurance_level == 3
     assert ok.to_json()["assuranceLevel"] == 3
+    assert ok.get("cert.chain").details["assuranceLevel"] == 3  # type: ignore[union-attr]
     low = validate_certificate(gold.der, trust=store, intermediates=inter, min_assurance=4)
     assert _error(low, "cert.assurance") == "cert.assurance_too_low"
     nolevel = issue_citizen_certificate(pki, given="A", surname="B", number="7", usage="sign")
