@@ -638,11 +638,12 @@ def rogue_citizen_ca(pki: TestPki) -> tuple[x509.Certificate, ec.EllipticCurvePr
 #       -> (under Gold) IRAN Digital Citizen CA TEST L3 -> citizen certificates at level 3
 #   TEST IRAN Root CA1 -> IRAN Digital Citizen CA TEST -> citizen certificates, no level
 #
-# Names, key sizes, key usages, basic constraints and policies follow the real
-# certificates; every CN says TEST, the CRL distribution points name a `.invalid` host
-# (RFC 6761: never resolves) and the validity is chosen so the chains are valid from 2025
-# to 2040 (the real 2022 intermediates end in 2027). Keys are RSA, as in the real PKI:
-# primes from HKDF(seed, label) moved to the next prime, so a seed gives the same bytes.
+# Names, key usages, basic constraints and policies follow the real certificates; every
+# CN says TEST, the CRL distribution points name a `.invalid` host (RFC 6761: never
+# resolves) and the validity is chosen so the chains are valid from 2025 to 2040 (the real
+# 2022 intermediates end in 2027). Keys are RSA as in the real PKI, all 2048 bits (the
+# real roots and Gold/Platinum have 4096; test speed): primes from HKDF(seed, label)
+# moved to the next prime, so a seed gives the same bytes.
 
 #: Assurance level -> name of the G3 intermediate at that level.
 IRAN_LEVELS: dict[int, str] = {1: "Bronze", 2: "Silver", 3: "Gold", 4: "Platinum"}
@@ -725,7 +726,8 @@ def derive_rsa_key(seed: int, label: str, bits: int = 2048) -> rsa.RSAPrivateKey
         iqmp=rsa.rsa_crt_iqmp(p, q),
         public_numbers=rsa.RSAPublicNumbers(_RSA_E, p * q),
     )
-    return numbers.private_key()
+    # Our own primes, just made: OpenSSL's key check (more primality tests) only costs time.
+    return numbers.private_key(unsafe_skip_rsa_key_validation=True)
 
 
 @dataclass(frozen=True)
@@ -832,7 +834,7 @@ iran_test_pki.__test__ = False  # type: ignore[attr-defined]
 def _cached_iran_pki(seed: int, lookalike: bool) -> IranTestPki:
     prefix = "iran-lookalike/" if lookalike else "iran/"
     g3 = _iran_ca(
-        seed, prefix + "g3-root", IRAN_G3_ROOT_NAME, bits=4096, issuer=None,
+        seed, prefix + "g3-root", IRAN_G3_ROOT_NAME, bits=2048, issuer=None,
         validity=_IRAN_ROOT_VALIDITY, path_length=None,
     )
     levels = {
@@ -840,7 +842,7 @@ def _cached_iran_pki(seed: int, lookalike: bool) -> IranTestPki:
             seed,
             f"{prefix}g3-level-{level}",
             iran_level_name(level),
-            bits=2048 if level <= 2 else 4096,
+            bits=2048,
             issuer=g3,
             validity=_IRAN_CA_VALIDITY,
             path_length=1,
@@ -850,7 +852,7 @@ def _cached_iran_pki(seed: int, lookalike: bool) -> IranTestPki:
         for level in IRAN_LEVELS
     }
     ca1 = _iran_ca(
-        seed, prefix + "root-ca1", IRAN_ROOT_CA1_NAME, bits=4096, issuer=None,
+        seed, prefix + "root-ca1", IRAN_ROOT_CA1_NAME, bits=2048, issuer=None,
         validity=_IRAN_CA1_VALIDITY, path_length=None, digital_signature=False,
     )
     citizen = _iran_ca(
