@@ -181,3 +181,40 @@ def test_portal_allowed_policies() -> None:
     portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
     assert _login(portal, gold) is not None
     _refused("cert.policy", portal, plain)
+
+
+def test_verify_token_crl(tmp_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    pki = iran_test_pki(1)
+    anchors = tmp_path / "anchors"
+    assert run("mock_card.cli", "pki", "--out", str(anchors)).returncode == 0
+    citizen = issue_citizen_certificate(pki, given="S", surname="R", number="3", usage="auth", ca=pki.gold_citizen_ca)
+    token = tmp_path / "token.json"
+    token.write_text(_token(citizen))
+    now = dt.datetime.now(dt.UTC)
+
+    def crl(serials: list[int], signer: object) -> Path:
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(pki.gold_citizen_ca.certificate.subject)
+            .last_update(now - dt.timedelta(days=1))
+            .next_update(now + dt.timedelta(days=7))
+        )
+        for serial in serials:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now - dt.timedelta(hours=1)).build()
+            )
+        path = tmp_path / f"{len(serials)}-{id(signer)}.crl"
+        path.write_bytes(builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))  # type: ignore[arg-type]
+        return path
+
+    base = ["verify-token", "--token", str(token), "--origin", ORIGIN, "--nonce", NONCE,
+            "--trust", str(anchors / "iran-test"), "--json"]
+    clean = run("idcard.cli", *base, "--crl", str(crl([1], pki.gold_citizen_ca.key)))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    revoked = run("idcard.cli", *base, "--crl", str(crl([citizen.certificate.serial_number], pki.gold_citizen_ca.key)))
+    assert revoked.returncode == 1 and json.loads(revoked.stdout)["error"]["code"] == "cert.revoked"
+    forged = run("idcard.cli", *base, "--crl", str(crl([], pki.citizen_ca.key)))
+    assert forged.returncode == 1 and json.loads(forged.stdout)["error"]["code"] == "cert.crl"
