@@ -650,7 +650,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify_document)
 
     p = sub.add_parser("trust", help="load trust anchors and report what they hold")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="certificate, folder or CSCA master list, or a shipped set (iran-gov)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_trust)
 

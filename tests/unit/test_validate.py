@@ -364,3 +364,31 @@ def test_runs_inside_an_event_loop() -> None:
         return validate_certificate(leaf.der, trust=_store(ROOT), intermediates=[SUB.der], at=AT).result
 
     assert asyncio.run(inside()) is Result.PASSED
+
+
+def test_the_portal_refuses_a_broken_issuing_ca_through_the_validator() -> None:
+    """The mutants survived in the portal's old copy: check them where the portal is."""
+    import base64
+    import json
+
+    from idcard.assertion import SoftwareSigner, build_token_with_signer
+    from idcard.portal import TokenError, TokenVerifier
+
+    nonce = base64.b64encode(b"an unguessable nonce of 32 bytes").decode()
+    origin = "https://portal.example"
+    expired_sub = _make("portal-sub-expired", issuer=ROOT, validity=PAST)
+    not_ca_sub = _make("portal-sub-not-ca", issuer=ROOT, ca=False)
+    for sub in (expired_sub, not_ca_sub):
+        leaf = _leaf(sub, cn="portal-leaf", validity=(PAST[0], LONG[1]))
+        token = build_token_with_signer(SoftwareSigner(leaf.key, leaf.der), origin, nonce)  # type: ignore[arg-type]
+        verifier = TokenVerifier(_store(ROOT), require_evidence=False, intermediates=[sub.der])
+        try:
+            verifier.verify(json.dumps(token), origin=origin, nonce=nonce, at=AT)
+        except TokenError as exc:
+            assert exc.code == "cert.ca_invalid", exc.message
+        else:
+            raise AssertionError("a token under a broken CA was accepted")
+    good = _leaf(SUB, cn="portal-good")
+    token = build_token_with_signer(SoftwareSigner(good.key, good.der), origin, nonce)  # type: ignore[arg-type]
+    verifier = TokenVerifier(_store(ROOT), require_evidence=False, intermediates=[SUB.der])
+    assert verifier.verify(json.dumps(token), origin=origin, nonce=nonce, at=AT) is not None
