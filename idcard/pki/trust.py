@@ -541,6 +541,8 @@ class TrustStore:
         self._by_subject: dict[NameKey, list[CertificateInfo]] = {}
         self._by_ski: dict[bytes, list[CertificateInfo]] = {}
         self._roles: dict[bytes, str] = {}
+        #: Paths idcard.pki.validate found to these anchors; any new anchor clears it.
+        self.path_cache: dict[tuple[str, bytes, tuple[bytes, ...]], object] = {}
         #: Human-readable notes about skipped files and certificates.
         self.warnings: list[str] = []
         for der in certificates:
@@ -588,6 +590,7 @@ class TrustStore:
         return cert
 
     def _insert(self, cert: CertificateInfo, role: str) -> None:
+        self.path_cache.clear()
         self._roles[cert.der] = role
         self._certs.append(cert)
         self._by_der[cert.der] = cert

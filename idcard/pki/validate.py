@@ -171,18 +171,11 @@ def validate_certificate(
     )
     out.checks.extend(_profile(leaf, usage, key_bits))
     out.checks.append(validity_check(leaf, when))
-    path = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
-    out.checks.append(_revocation(revocation, out.path, crls, when, path is not None))
+    found = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
+    out.checks.append(_revocation(revocation, out.path, crls, when, found is not None))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
-    if path is not None:
-        out.assurance_level = _assurance_level(path)
-        # The chain's verdict names the level, for callers that pass `cert.chain` on.
-        out.checks = [
-            Check(c.code, c.result, c.reason, {**c.details, "assuranceLevel": out.assurance_level})
-            if c.code == "cert.chain"
-            else c
-            for c in out.checks
-        ]
+    if found is not None:
+        out.assurance_level = found.level
     assurance = _assurance(out.assurance_level, min_assurance)
     if assurance is not None:
         out.checks.append(assurance)
@@ -272,6 +265,19 @@ def _profile(leaf: CertificateInfo, usage: Usage, key_bits: tuple[str, int]) -> 
 # --- the path ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A validated path (leaf first), its `cert.chain` check and assurance level."""
+
+    path: tuple[CertificateInfo, ...]
+    chain: Check
+    level: int | None
+
+
+#: How many validated paths a store remembers (see `_path`).
+PATH_CACHE_SIZE = 4096
+
+
 def _path(
     out: CertificateValidation,
     leaf: CertificateInfo,
@@ -280,9 +286,23 @@ def _path(
     role: str,
     intermediates: Iterable[bytes],
     at: datetime,
-) -> ValidationPath | None:
-    """Append `cert.chain`; on success set `out.path` (leaf first) and return the path."""
-    anchors = [c for c in (trust or ()) if trust is not None and trust.role_of(c) == role]
+) -> _Found | None:
+    """Append `cert.chain`; on success set `out.path` (leaf first) and return what was found.
+
+    A path found once is remembered by its store (for the same leaf, intermediates and
+    role): a portal sees the same login certificates all day, and the only part of the
+    answer that changes with time is the CAs' validity, checked again on every use."""
+    # An expired (or not yet valid) leaf is reported by cert.validity; the path is still
+    # judged, at the last (first) moment the leaf was valid, so that "expired" and "from a
+    # look-alike root" stay distinguishable.
+    moment = min(max(at, leaf.not_before), leaf.not_after)
+    key = (role, leaf.der, tuple(bytes(d) for d in intermediates))
+    hit = trust.path_cache.get(key) if trust is not None else None
+    if isinstance(hit, _Found) and all(c.valid_at(moment) for c in hit.path[1:]):
+        out.path = list(hit.path)
+        out.checks.append(hit.chain)
+        return hit
+    anchors = [c for c in trust or () if trust is not None and trust.role_of(c) == role]
     if not anchors:
         out.checks.append(
             _untrusted("cert.chain", f"No trusted {role} anchors to check {leaf.issuer_dn} against.")
@@ -296,15 +316,12 @@ def _path(
             _untrusted("cert.chain", f"{leaf.subject_dn} is self-signed and not a trust anchor.")
         )
         return None
-    # An expired (or not yet valid) leaf is reported by cert.validity; the path is still
-    # judged, at the last (first) moment the leaf was valid, so that "expired" and "from a
-    # look-alike root" stay distinguishable.
-    moment = min(max(at, leaf.not_before), leaf.not_after)
+    assert trust is not None  # there are anchors
     context = ValidationContext(
         trust_roots=[
             CertTrustAnchor(_asn1(a.der), derive_default_quals_from_cert=True) for a in anchors
         ],
-        other_certs=[_asn1(bytes(d)) for d in intermediates],
+        other_certs=[_asn1(d) for d in key[2]],
         moment=moment,
         allow_fetching=False,
         revocation_mode="soft-fail",
@@ -368,15 +385,20 @@ def _path(
     out.path = list(reversed(certs))
     anchor = out.path[-1]
     issuing = out.path[1] if len(out.path) > 1 else anchor
-    out.checks.append(
-        Check(
-            "cert.chain",
-            Result.PASSED,
-            f"issued by {issuing.subject_dn}, trusted through {anchor.subject_dn}",
-            {"ca": issuing.subject_dn, "root": anchor.subject_dn, "length": len(out.path)},
-        )
+    level = _assurance_level(path)
+    chain = Check(
+        "cert.chain",
+        Result.PASSED,
+        f"issued by {issuing.subject_dn}, trusted through {anchor.subject_dn}",
+        # The level too, for callers that pass `cert.chain` on.
+        {"ca": issuing.subject_dn, "root": anchor.subject_dn, "length": len(out.path),
+         "assuranceLevel": level},
     )
-    return path
+    out.checks.append(chain)
+    found = _Found(tuple(out.path), chain, level)
+    if len(trust.path_cache) < PATH_CACHE_SIZE:
+        trust.path_cache[key] = found
+    return found
 
 
 def _broken_anchor(leaf: CertificateInfo, trust: TrustStore | None, role: str) -> str | None:

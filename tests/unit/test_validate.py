@@ -392,3 +392,18 @@ def test_the_portal_refuses_a_broken_issuing_ca_through_the_validator() -> None:
     token = build_token_with_signer(SoftwareSigner(good.key, good.der), origin, nonce)  # type: ignore[arg-type]
     verifier = TokenVerifier(_store(ROOT), require_evidence=False, intermediates=[SUB.der])
     assert verifier.verify(json.dumps(token), origin=origin, nonce=nonce, at=AT) is not None
+
+
+def test_a_remembered_path_is_still_held_to_its_cas_dates() -> None:
+    short = _make("short-lived-sub", issuer=ROOT, validity=(LONG[0], dt.datetime(2027, 1, 1, tzinfo=UTC)))
+    leaf = _leaf(short, cn="cached-leaf")
+    store = _store(ROOT)
+    first = validate_certificate(leaf.der, trust=store, intermediates=[short.der], at=AT)
+    assert first.result is Result.PASSED and store.path_cache  # remembered
+    later = validate_certificate(
+        leaf.der, trust=store, intermediates=[short.der], at=dt.datetime(2028, 1, 1, tzinfo=UTC)
+    )
+    assert _error(later, "cert.chain") == "cert.ca_invalid"
+    # A new anchor forgets every remembered path.
+    store.add(_make("another-root").der)
+    assert not store.path_cache
