@@ -171,11 +171,11 @@ def validate_certificate(
     )
     out.checks.extend(_profile(leaf, usage, key_bits))
     out.checks.append(validity_check(leaf, when))
-    found = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
-    out.checks.append(_revocation(revocation, out.path, crls, when, found is not None))
+    path = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
+    out.checks.append(_revocation(revocation, out.path, crls, when, path is not None))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
-    if found is not None:
-        out.assurance_level = found.level
+    if path is not None:
+        out.assurance_level = path.level
     assurance = _assurance(out.assurance_level, min_assurance)
     if assurance is not None:
         out.checks.append(assurance)
