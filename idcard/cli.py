@@ -540,10 +540,9 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
     if not len(csca):
         csca = None
-    crls = [_read_input(path, "CRL") for path in args.crl]
     verifier = TokenVerifier(
         trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True,
-        min_assurance=args.min_assurance, crls=crls,
+        min_assurance=args.min_assurance,
     )
     token = _read_token(args.token)
     try:
@@ -710,8 +709,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-assurance", type=int, choices=(1, 2, 3, 4), metavar="N",
                    help="refuse certificates whose chain has no assurance level or one below N "
                         "(1 Bronze … 4 Platinum, policy 2.16.364.101.1.1.N)")
-    p.add_argument("--crl", action="append", default=[], metavar="FILE",
-                   help="a CRL (DER or PEM) for the certificate's issuer or the document signer's CSCA; repeatable")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_token)
