@@ -141,8 +141,8 @@ def evaluate_response(
     except ValueError as exc:
         return _failed(f"the OCSP response does not parse: {exc}", serial)
     if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
-        status = response.response_status.name.lower()
-        return _not_performed("error", f"the OCSP responder answered {status}", serial)
+        answer = response.response_status.name.lower()
+        return _not_performed("error", f"the OCSP responder answered {answer}", serial)
     try:
         signer = _verify_signature(der, response, issuer, when)
         single = _single_response(response, cert, issuer)
