@@ -61,6 +61,9 @@ _MAX_TOKEN_BYTES = 4 * MAX_TOKEN_SIZE
 _EC_CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 #: The prefix of the certificate's subject serialNumber for Iranian national codes.
 IR_SERIAL_PREFIX = "PNOIR-"
+#: `VerifiedIdentity.evidence_status` values (also the `evidence` check's details["status"]).
+EVIDENCE_VERIFIED = "verified"
+EVIDENCE_NOT_REQUESTED = "not_requested"
 #: Data groups a token may always carry with evidence (identity and the AA key).
 _ALWAYS_ALLOWED = frozenset({1, 11, 15})
 
@@ -89,6 +92,11 @@ class VerifiedIdentity:
     photo_mime: str | None = None
 
     @property
+    def evidence_status(self) -> str:
+        """"verified", or "not_requested" when the portal accepted a token without it."""
+        return EVIDENCE_VERIFIED if self.evidence else EVIDENCE_NOT_REQUESTED
+
+    @property
     def birth_date_solar_hijri(self) -> str | None:
         return solar_hijri(self.birth_date)
 
@@ -113,6 +121,7 @@ class VerifiedIdentity:
             "certificate": {"subject": self.certificate_subject, "issuer": self.certificate_issuer},
             "algorithm": self.algorithm,
             "evidence": self.evidence,
+            "evidenceStatus": self.evidence_status,
             "verdict": self.verdict.to_json(),
         }
 
@@ -485,11 +494,19 @@ class TokenVerifier:
                     "evidence.missing",
                     "This portal requires chip evidence (idcardEvidence), and the token has none.",
                 )
-            run.verdict.not_performed("evidence", "no chip evidence in the token (not required)")
+            run.verdict.not_performed(
+                "evidence",
+                "evidence: not requested (this portal accepts tokens without chip evidence; "
+                "only the card's certificate and signature were verified)",
+                status=EVIDENCE_NOT_REQUESTED,
+            )
             return None
         if self.csca is None:  # only when evidence is optional (see __init__)
             run.verdict.not_performed(
-                "evidence", "no CSCA anchors configured: chip evidence ignored"
+                "evidence",
+                "evidence: not requested (no CSCA anchors configured: the token's chip "
+                "evidence was ignored, not verified)",
+                status=EVIDENCE_NOT_REQUESTED,
             )
             return None
         return self._evidence(run, evidence, cert_asn1, origin, nonce, requested, at)
