@@ -28,7 +28,12 @@ CODES: dict[str, str] = {
     "cert.ca_invalid": "the issuing CA is trusted but not valid now, or not a CA",
     "cert.revoked": "the certificate is revoked (CRL)",
     "cert.crl": "a configured CRL for the issuer is not authentic or out of date",
-    "cert.policy": "the certificate carries a forbidden policy",
+    "cert.policy": "the certificate carries a forbidden policy, or none of the accepted ones",
+    "cert.leaf_is_ca": "the certificate is a CA certificate (basicConstraints cA is true)",
+    "cert.weak_key": "the certificate's public key is too small (RSA < 2048, EC < 256 bits)",
+    "cert.weak_algorithm": "a certificate on the path is signed with a weak algorithm or key",
+    "cert.assurance_too_low": "the certificate's chain has a lower assurance level than required",
+    "cert.assurance_unknown": "an assurance level is required and the chain names none",
     # 3. the nonce
     "nonce.unknown": "the nonce was not issued by this portal (or is long gone)",
     "nonce.session": "the nonce was issued to another browser session",
