@@ -358,3 +358,37 @@ def _not_performed(status: str, reason: str, serial: int, **details: object) -> 
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+# --- the validator's revocation step ----------------------------------------------
+
+
+def revocation_check(
+    leaf_der: bytes,
+    issuer_der: bytes | None,
+    *,
+    at: datetime | None = None,
+    offline: bool = False,
+    code: str = "cert.revocation",
+) -> Check:
+    """`idcard.pki.validate`'s revocation step by OCSP for the leaf, under its `code`.
+
+    OCSP was asked for, so only "good" passes: revoked is ``cert.revoked``; an unsound
+    answer, "unknown", or no answer at all is ``cert.ocsp`` (failed, not a silent pass).
+    Offline use is not performed, and says so.
+    """
+    if issuer_der is None:
+        return Check(code, Result.NOT_PERFORMED, "OCSP: no trusted issuer to ask about")
+    try:
+        leaf = x509.load_der_x509_certificate(leaf_der)
+        issuer = x509.load_der_x509_certificate(issuer_der)
+    except ValueError as exc:
+        return Check(code, Result.FAILED, f"OCSP: a certificate is unreadable: {exc}", {"error": "cert.ocsp"})
+    check = ocsp_check(leaf, issuer, at=at, offline=offline)
+    details = {**check.details, "method": "ocsp"}
+    if check.result is Result.PASSED:
+        return Check(code, Result.PASSED, check.reason, details)
+    if details.get("status") == "offline":
+        return Check(code, Result.NOT_PERFORMED, check.reason, details)
+    error = "cert.revoked" if details.get("status") == "revoked" else "cert.ocsp"
+    return Check(code, Result.FAILED, check.reason, {**details, "error": error})

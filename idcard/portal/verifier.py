@@ -47,7 +47,7 @@ from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CertificateInfo, TrustStore
-from idcard.pki.validate import validate_certificate
+from idcard.pki.validate import Revocation, validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
 from idcard.verdict import Check, Result, Verdict
@@ -159,6 +159,8 @@ class TokenVerifier:
     lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
     policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
     `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
+    `revocation`: "crl" (default: the `crls` given), "ocsp" (the certificate's AIA responder,
+    `idcard.pki.ocsp`) or "off"; `offline` asks no OCSP responder and the verdict says so.
     """
 
     def __init__(
@@ -173,6 +175,8 @@ class TokenVerifier:
         max_token_size: int = MAX_TOKEN_SIZE,
         min_assurance: int | None = None,
         intermediates: Iterable[bytes] = (),
+        revocation: Revocation = "crl",
+        offline: bool = False,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -195,6 +199,9 @@ class TokenVerifier:
         self.intermediates = [bytes(c) for c in intermediates]
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
+        #: "crl" (the configured CRLs), "ocsp" (the certificate's responder) or "off".
+        self.revocation: Revocation = revocation
+        self.offline = offline
 
     # -- entry point -------------------------------------------------------------------
     def verify(
@@ -299,6 +306,8 @@ class TokenVerifier:
             crls=self.crls,
             min_assurance=min_assurance,
             forbidden_policies=self.forbidden_policies,
+            revocation=self.revocation,
+            offline=self.offline,
         )
         for check in result.checks:
             if check.result is Result.PASSED:

@@ -9,8 +9,11 @@ every answer.
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,17 +27,46 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from idcard.assertion import SoftwareSigner, build_token_with_signer
 from idcard.pki.ocsp import build_request, evaluate_response, ocsp_check, responder_urls
+from idcard.pki.trust import CITIZEN_CA, TrustStore
+from idcard.pki.validate import validate_certificate
+from idcard.portal import CODES, TokenError, TokenVerifier
 from idcard.verdict import Result
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
 NOW = datetime.now(UTC)
+ORIGIN = "https://portal.example"
+NONCE = base64.b64encode(bytes(range(32))).decode()
+IDCARD = str(Path(sys.executable).with_name("idcard"))
 
 
-def _name(cn: str) -> x509.Name:
-    return x509.Name(
-        [x509.NameAttribute(NameOID.COUNTRY_NAME, "IR"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+def _name(cn: str, serial: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "EE"),
+        x509.NameAttribute(NameOID.COMMON_NAME, cn),
+    ]
+    if serial:  # a Web eID holder's subject, as the token verifier reads it
+        attributes += [
+            x509.NameAttribute(NameOID.SURNAME, "TAMM"),
+            x509.NameAttribute(NameOID.GIVEN_NAME, "MARI"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, serial),
+        ]
+    return x509.Name(attributes)
+
+
+def _key_usage(*, leaf: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=leaf,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not leaf,
+        crl_sign=not leaf,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 
@@ -49,16 +81,24 @@ def _cert(
     ocsp_url: str | None = None,
     eku: list[x509.ObjectIdentifier] | None = None,
 ) -> x509.Certificate:
+    holder = f"PNOEE-{serial}" if ocsp_url else None
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(subject))
+        .subject_name(_name(subject, holder))
         .issuer_name(issuer.subject if issuer else _name(subject))
         .public_key(key.public_key())
         .serial_number(serial)
         .not_valid_before(NOW - timedelta(days=1))
         .not_valid_after(NOW + timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
+    if ca or ocsp_url:
+        builder = builder.add_extension(_key_usage(leaf=not ca), critical=True)
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
     if ocsp_url:
         builder = builder.add_extension(
             x509.AuthorityInformationAccess(
@@ -108,6 +148,8 @@ class Pki:
     revoked: x509.Certificate
     unknown: x509.Certificate
     responder: Responder
+    ca_key: ec.EllipticCurvePrivateKey
+    keys: dict[int, ec.EllipticCurvePrivateKey]
 
 
 def _write(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
@@ -155,9 +197,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
     ca = _cert("Test Citizen CA", ca_key, None, ca_key, 1, ca=True)
     _write(directory / "ca", ca, ca_key)
     leaves = {}
+    keys = {}
     for serial, label in ((0x1001, "good"), (0x1002, "revoked"), (0x1003, "unknown")):
+        keys[serial] = _key()
         leaves[label] = _cert(
-            f"Citizen {label}", _key(), ca, ca_key, serial, ocsp_url=responder.url
+            f"Citizen {label}", keys[serial], ca, ca_key, serial, ocsp_url=responder.url
         )
     # Delegated responders: one authorised, one without the EKU, one from another CA,
     # and an impostor with the CA's name but its own key.
@@ -187,7 +231,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
     (directory / "index.txt").write_text(
         _index_line(leaves["good"]) + _index_line(leaves["revoked"], f"{revoked_on},keyCompromise")
     )
-    yield Pki(ca, leaves["good"], leaves["revoked"], leaves["unknown"], responder)
+    yield Pki(ca, leaves["good"], leaves["revoked"], leaves["unknown"], responder, ca_key, keys)
     server.shutdown()
     server.server_close()
 
@@ -335,3 +379,136 @@ def test_no_responder_named(pki: Pki) -> None:
     check = ocsp_check(pki.ca, pki.ca)
     assert check.result is Result.NOT_PERFORMED
     assert check.details["status"] == "no_responder"
+
+
+# --- wired in: the validator, TokenVerifier and `idcard verify-token` ---------------------
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _store(pki: Pki) -> TrustStore:
+    return TrustStore([_der(pki.ca)], role=CITIZEN_CA)
+
+
+def _crl_revoking(pki: Pki, cert: x509.Certificate) -> bytes:
+    revoked = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(cert.serial_number)
+        .revocation_date(NOW - timedelta(hours=1))
+        .build()
+    )
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.ca.subject)
+        .last_update(NOW - timedelta(hours=1))
+        .next_update(NOW + timedelta(days=1))
+        .add_revoked_certificate(revoked)
+        .sign(pki.ca_key, hashes.SHA256())
+    )
+    return crl.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.mark.parametrize(
+    ("which", "result", "error"),
+    [
+        ("good", Result.PASSED, None),
+        ("revoked", Result.FAILED, "cert.revoked"),
+        ("unknown", Result.FAILED, "cert.ocsp"),
+    ],
+)
+def test_validator_asks_the_responder(
+    pki: Pki, responder: Responder, which: str, result: Result, error: str | None
+) -> None:
+    cert = getattr(pki, which)
+    validation = validate_certificate(_der(cert), trust=_store(pki), revocation="ocsp")
+    check = validation.get("cert.revocation")
+    assert check is not None and check.result is result, check.reason
+    assert check.details["method"] == "ocsp"
+    assert check.details.get("error") == error
+    assert (validation.result is Result.PASSED) == (result is Result.PASSED)
+
+
+def test_validator_offline_and_unreachable(pki: Pki, responder: Responder) -> None:
+    before = responder.requests
+    offline = validate_certificate(_der(pki.good), trust=_store(pki), revocation="ocsp", offline=True)
+    check = offline.get("cert.revocation")
+    assert check is not None and check.result is Result.NOT_PERFORMED and "offline" in check.reason
+    assert responder.requests == before
+    # Asked for OCSP and no answer: refused, not a silent pass.
+    down = _cert("Citizen down", _key(), pki.ca, pki.ca_key, 0x1004, ocsp_url="http://127.0.0.1:9/")
+    check = validate_certificate(_der(down), trust=_store(pki), revocation="ocsp").get("cert.revocation")
+    assert check is not None and check.result is Result.FAILED
+    assert check.details["error"] == "cert.ocsp" and check.details["status"] == "unreachable"
+
+
+def test_a_crl_revocation_is_not_overruled_by_the_responder(pki: Pki, responder: Responder) -> None:
+    crl = _crl_revoking(pki, pki.good)
+    validation = validate_certificate(_der(pki.good), trust=_store(pki), revocation="ocsp", crls=[crl])
+    check = validation.get("cert.revocation")
+    assert check is not None and check.result is Result.FAILED
+    assert check.details["error"] == "cert.revoked"
+
+
+def _token(pki: Pki, cert: x509.Certificate) -> str:
+    signer = SoftwareSigner(pki.keys[cert.serial_number], _der(cert))
+    return json.dumps(build_token_with_signer(signer, ORIGIN, NONCE))
+
+
+def test_token_verifier_with_ocsp(pki: Pki, responder: Responder) -> None:
+    verifier = TokenVerifier(_store(pki), require_evidence=False, revocation="ocsp")
+    identity = verifier.verify(_token(pki, pki.good), origin=ORIGIN, nonce=NONCE)
+    check = identity.verdict.get("cert.revocation")
+    assert check is not None and check.result is Result.PASSED
+    with pytest.raises(TokenError) as refused:
+        verifier.verify(_token(pki, pki.revoked), origin=ORIGIN, nonce=NONCE)
+    assert refused.value.code == "cert.revoked" and refused.value.code in CODES
+    with pytest.raises(TokenError) as unknown:
+        verifier.verify(_token(pki, pki.unknown), origin=ORIGIN, nonce=NONCE)
+    assert unknown.value.code == "cert.ocsp" and unknown.value.code in CODES
+
+
+def _verify_token(pki: Pki, tmp_path: Path, cert: x509.Certificate, *options: str) -> subprocess.CompletedProcess[str]:
+    token = tmp_path / f"token-{cert.serial_number:x}.json"
+    token.write_text(_token(pki, cert))
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(pki.ca.public_bytes(serialization.Encoding.PEM))
+    command = [
+        IDCARD, "verify-token", "--token", str(token), "--origin", ORIGIN, "--nonce", NONCE,
+        "--trust", str(ca), "--json", *options,
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def _checks(run: subprocess.CompletedProcess[str]) -> dict[str, dict]:
+    data = json.loads(run.stdout)
+    verdict = data["verdict"] if data.get("verified") else data["error"].get("verdict", {})
+    return {c["code"]: c for c in verdict.get("checks", [])}
+
+
+def test_cli_verify_token_ocsp_crl_offline(pki: Pki, responder: Responder, tmp_path: Path) -> None:
+    good = _verify_token(pki, tmp_path, pki.good, "--ocsp")
+    assert good.returncode == 0, good.stderr
+    assert _checks(good)["cert.revocation"]["result"] == "passed"
+
+    revoked = _verify_token(pki, tmp_path, pki.revoked, "--ocsp")
+    assert revoked.returncode != 0
+    assert json.loads(revoked.stdout)["error"]["code"] == "cert.revoked"
+
+    before = responder.requests
+    offline = _verify_token(pki, tmp_path, pki.revoked, "--ocsp", "--offline")
+    assert offline.returncode == 0, offline.stderr
+    check = _checks(offline)["cert.revocation"]
+    assert check["result"] == "not_performed" and "offline" in check["reason"]
+    assert responder.requests == before
+
+    crl = tmp_path / "ca.crl"
+    crl.write_bytes(_crl_revoking(pki, pki.good))
+    by_crl = _verify_token(pki, tmp_path, pki.good, "--crl", str(crl))
+    assert by_crl.returncode != 0
+    assert json.loads(by_crl.stdout)["error"]["code"] == "cert.revoked"
+
+    missing = _verify_token(pki, tmp_path, pki.good, "--crl", str(tmp_path / "nope.crl"))
+    assert missing.returncode != 0 and "nope.crl" in missing.stderr + missing.stdout
+    assert "Traceback" not in missing.stderr
