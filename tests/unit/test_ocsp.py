@@ -33,6 +33,7 @@ from idcard.pki.trust import CITIZEN_CA, TrustStore
 from idcard.pki.validate import validate_certificate
 from idcard.portal import CODES, TokenError, TokenVerifier
 from idcard.verdict import Result
+from tests.unit.test_sod import _key_usage
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -54,20 +55,6 @@ def _name(cn: str, serial: str | None = None) -> x509.Name:
             x509.NameAttribute(NameOID.SERIAL_NUMBER, serial),
         ]
     return x509.Name(attributes)
-
-
-def _key_usage(*, leaf: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=leaf,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not leaf,
-        crl_sign=not leaf,
-        encipher_only=False,
-        decipher_only=False,
-    )
 
 
 def _cert(
@@ -94,7 +81,8 @@ def _cert(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if ca or ocsp_url:
-        builder = builder.add_extension(_key_usage(leaf=not ca), critical=True)
+        usage = {"cert_sign": True, "crl_sign": True} if ca else {"digital_signature": True}
+        builder = builder.add_extension(_key_usage(**usage), critical=True)
     if ocsp_url:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
@@ -205,28 +193,18 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
         )
     # Delegated responders: one authorised, one without the EKU, one from another CA,
     # and an impostor with the CA's name but its own key.
-    delegate_key = _key()
-    _write(
-        directory / "delegate",
-        _cert("OCSP", delegate_key, ca, ca_key, 0x2001, eku=[ExtendedKeyUsageOID.OCSP_SIGNING]),
-        delegate_key,
-    )
-    no_eku_key = _key()
-    _write(directory / "no_eku", _cert("OCSP no EKU", no_eku_key, ca, ca_key, 0x2002), no_eku_key)
     other_key = _key()
     other_ca = _cert("Other CA", other_key, None, other_key, 7, ca=True)
-    stranger_key = _key()
-    _write(
-        directory / "stranger",
-        _cert("OCSP", stranger_key, other_ca, other_key, 0x2003, eku=[ExtendedKeyUsageOID.OCSP_SIGNING]),
-        stranger_key,
-    )
-    impostor_key = _key()
-    _write(
-        directory / "impostor",
-        _cert("Test Citizen CA", impostor_key, None, impostor_key, 1, ca=True),
-        impostor_key,
-    )
+    signing = [ExtendedKeyUsageOID.OCSP_SIGNING]
+    for stem, name, issuer, issuer_key, serial, eku in (
+        ("delegate", "OCSP", ca, ca_key, 0x2001, signing),
+        ("no_eku", "OCSP no EKU", ca, ca_key, 0x2002, None),
+        ("stranger", "OCSP", other_ca, other_key, 0x2003, signing),
+        ("impostor", "Test Citizen CA", None, None, 1, None),
+    ):
+        key = _key()
+        cert = _cert(name, key, issuer, issuer_key or key, serial, ca=issuer is None, eku=eku)
+        _write(directory / stem, cert, key)
     revoked_on = (NOW - timedelta(hours=2)).strftime("%y%m%d%H%M%SZ")
     (directory / "index.txt").write_text(
         _index_line(leaves["good"]) + _index_line(leaves["revoked"], f"{revoked_on},keyCompromise")
