@@ -118,9 +118,7 @@ def ocsp_check(
         return _not_performed(
             "unreachable", f"the OCSP responder {target} could not be reached: {exc}", serial, url=target
         )
-    check = evaluate_response(
-        der, cert, issuer, at=at, max_age=max_age, nonce=request.nonce
-    )
+    check = evaluate_response(der, cert, issuer, at=at, max_age=max_age, nonce=request.nonce)
     return Check(check.code, check.result, check.reason, {**check.details, "url": target})
 
 
@@ -150,6 +148,8 @@ def evaluate_response(
         _check_nonce(response, nonce)
     except OcspResponseError as exc:
         return _failed(exc.message, serial)
+    except ValueError as exc:  # cryptography parses parts (certificates, extensions) lazily
+        return _failed(f"the OCSP response is malformed: {exc}", serial)
     details: dict[str, object] = {
         "serial": serial,
         "responder": signer,

@@ -490,3 +490,19 @@ def test_cli_verify_token_ocsp_crl_offline(pki: Pki, responder: Responder, tmp_p
     missing = _verify_token(pki, tmp_path, pki.good, "--crl", str(tmp_path / "nope.crl"))
     assert missing.returncode != 0 and "nope.crl" in missing.stderr + missing.stdout
     assert "Traceback" not in missing.stderr
+
+
+def test_flipped_bytes_never_raise_and_never_pass_inside_the_signed_part(
+    pki: Pki, responder: Responder
+) -> None:
+    from cryptography.x509 import ocsp as x509_ocsp
+
+    der, nonce = _fetch(pki, pki.good, use_nonce=True)
+    parsed = x509_ocsp.load_der_ocsp_response(der)
+    signed = [(der.index(part), len(part)) for part in (parsed.tbs_response_bytes, parsed.signature)]
+    for position in range(len(der)):
+        flipped = bytearray(der)
+        flipped[position] ^= 0x01
+        check = evaluate_response(bytes(flipped), pki.good, pki.ca, nonce=nonce)
+        if any(start <= position < start + size for start, size in signed):
+            assert check.result is not Result.PASSED, position
