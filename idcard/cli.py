@@ -339,9 +339,10 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
 
 
 def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustStore
-    """Each certificate of `store`, and whether it verifies under the self-signed roots among
-    them (the one validator, at now: an expired intermediate says so)."""
-    from idcard.pki.trust import TrustStore
+    """Each national-PKI certificate of `store` (not CSCAs: passive authentication judges
+    those), and whether it verifies under the self-signed roots among them (the one
+    validator, at now: an expired intermediate says so)."""
+    from idcard.pki.trust import CSCA, TrustStore
     from idcard.pki.validate import assurance_level_of, validate_certificate
 
     out: list[dict[str, object]] = []
@@ -355,6 +356,8 @@ def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustSto
     others = [c.der for c in store if not c.is_self_issued]
     for cert in store:
         role = store.role_of(cert) or "none"
+        if role == CSCA:
+            continue
         entry: dict[str, object] = {
             "subject": cert.subject_dn, "issuer": cert.issuer_dn, "role": role,
             "serialNumber": format(cert.serial_number, "X"), "source": cert.source,

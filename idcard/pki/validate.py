@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.errors import (
@@ -59,7 +60,7 @@ from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.keys import ASN1_ERRORS
 from idcard.pki.ocsp import revocation_check
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore
+from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, ca_problem, validity_check
 from idcard.verdict import Check, Result
 
 Usage = Literal["auth", "sign", "ca"]
@@ -173,7 +174,7 @@ def validate_certificate(
         )
     )
     out.checks.extend(_profile(leaf, usage, key_bits))
-    out.checks.append(_validity(leaf, when))
+    out.checks.append(validity_check(leaf, when))
     path = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
     out.checks.append(_revocation(revocation, out.path, crls, when, path is not None, offline))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
@@ -258,29 +259,6 @@ def _profile(leaf: CertificateInfo, usage: Usage, key_bits: tuple[str, int]) -> 
     else:
         checks.append(Check("cert.key", Result.PASSED, f"{algorithm.upper()} {bits} bits"))
     return checks
-
-
-def _validity(cert: CertificateInfo, at: datetime) -> Check:
-    details = {
-        "not_before": cert.not_before.isoformat(),
-        "not_after": cert.not_after.isoformat(),
-        "at": at.isoformat(),
-    }
-    if at < cert.not_before:
-        return _fail(
-            "cert.validity",
-            "cert.not_yet_valid",
-            f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
-            **details,
-        )
-    if at > cert.not_after:
-        return _fail(
-            "cert.validity",
-            "cert.expired",
-            f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
-            **details,
-        )
-    return Check("cert.validity", Result.PASSED, f"valid until {cert.not_after:%Y-%m-%d}", details)
 
 
 # --- the path ---------------------------------------------------------------------------
@@ -371,6 +349,13 @@ def _path(
     except ValidationError as exc:
         out.checks.append(_fail("cert.chain", "cert.ca_invalid", exc.failure_msg))
         return None
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        # A key `cryptography` cannot load (explicit EC parameters of a custom curve …) or
+        # a structure the validator trips over: never an exception out of this function.
+        out.checks.append(
+            _fail("cert.chain", "cert.ca_invalid", f"The path cannot be checked: {exc}")
+        )
+        return None
     certs = [CertificateInfo.from_der(c.dump()) for c in path.iter_certs(include_root=True)]
     out.path = list(reversed(certs))
     anchor = out.path[-1]
@@ -398,19 +383,10 @@ def _broken_anchor(leaf: CertificateInfo, trust: TrustStore | None, role: str) -
             leaf.verify_issued_by(candidate)
         except (IdCardError, ValueError):
             continue
-        problem = _anchor_problem(candidate)
+        # Its validity is checked by the validator (trust qualifiers from the certificate).
+        problem = ca_problem(candidate, label="the trusted CA")
         if problem is not None:
             return problem
-    return None
-
-
-def _anchor_problem(anchor: CertificateInfo) -> str | None:
-    # The anchor's validity is checked by the validator (trust qualifiers derived from the
-    # certificate); whether it may issue at all, we check.
-    if anchor.is_ca is False:
-        return f"the trusted CA {anchor.subject_dn} is not a CA (basicConstraints cA is false)"
-    if anchor.key_usage is not None and "key_cert_sign" not in anchor.key_usage:
-        return f"the trusted CA {anchor.subject_dn} may not issue certificates (keyUsage)"
     return None
 
 
