@@ -540,10 +540,10 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
     if not len(csca):
         csca = None
-    crls = [_read_input(path, "CRL") for path in args.crl]
+    crls, revocation, offline = _revocation_options(args)
     verifier = TokenVerifier(
         trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True,
-        min_assurance=args.min_assurance, crls=crls,
+        min_assurance=args.min_assurance, crls=crls, revocation=revocation, offline=offline,
     )
     token = _read_token(args.token)
     try:
@@ -575,6 +575,22 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
     out.result({"verified": True, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK
+
+
+def _add_revocation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crl", action="append", default=[], metavar="FILE",
+                   help="a CRL (DER or PEM) of a CA on the certificate's path; repeatable")
+    p.add_argument("--ocsp", action="store_true",
+                   help="ask the certificate's OCSP responder (AIA); no sound, fresh answer refuses it")
+    p.add_argument("--offline", action="store_true",
+                   help="no network: with --ocsp the responder is not asked and the result says so")
+
+
+def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl], Revocation, bool)
+    """The validator's revocation settings from --crl / --ocsp / --offline."""
+    from idcard.pki.crl import load_crl_files
+
+    return load_crl_files(args.crl), ("ocsp" if args.ocsp else "crl"), bool(args.offline)
 
 
 # -- demo ------------------------------------------------------------------------
@@ -710,9 +726,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-assurance", type=int, choices=(1, 2, 3, 4), metavar="N",
                    help="refuse certificates whose chain has no assurance level or one below N "
                         "(1 Bronze … 4 Platinum, policy 2.16.364.101.1.1.N)")
-    p.add_argument("--crl", action="append", default=[], metavar="FILE",
-                   help="a CRL (DER or PEM) for the certificate's issuer or the document signer's CSCA; repeatable")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
+    _add_revocation_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_token)
 

@@ -47,7 +47,7 @@ from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CertificateInfo, TrustStore
-from idcard.pki.validate import validate_certificate
+from idcard.pki.validate import Revocation, validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
 from idcard.verdict import Check, Result, Verdict
@@ -62,6 +62,9 @@ _MAX_TOKEN_BYTES = 4 * MAX_TOKEN_SIZE
 _EC_CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 #: The prefix of the certificate's subject serialNumber for Iranian national codes.
 IR_SERIAL_PREFIX = "PNOIR-"
+#: `VerifiedIdentity.evidence_status` values (also the `evidence` check's details["status"]).
+EVIDENCE_VERIFIED = "verified"
+EVIDENCE_NOT_REQUESTED = "not_requested"
 #: Data groups a token may always carry with evidence (identity and the AA key).
 _ALWAYS_ALLOWED = frozenset({1, 11, 15})
 
@@ -90,6 +93,11 @@ class VerifiedIdentity:
     photo_mime: str | None = None
 
     @property
+    def evidence_status(self) -> str:
+        """"verified", or "not_requested" when the portal accepted a token without it."""
+        return EVIDENCE_VERIFIED if self.evidence else EVIDENCE_NOT_REQUESTED
+
+    @property
     def birth_date_solar_hijri(self) -> str | None:
         return solar_hijri(self.birth_date)
 
@@ -114,6 +122,7 @@ class VerifiedIdentity:
             "certificate": {"subject": self.certificate_subject, "issuer": self.certificate_issuer},
             "algorithm": self.algorithm,
             "evidence": self.evidence,
+            "evidenceStatus": self.evidence_status,
             "verdict": self.verdict.to_json(),
         }
 
@@ -151,6 +160,8 @@ class TokenVerifier:
     policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
     `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
     `allowed_policies`: when given, the certificate must carry one of these policy OIDs.
+    `revocation`: "crl" (default: the `crls` given), "ocsp" (the certificate's AIA responder,
+    `idcard.pki.ocsp`) or "off"; `offline` asks no OCSP responder and the verdict says so.
     """
 
     def __init__(
@@ -166,6 +177,8 @@ class TokenVerifier:
         min_assurance: int | None = None,
         intermediates: Iterable[bytes] = (),
         allowed_policies: Iterable[str] | None = None,
+        revocation: Revocation = "crl",
+        offline: bool = False,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -189,6 +202,9 @@ class TokenVerifier:
         self.intermediates = [bytes(c) for c in intermediates]
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
+        #: "crl" (the configured CRLs), "ocsp" (the certificate's responder) or "off".
+        self.revocation: Revocation = revocation
+        self.offline = offline
 
     # -- entry point -------------------------------------------------------------------
     def verify(
@@ -294,6 +310,8 @@ class TokenVerifier:
             min_assurance=min_assurance,
             forbidden_policies=self.forbidden_policies,
             allowed_policies=self.allowed_policies,
+            revocation=self.revocation,
+            offline=self.offline,
         )
         for check in result.checks:
             if check.result is Result.PASSED:
@@ -396,11 +414,19 @@ class TokenVerifier:
                     "evidence.missing",
                     "This portal requires chip evidence (idcardEvidence), and the token has none.",
                 )
-            run.verdict.not_performed("evidence", "no chip evidence in the token (not required)")
+            run.verdict.not_performed(
+                "evidence",
+                "evidence: not requested (this portal accepts tokens without chip evidence; "
+                "only the card's certificate and signature were verified)",
+                status=EVIDENCE_NOT_REQUESTED,
+            )
             return None
         if self.csca is None:  # only when evidence is optional (see __init__)
             run.verdict.not_performed(
-                "evidence", "no CSCA anchors configured: chip evidence ignored"
+                "evidence",
+                "evidence: not requested (no CSCA anchors configured: the token's chip "
+                "evidence was ignored, not verified)",
+                status=EVIDENCE_NOT_REQUESTED,
             )
             return None
         return self._evidence(run, evidence, cert_asn1, origin, nonce, requested, at)

@@ -113,7 +113,9 @@ def _portal(min_assurance: int | None) -> Portal:
         require_evidence=False,
         intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der, pki.citizen_ca.der],
     )
-    return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, min_assurance=min_assurance)
+    return Portal(
+        verifier, SqliteNonceStore(), base_url=ORIGIN, min_assurance=min_assurance, require_evidence=False
+    )
 
 
 def _login(portal: Portal, issued: IssuedCertificate) -> object:
