@@ -240,8 +240,11 @@ class Mav4Driver(CardDriver):
         self._run(select_app, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
         return self._read_file(le=DATA_BLOCK, unit=4)
 
+    def read_dates_file(self) -> bytes:
+        return self._read_data_file(SELECT_DATA, H("0300"), H("0303"))
+
     def read_dates(self) -> CardDates:
-        records = simple_tlvs(self._read_data_file(SELECT_DATA, H("0300"), H("0303")))
+        records = simple_tlvs(self.read_dates_file())
         if 0xB2 not in records or 0xB3 not in records:
             raise MalformedResponseError("The dates file lacks the issue (B2) or expiry (B3) date.")
         return CardDates(records[0xB2], records[0xB3])

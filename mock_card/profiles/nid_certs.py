@@ -34,6 +34,9 @@ class CardCertificates:
     signing_der: bytes
     #: PKCS#8 DER of the holder's TEST signing key (stays inside the emulator).
     signing_key_der: bytes
+    #: TEST signer of SOD1 (EMULATOR ASSUMPTION: issued by the same citizen CA) and its key.
+    sod_signer_der: bytes
+    sod_signer_key_der: bytes
 
 
 def _serial() -> int:
@@ -97,12 +100,32 @@ def make_card_certificates(
         x509.BasicConstraints(ca=False, path_length=None),
         x509.KeyUsage(True, True, False, False, False, False, False, False, False),
     )
+    sod_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    sod_signer = _issue(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "IR"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "TEST Iran Government"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "TEST NOCR personal data signer"),
+            ]
+        ),
+        sod_key.public_key(),
+        ca_key,
+        now,
+        7 * 365,
+        x509.BasicConstraints(ca=False, path_length=None),
+        x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+    )
     return CardCertificates(
         ca_der=ca.public_bytes(serialization.Encoding.DER),
         signing_der=leaf.public_bytes(serialization.Encoding.DER),
-        signing_key_der=holder_key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+        signing_key_der=_pkcs8(holder_key),
+        sod_signer_der=sod_signer.public_bytes(serialization.Encoding.DER),
+        sod_signer_key_der=_pkcs8(sod_key),
+    )
+
+
+def _pkcs8(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
