@@ -67,10 +67,14 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
-    from mock_card.testpki import test_pki, write_anchors
+    from mock_card.testpki import iran_test_pki, test_pki, write_anchors, write_iran_anchors
 
     args.out.mkdir(parents=True, exist_ok=True)
     for path in write_anchors(test_pki(args.seed), args.out):
+        print(path)
+    # The TEST look-alike of the Iranian governmental PKI, in its own folder so that
+    # `--trust DIR/iran-test` names exactly the G3 and Root CA1 look-alikes.
+    for path in write_iran_anchors(iran_test_pki(args.seed), args.out / "iran-test"):
         print(path)
     return 0
 
@@ -125,7 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{field}")
     p.set_defaults(func=cmd_create)
 
-    p = sub.add_parser("pki", help="write the test trust anchors (CSCA, citizen CA) for verifiers")
+    p = sub.add_parser(
+        "pki",
+        help="write the test trust anchors (CSCA, citizen CA; iran-test/: the TEST look-alike "
+        "of the Iranian Root CA-G3 and IRAN Root CA1 hierarchies) for verifiers",
+    )
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_pki)
