@@ -78,6 +78,12 @@ class Mav4Personalisation:
     registry_master: bytes = TEST_MASTER
     #: Evil variant "certificate copied onto a keyed chip": the chip signs with another key.
     foreign_signing_key: bool = False
+    #: Seed of the TEST Iranian PKI look-alike the certificates come from.
+    seed: int = 1
+    #: "root-ca1" (no assurance level, as §4 infers) or "gold" (TEST level 3).
+    citizen_ca: str = "root-ca1"
+    #: Evil variant "certificate from a look-alike root": same names, other keys.
+    lookalike_pki: bool = False
 
 
 def _cplc(csn: bytes) -> bytes:
@@ -136,6 +142,9 @@ class Mav4Card(FileSystemCard):
             c.family_name,
             self.perso.certificate_number or self.perso.crn,
             self.perso.certificate_backdate_days,
+            seed=self.perso.seed,
+            citizen_ca=self.perso.citizen_ca,
+            lookalike=self.perso.lookalike_pki,
         )
         self.certificates = certs
         pin8 = self.perso.id_pin.encode().ljust(8, b"\x00")
@@ -179,7 +188,7 @@ class Mav4Card(FileSystemCard):
         self.k_enc, self.k_mac = card_keys_for(self.perso.csn, self.perso.registry_master)
         key_source = certs
         if self.perso.foreign_signing_key:
-            key_source = make_card_certificates("OTHER", "CHIP", "1111111111")
+            key_source = make_card_certificates("OTHER", "CHIP", "1111111111", seed=self.perso.seed)
         key = serialization.load_der_private_key(key_source.signing_key_der, None)
         assert isinstance(key, rsa.RSAPrivateKey)
         # EMULATOR ASSUMPTION: private key 03 (§6 step 8) is the key of the 5100/5040 certificate.

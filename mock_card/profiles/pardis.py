@@ -27,6 +27,8 @@ class PardisPersonalisation:
     crn: str = "9876543211"
     #: TEST 12-byte answer of the proprietary 9038 command (§3.1).
     csn: bytes = H("50415244495300000000AB01")
+    seed: int = 1
+    citizen_ca: str = "root-ca1"
 
 
 class PardisCard(FileSystemCard):
@@ -37,7 +39,9 @@ class PardisCard(FileSystemCard):
         super().__init__()
         self.perso = perso or PardisPersonalisation()
         c = self.perso.citizen
-        self.certificates = make_card_certificates(c.given_name, c.family_name, self.perso.crn)
+        self.certificates = make_card_certificates(
+            c.given_name, c.family_name, self.perso.crn, seed=self.perso.seed, citizen_ca=self.perso.citizen_ca
+        )
         # EMULATOR ASSUMPTION: TEST CPLC body; nothing of a real Pardis CPLC is public.
         self.cplc = H("9F7F2A") + H("4250" "5041" "0101") + bytes(36)
         main = DF()
