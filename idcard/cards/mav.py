@@ -235,6 +235,16 @@ class Mav4Driver(CardDriver):
         )
         return self._read_certificate(IAS_BLOCK)
 
+    def read_auth_certificate(self) -> bytes:
+        """DER of 3F00/5000/5040 of the IAS application.
+
+        CLIENT ASSUMPTION: the vendor selects this EF (§3.2) but what it holds is not
+        public; the spec guesses the holder's authentication certificate, and that is
+        how it is used here (the key of §6's private key 03).
+        """
+        self._run(SELECT_IAS, SELECT_MF, H("00A40000025000"), H("00A4020C025040"))
+        return self._read_certificate(IAS_BLOCK)
+
     # -- §3.3-§3.5 (data application, 4-byte offset units) --------------------
     def _read_data_file(self, select_app: bytes, df: bytes, ef: bytes) -> bytes:
         self._run(select_app, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)

@@ -111,7 +111,13 @@ class AuthenticatedMav4:
 
     def sign(self, data: bytes) -> bytes:
         """The card's 256-byte RSA signature of SHA-256(data) with private key 03 (§6 steps 8-11)."""
-        self.driver._run(MSE_SET_DST, pso_hash_command(data))
+        return self.sign_digest(hashlib.sha256(data).digest())
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """Sign a SHA-256 digest: MSE:SET DST, PSO:HASH (plain), PSO:CDS under SM."""
+        if len(digest) != 32:
+            raise ValueError("PSO:HASH takes a SHA-256 digest (32 bytes)")
+        self.driver._run(MSE_SET_DST, PSO_HASH_HEADER + digest)
         answer = self._protected(CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, PSO_CDS_PLAIN))
         if not answer.ok:
             raise CardStatusError(f"The card refused to sign ({answer.sw:04X}).", answer.sw)

@@ -159,8 +159,9 @@ class Mav4Card(FileSystemCard):
         # The EF may be longer than the certificate (§3.2): FF padding after the DER.
         df5100.file("5040", certs.signing_der + b"\xff" * 64)
         df5000 = ias.subdir("5000")
-        # EMULATOR ASSUMPTION: 5000/5040 exists (the vendor selects it) but its content is unknown.
-        df5000.file("5040", b"", protected=True)
+        # EMULATOR ASSUMPTION: 5000/5040 (selected by the vendor, content unknown, §3.2) holds
+        # the holder's authentication certificate, readable without keys.
+        df5000.file("5040", certs.auth_der + b"\xff" * 16)
         df5000.file("0303", certs.ca_der + b"\xff" * 32)
 
         data = DF()
@@ -189,9 +190,10 @@ class Mav4Card(FileSystemCard):
         key_source = certs
         if self.perso.foreign_signing_key:
             key_source = make_card_certificates("OTHER", "CHIP", "1111111111", seed=self.perso.seed)
-        key = serialization.load_der_private_key(key_source.signing_key_der, None)
+        key = serialization.load_der_private_key(key_source.auth_key_der, None)
         assert isinstance(key, rsa.RSAPrivateKey)
-        # EMULATOR ASSUMPTION: private key 03 (§6 step 8) is the key of the 5100/5040 certificate.
+        # EMULATOR ASSUMPTION: private key 03 (§6 step 8) is the key of the 5000/5040
+        # authentication certificate.
         self._signing_key = key
         self._reset_session()
         self.apps = {"ias": ias, "data": data, "cm": DF()}

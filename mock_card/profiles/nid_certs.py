@@ -39,6 +39,9 @@ class CardCertificates:
     signing_der: bytes
     #: PKCS#8 DER of the holder's TEST signing key (stays inside the emulator).
     signing_key_der: bytes
+    #: The holder's TEST authentication certificate ("<number> - AUTH") and key.
+    auth_der: bytes
+    auth_key_der: bytes
     #: TEST signer of SOD1 (EMULATOR ASSUMPTION: issued by the same citizen CA) and its key.
     sod_signer_der: bytes
     sod_signer_key_der: bytes
@@ -100,12 +103,17 @@ def make_card_certificates(
     leaf = issue_citizen_certificate(
         pki, given=given_name, surname=surname, number=cn_number, usage="sign", not_before=not_before, ca=ca
     )
-    assert leaf.key is not None
+    auth = issue_citizen_certificate(
+        pki, given=given_name, surname=surname, number=cn_number, usage="auth", not_before=not_before, ca=ca
+    )
+    assert leaf.key is not None and auth.key is not None
     sod_der, sod_key = _sod_signer(seed, ca, not_before)
     return CardCertificates(
         ca_der=ca.der,
         signing_der=leaf.der,
         signing_key_der=_pkcs8(leaf.key),
+        auth_der=auth.der,
+        auth_key_der=_pkcs8(auth.key),
         sod_signer_der=sod_der,
         sod_signer_key_der=_pkcs8(sod_key),
     )

@@ -130,6 +130,8 @@ def test_signature_under_sm_verifies(registry: RegistryService) -> None:
 
     driver = Mav4Driver(EmulatedTransport(Mav4Card()))
     signing = driver.read_signing_certificate()
+    auth = driver.read_auth_certificate()
     session = authenticate(driver, HttpCardKeyService(registry.url), card_key_request(driver, signing), "5679")
-    assert signature_matches(signing, b"hello", session.sign(b"hello"))
-    assert not signature_matches(signing, b"other", session.sign(b"hello"))
+    assert signature_matches(auth, b"hello", session.sign(b"hello"))
+    assert not signature_matches(auth, b"other", session.sign(b"hello"))
+    assert not signature_matches(signing, b"hello", session.sign(b"hello"))
