@@ -46,7 +46,8 @@ from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
+from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.validate import validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
 from idcard.verdict import Check, Result, Verdict
@@ -145,7 +146,9 @@ class TokenVerifier:
     direct issuer must be one of them. `csca`: CSCA anchors for the evidence's
     document signer. `crls`: CRLs (objects or DER/PEM bytes) for both the
     authentication certificates' CAs and the CSCAs. `forbidden_policies`:
-    certificatePolicies OIDs that make a certificate unacceptable.
+    certificatePolicies OIDs that make a certificate unacceptable. `min_assurance`: the
+    lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
+    policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
     """
 
     def __init__(
@@ -158,6 +161,7 @@ class TokenVerifier:
         forbidden_policies: Iterable[str] = (),
         allow_http_loopback: bool = False,
         max_token_size: int = MAX_TOKEN_SIZE,
+        min_assurance: int | None = None,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -175,6 +179,9 @@ class TokenVerifier:
             raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
         self.require_evidence = require_evidence
         self.forbidden_policies = frozenset(forbidden_policies)
+        if min_assurance is not None and min_assurance not in (1, 2, 3, 4):
+            raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
+        self.min_assurance = min_assurance
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
 
@@ -266,140 +273,32 @@ class TokenVerifier:
     def _step2_certificate(
         self, run: _Run, der: bytes, at: dt.datetime
     ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
-        try:
-            cert = CertificateInfo.from_der(der)
-            cert_asn1 = asn1_x509.Certificate.load(der, strict=True)
-            cert.public_key()
-            eku = cert_asn1.extended_key_usage_value
-            eku_names = None if eku is None else list(eku.native)
-            policies_ext = cert_asn1.certificate_policies_value
-            policies = (
-                []
-                if policies_ext is None
-                else [p["policy_identifier"].dotted for p in policies_ext]
-            )
-        except (IdCardError, *ASN1_ERRORS) as exc:
-            message = exc.message if isinstance(exc, IdCardError) else str(exc)
-            raise run.fail(
-                "cert.parse", "cert.parse", f"The certificate is unreadable: {message}"
-            ) from None
-        run.passed("cert.parse", cert.subject_dn, issuer=cert.issuer_dn, serial=cert.serial_number)
-
-        if cert.key_usage is None or "digital_signature" not in cert.key_usage:
-            raise run.fail(
-                "cert.key_usage",
-                "cert.key_usage",
-                "The certificate may not be used for signatures (keyUsage lacks digitalSignature).",
-            )
-        run.passed("cert.key_usage", "keyUsage has digitalSignature")
-        if eku_names is not None and "client_auth" not in eku_names:
-            raise run.fail(
-                "cert.eku",
-                "cert.eku",
-                "The certificate is not for client authentication (extendedKeyUsage lacks clientAuth).",
-            )
-        run.passed("cert.eku", "clientAuth" if eku_names else "no extendedKeyUsage")
-
-        validity = {
-            "not_before": cert.not_before.isoformat(),
-            "not_after": cert.not_after.isoformat(),
-            "at": at.isoformat(),
-        }
-        if at < cert.not_before:
-            raise run.fail(
-                "cert.validity",
-                "cert.not_yet_valid",
-                f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
-                **validity,
-            )
-        if at > cert.not_after:
-            raise run.fail(
-                "cert.validity",
-                "cert.expired",
-                f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
-                **validity,
-            )
-        run.passed("cert.validity", f"valid until {cert.not_after:%Y-%m-%d}", **validity)
-
-        issuers = self._chain(run, cert, at)
-        self._revocation(run, cert, issuers, at)
-
-        forbidden = sorted(self.forbidden_policies.intersection(policies))
-        if forbidden:
-            raise run.fail(
-                "cert.policy",
-                "cert.policy",
-                f"The certificate carries a policy this portal refuses: {', '.join(forbidden)}.",
-            )
-        run.passed("cert.policy", "no forbidden policy", policies=policies)
-        return cert, cert_asn1
-
-    def _chain(self, run: _Run, cert: CertificateInfo, at: dt.datetime) -> list[CertificateInfo]:
-        # Only citizen CAs issue login certificates: a CSCA in the same store never does.
-        candidates = [
-            c
-            for c in self.trusted_cas.issuer_candidates(cert)
-            if self.trusted_cas.role_of(c) == CITIZEN_CA
-        ]
-        signers = []
-        for candidate in candidates:
-            try:
-                cert.verify_issued_by(candidate)
-            except IdCardError:
-                continue
-            signers.append(candidate)
-        if not signers:
-            raise run.fail(
-                "cert.chain",
-                "cert.untrusted",
-                f"The certificate's issuer {cert.issuer_dn} is not a trusted CA.",
-                untrusted=True,
-                issuer=cert.issuer_dn,
-                candidates=len(candidates),
-            )
-        problems = []
-        for ca in signers:
-            problem = _ca_problem(ca, at)
-            if problem is None:
-                run.passed("cert.chain", f"issued by trusted CA {ca.subject_dn}", ca=ca.subject_dn)
-                return signers
-            problems.append(problem)
-        raise run.fail("cert.chain", "cert.ca_invalid", "; ".join(problems), issuer=cert.issuer_dn)
-
-    def _revocation(
-        self, run: _Run, cert: CertificateInfo, issuers: list[CertificateInfo], at: dt.datetime
-    ) -> None:
-        if not self.crls:
-            run.verdict.not_performed("cert.revocation", "no CRL configured (OCSP is off)")
-            return
-        mine = [c for c in self.crls if same_name(c.issuer, cert.issuer)]
-        if not mine:
-            run.verdict.not_performed("cert.revocation", f"no CRL configured for {cert.issuer_dn}")
-            return
-        authentic = [c for c in mine if _signed_by_any(c, issuers)]
-        if not authentic:
-            raise run.fail(
-                "cert.revocation",
-                "cert.crl",
-                f"The CRL for {cert.issuer_dn} is not signed by that CA.",
-            )
-        for crl in authentic:
-            revoked_on = crl.revocation_date(cert.serial_number)
-            if revoked_on is not None:
+        """Every certificate check comes from the one validator (idcard.pki.validate)."""
+        result = validate_certificate(
+            der,
+            trust=self.trusted_cas,
+            usage="auth",
+            at=at,
+            crls=self.crls,
+            min_assurance=self.min_assurance,
+            forbidden_policies=self.forbidden_policies,
+        )
+        for check in result.checks:
+            if check.result is Result.PASSED:
+                run.passed(check.code, check.reason, **check.details)
+            elif check.result is Result.NOT_PERFORMED:
+                run.verdict.not_performed(check.code, check.reason, **check.details)
+            else:
+                details = dict(check.details)
+                error = str(details.pop("error", check.code))
                 raise run.fail(
-                    "cert.revocation",
-                    "cert.revoked",
-                    f"The certificate was revoked on {revoked_on:%Y-%m-%d}.",
-                    revoked=revoked_on.isoformat(),
+                    check.code,
+                    error,
+                    check.reason,
+                    untrusted=check.result is Result.UNTRUSTED,
+                    **details,
                 )
-        newest = max(authentic, key=lambda c: c.this_update)
-        if newest.next_update is not None and newest.next_update < at:
-            raise run.fail(
-                "cert.revocation",
-                "cert.crl",
-                f"The newest CRL for {cert.issuer_dn} is out of date (next update was {newest.next_update:%Y-%m-%d}).",
-            )
-        run.passed("cert.revocation", "not revoked", crl_this_update=newest.this_update.isoformat())
+        return result.path[0], asn1_x509.Certificate.load(der, strict=True)
 
     # -- 3 -----------------------------------------------------------------------------
     def _step3_nonce(self, run: _Run, nonce: str, consume_nonce: Callable[[], None] | None) -> None:
@@ -726,29 +625,6 @@ def _subject(cert: asn1_x509.Certificate) -> dict[str, Any]:
     except ASN1_ERRORS:
         return {}
     return {k: v for k, v in out.items() if isinstance(v, str)}
-
-
-def _ca_problem(ca: CertificateInfo, at: dt.datetime) -> str | None:
-    if not ca.valid_at(at):
-        return (
-            f"the issuing CA {ca.subject_dn} is not valid at {at:%Y-%m-%d} "
-            f"(valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d})"
-        )
-    if ca.is_ca is False:
-        return f"{ca.subject_dn} is not a CA (basicConstraints)"
-    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
-        return f"{ca.subject_dn} may not issue certificates (keyUsage)"
-    return None
-
-
-def _signed_by_any(crl: Crl, issuers: list[CertificateInfo]) -> bool:
-    for issuer in issuers:
-        try:
-            crl.verify_signature(issuer.public_key())
-        except IdCardError:
-            continue
-        return True
-    return False
 
 
 def _algorithm_problem(algorithm: str, key: PublicKey) -> str | None:
