@@ -104,6 +104,8 @@ class AuthenticatedMav4:
     def __init__(self, driver: Mav4Driver, sm: SecureMessaging) -> None:
         self.driver = driver
         self._sm = sm
+        #: False once another application was selected (protected reads): reselect IAS to sign.
+        self._ias_selected = True
 
     def _protected(self, command: CommandAPDU) -> ResponseAPDU:
         wrapped = self._sm.wrap(command)
@@ -117,6 +119,10 @@ class AuthenticatedMav4:
         """Sign a SHA-256 digest: MSE:SET DST, PSO:HASH (plain), PSO:CDS under SM."""
         if len(digest) != 32:
             raise ValueError("PSO:HASH takes a SHA-256 digest (32 bytes)")
+        if not self._ias_selected:
+            # EMULATOR/CLIENT ASSUMPTION: the session survives SELECT (the spec never reselects).
+            self.driver._run(SELECT_IAS)
+            self._ias_selected = True
         self.driver._run(MSE_SET_DST, PSO_HASH_HEADER + digest)
         answer = self._protected(CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, PSO_CDS_PLAIN))
         if not answer.ok:
@@ -128,6 +134,7 @@ class AuthenticatedMav4:
     def _read_protected_file(self, df: bytes, ef: bytes, le: int) -> bytes:
         # Selects go plain as in the vendor's reads (§3.7); only READ BINARY is protected.
         # EMULATOR/CLIENT ASSUMPTION: the protected READ BINARY is ICAO-style (DO97, DO8E).
+        self._ias_selected = False
         self.driver._run(H("00A4040010") + AID_DATA, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
 
         def block(p1p2: int, size: int) -> ResponseAPDU:
