@@ -53,14 +53,21 @@ class Output:
 
 # -- readers ---------------------------------------------------------------------
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
+    from idcard.cards.dispatch import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
+    cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
     lines = [
-        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}" for r in readers
+        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}{_family_text(cards[r.name])}"
+        for r in readers
     ]
-    out.result({"readers": [r.to_json() for r in readers]}, "\n".join(lines))
+    out.result({"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}, "\n".join(lines))
     return EXIT_OK
+
+
+def _family_text(card: dict[str, object] | None) -> str:
+    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
 
 
 def _default_reader() -> str:

@@ -125,3 +125,20 @@ def test_pardis_reads_what_it_can(mock_card_reader, iran_trust, monkeypatch, cap
     assert checks(body)["certificate.issued_by_card_ca"] == "not_performed"
     assert body["chip"]["genuine"] == "not_performed"
     assert {u["operation"] for u in body["unsupported"]} >= {"authenticate", "sign", "pin_status"}
+
+
+@pytest.mark.parametrize("mock_card_reader", ["vpcd", "nfc-udp"], indirect=True)
+@MAV4
+def test_readers_names_family_and_chip_type(mock_card_reader, monkeypatch, capsys) -> None:
+    if mock_card_reader.transport == "nfc-udp":
+        # nfc udp readers are not discovered by listing; the card description is what counts.
+        from idcard.cards.dispatch import describe_card
+
+        card = describe_card(mock_card_reader.name)
+    else:
+        assert cli.main(["readers", "--json"]) == 0
+        listed = {r["name"]: r for r in json.loads(capsys.readouterr().out)["readers"]}
+        card = listed[mock_card_reader.name]["card"]
+    assert card is not None
+    assert (card["family"], card["chipType"], card["crn"]) == ("mav4", "0004", "9876543210")
+    assert card["csn"] == "6012A5B4C3D20017"

@@ -135,3 +135,29 @@ def test_signature_under_sm_verifies(registry: RegistryService) -> None:
     assert signature_matches(auth, b"hello", session.sign(b"hello"))
     assert not signature_matches(auth, b"other", session.sign(b"hello"))
     assert not signature_matches(signing, b"hello", session.sign(b"hello"))
+
+
+def test_emulator_answers_the_spec_sequence() -> None:
+    """§6 steps 1-4 and 8 as raw spec hex against the emulated card, then a bad MUTUAL AUTHENTICATE."""
+    card = Mav4Card()
+
+    def send(hex_apdu: str) -> bytes:
+        return card.process(H(hex_apdu))
+
+    assert send("00A4040008A000000018434D00")[-2:] == H("9000")
+    cplc = send("80CA9F7F2D")
+    assert cplc[:3] == H("9F7F2A") and cplc[13:21] == card.perso.csn
+    assert send("00A404000CA0000000180C000001634200")[-2:] == H("9000")
+    assert send("00A40000023F00")[-2:] == H("9000")
+    assert send("00200001" "10" + b"5679".ljust(16, b"\0").hex())[-2:] == H("9000")
+    assert send("002241A406830101950180")[-2:] == H("9000")
+    challenge = send("8084000008")
+    assert len(challenge) == 10 and challenge[-2:] == H("9000")
+    # A MUTUAL AUTHENTICATE sealed with keys the registry never issued is refused.
+    wrong = CardKeys(bytes(16), bytes(16), bytes(32), bytes(8))
+    answer = card.process(mutual_auth_command(wrong, challenge[:8], card.perso.csn))
+    assert answer == H("6300")
+    assert send("002241B6068001028401" "03")[-2:] == H("9000")
+    # PSO:CDS without the SM session is refused.
+    assert send("002A90A0229020" + "00" * 32)[-2:] == H("9000")
+    assert send("002A9E9A028100")[-2:] == H("6982")
