@@ -98,9 +98,10 @@ class CardKeys:
     @classmethod
     def from_json(cls, body: object) -> CardKeys:
         try:
-            assert isinstance(body, dict)
+            if not isinstance(body, dict):
+                raise ValueError("not a JSON object")
             return cls(*(bytes.fromhex(str(body[k])) for k in ("kEnc", "kMac", "kIfd", "rndIfd")))
-        except (AssertionError, KeyError, ValueError) as exc:
+        except (KeyError, ValueError) as exc:
             raise KeyServiceError(
                 "The card-keys answer is not the expected JSON.", code="keyservice.malformed"
             ) from exc

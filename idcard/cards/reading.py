@@ -106,17 +106,15 @@ def read_nid_card(
 ) -> NidReading:
     when = at or dt.datetime.now(dt.UTC)
     reading = NidReading(driver.card_info())
-    for operation in (Operation.AUTHENTICATE, Operation.SIGN, Operation.READ_SIGNED_DATA, Operation.PIN_STATUS):
-        if not driver.capabilities.supports(operation) and not (
-            key_service is not None and isinstance(driver, Mav4Driver)
-        ):
-            _unsupported(reading, UnsupportedOperationError(driver.family, operation, driver.capabilities.missing[operation]))
+    # With a service, the Mav4 driver reaches what is otherwise registry-only (§6).
+    reachable = set(driver.capabilities.supported)
+    if key_service is not None and isinstance(driver, Mav4Driver):
+        reachable |= {Operation.AUTHENTICATE, Operation.SIGN, Operation.READ_SIGNED_DATA}
+    for operation, reason in driver.capabilities.missing.items():
+        if operation not in reachable and operation is not Operation.CHANGE_PIN:
+            _unsupported(reading, UnsupportedOperationError(driver.family, operation, reason))
     if not isinstance(driver, Mav4Driver | PardisDriver):
-        try:
-            driver.require(Operation.READ_CERTIFICATES)
-        except UnsupportedOperationError as exc:
-            _unsupported(reading, exc)
-        reading.verdict = Verdict(required=("certificate.chain",))
+        reading.verdict = Verdict(required=("certificate.chain", "chip.genuine"))
         reading.verdict.not_performed("certificate.chain", "this card family's certificates are not readable here")
         reading.verdict.not_performed("chip.genuine", driver.capabilities.missing[Operation.AUTHENTICATE])
         return reading
@@ -128,19 +126,20 @@ def read_nid_card(
     except UnsupportedOperationError as exc:
         _unsupported(reading, exc)
     genuine: GenuineResult | None = None
+    chip: Check | None = None
     if isinstance(driver, Mav4Driver):
         dates = driver.read_dates()
         reading.dates = {"issue": dates.issue, "expiry": dates.expiry}
         reading.pin = driver.id_pin_status()
-        if pin is not None and key_service is None:
-            driver.verify_id_pin(pin)
+        if pin is not None:
+            driver.verify_id_pin(pin)  # §5: a wrong or blocked PIN stops here with its typed error
             reading.pin_verified = True
-        if pin is not None or key_service is None:
-            genuine = check_genuine(driver, key_service, pin or "", signing, ca_der)
-            reading.pin_verified = reading.pin_verified or key_service is not None
+            genuine = check_genuine(driver, key_service, pin, signing, ca_der)
+            chip = genuine.checks[0]
+        elif key_service is not None:
+            chip = Check("chip.genuine", Result.NOT_PERFORMED, "card authentication needs the ID PIN (--pin-stdin)")
     reading.genuine = genuine
     chain, reading.chain = chain_check(signing, ca_der, trust, when)
-    chip = genuine.checks[0] if genuine else None
     reading.verdict = nid_verdict(
         reading.info, reading.identity, signing, ca_der, now=when, chain=chain, chip_authentication=chip
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from mock_card.backend import CardBackend
@@ -20,21 +21,23 @@ from mock_card.profiles.pardis import PardisCard, PardisPersonalisation
 FORMAT = "idcard-nid-card/1"
 PROFILES = ("mav4", "pardis", "omid")
 
+_Variant = Callable[[Mav4Personalisation], Mav4Personalisation]
+
 #: Evil variants of the Mav4 card, each caught by one verdict check.
-MAV4_VARIANTS: dict[str, dict[str, object]] = {
-    "genuine": {},
+MAV4_VARIANTS: dict[str, _Variant] = {
+    "genuine": lambda p: p,
     # certificate.chip_binding fails: the certificate names another card's number.
-    "copied-certificate": {"certificate_number": "5555566666"},
+    "copied-certificate": lambda p: dataclasses.replace(p, certificate_number="5555566666"),
     # certificate.chain is untrusted: same names as the TEST hierarchy, other keys.
-    "lookalike-root": {"lookalike_pki": True},
+    "lookalike-root": lambda p: dataclasses.replace(p, lookalike_pki=True),
     # certificate.validity and certificate.chain fail.
-    "expired": {"certificate_backdate_days": 8 * 365},
+    "expired": lambda p: dataclasses.replace(p, certificate_backdate_days=8 * 365),
     # every ID-PIN object starts blocked.
-    "pin-blocked": {"pin_blocked": True},
+    "pin-blocked": lambda p: dataclasses.replace(p, pin_blocked=True),
     # chip.genuine fails: the chip never got the registry's keys.
-    "clone": {"registry_master": b"\x01" * 32},
+    "clone": lambda p: dataclasses.replace(p, registry_master=b"\x01" * 32),
     # chip.genuine fails: a keyed chip carrying a certificate that is not its own.
-    "foreign-key": {"foreign_signing_key": True},
+    "foreign-key": lambda p: dataclasses.replace(p, foreign_signing_key=True),
 }
 
 
@@ -49,11 +52,8 @@ def make_profile_card(
     if profile == "mav4":
         if variant not in MAV4_VARIANTS:
             raise ValueError(f"unknown mav4 variant {variant!r}; choose from {', '.join(MAV4_VARIANTS)}")
-        options = MAV4_VARIANTS[variant]
-        perso = Mav4Personalisation(
-            citizen=citizen, id_pin=citizen.national_code[-4:], seed=seed, citizen_ca=citizen_ca, **options
-        )  # type: ignore[arg-type]
-        return Mav4Card(perso)
+        base = Mav4Personalisation(citizen=citizen, id_pin=citizen.national_code[-4:], seed=seed, citizen_ca=citizen_ca)
+        return Mav4Card(MAV4_VARIANTS[variant](base))
     if variant != "genuine":
         raise ValueError(f"the {profile} profile has no evil variants")
     if profile == "pardis":
