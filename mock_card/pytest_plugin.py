@@ -133,3 +133,22 @@ def mock_card_reader(
             yield MockCardReader(name, transport, card)
     except TransportUnavailable as exc:
         unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def mock_registry():  # noqa: ANN201 - RegistryService
+    """The emulated registry card-authentication service on 127.0.0.1 (TEST keys); `.url`."""
+    from mock_card.registry_service import RegistryService
+
+    with RegistryService() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def iran_test_anchors(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Path
+    """A folder with the TEST look-alike of the Iranian PKI (seed 1), as `mock-card pki` writes it."""
+    from mock_card.testpki import iran_test_pki, write_iran_anchors
+
+    out = tmp_path_factory.mktemp("iran-test")
+    write_iran_anchors(iran_test_pki(1), out)
+    return out

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,19 +21,14 @@ ALL = pytest.mark.parametrize("mock_card_reader", ["inprocess", "vpcd", "nfc-udp
 MAV4 = pytest.mark.mock_card(profile="mav4", citizen_ca="gold")
 
 
-@pytest.fixture(scope="module")
-def registry() -> Iterator[RegistryService]:
-    with RegistryService() as service:
-        yield service
+@pytest.fixture
+def registry(mock_registry: RegistryService) -> RegistryService:
+    return mock_registry
 
 
-@pytest.fixture(scope="module")
-def iran_trust(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pki")
-    subprocess.run(
-        [sys.executable, "-m", "mock_card.cli", "pki", "--out", str(out)], check=True, capture_output=True
-    )
-    return out / "iran-test"
+@pytest.fixture
+def iran_trust(iran_test_anchors: Path) -> Path:
+    return iran_test_anchors
 
 
 def read_json(

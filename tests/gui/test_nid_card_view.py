@@ -3,7 +3,6 @@ plain-language note whenever the chip could not be proven genuine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,19 @@ from idcard.cards.reading import NidReading, read_nid_card
 from idcard.pki.trust import TrustStore
 from mock_card.profiles.cardfile import make_profile_card
 from mock_card.registry_service import RegistryService
-from mock_card.testpki import iran_test_pki, write_iran_anchors
 from reader.emulated import EmulatedTransport
 
 
-@pytest.fixture(scope="module")
-def trust(tmp_path_factory: pytest.TempPathFactory) -> TrustStore:
-    out: Path = tmp_path_factory.mktemp("iran")
-    write_iran_anchors(iran_test_pki(1), out)
+@pytest.fixture
+def trust(iran_test_anchors: Path) -> TrustStore:
     store = TrustStore()
-    store.load_path(out)
+    store.load_path(iran_test_anchors)
     return store
 
 
-@pytest.fixture(scope="module")
-def registry() -> Iterator[RegistryService]:
-    with RegistryService() as service:
-        yield service
+@pytest.fixture
+def registry(mock_registry: RegistryService) -> RegistryService:
+    return mock_registry
 
 
 def _reading(trust: TrustStore, url: str | None = None, variant: str = "genuine") -> NidReading:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,25 +20,21 @@ from idcard.pki.trust import TrustStore
 from idcard.portal.verifier import TokenVerifier
 from mock_card.profiles.cardfile import make_profile_card
 from mock_card.registry_service import RegistryService
-from mock_card.testpki import iran_test_pki, write_iran_anchors
 from reader.emulated import EmulatedTransport
 
 ORIGIN = "https://portal.example"
 NONCE = base64.b64encode(bytes(range(32))).decode("ascii")
 
 
-@pytest.fixture(scope="module")
-def registry() -> Iterator[RegistryService]:
-    with RegistryService() as service:
-        yield service
+@pytest.fixture
+def registry(mock_registry: RegistryService) -> RegistryService:
+    return mock_registry
 
 
-@pytest.fixture(scope="module")
-def trusted(tmp_path_factory: pytest.TempPathFactory) -> TrustStore:
-    out: Path = tmp_path_factory.mktemp("iran")
-    write_iran_anchors(iran_test_pki(1), out)
+@pytest.fixture
+def trusted(iran_test_anchors: Path) -> TrustStore:
     store = TrustStore()
-    store.load_path(out)
+    store.load_path(iran_test_anchors)
     return store
 
 

@@ -7,8 +7,6 @@ reads the protected personal data and SOD1. Every step has a failing twin.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from idcard.cards.genuine import check_genuine
@@ -31,10 +29,9 @@ from reader.emulated import EmulatedTransport
 H = bytes.fromhex
 
 
-@pytest.fixture(scope="module")
-def registry() -> Iterator[RegistryService]:
-    with RegistryService() as service:
-        yield service
+@pytest.fixture
+def registry(mock_registry: RegistryService) -> RegistryService:
+    return mock_registry
 
 
 def _run(card: Mav4Card, url: str | None, pin: str = "5679") -> dict[str, str]:
