@@ -194,6 +194,13 @@ class IdentityPage(QWidget):
         self.done.clicked.connect(self.back.emit)
         self.view.actions.addWidget(self.done)
         layout.addWidget(self.view)
+        #: A real card family (issue 12) is shown here instead of `view`.
+        self.nid_view = NidCardView(i18n)
+        self.nid_view.setVisible(False)
+        self.nid_done = button(primary=True)
+        self.nid_done.clicked.connect(self.back.emit)
+        self.nid_view.layout().addWidget(self.nid_done)
+        layout.addWidget(self.nid_view)
         self.dialog: VerdictDialog | None = None
         i18n.changed.connect(self.retranslate)
         self.retranslate()
@@ -201,10 +208,20 @@ class IdentityPage(QWidget):
     def retranslate(self) -> None:
         self.title.setText(self.tr("My identity"))
         self.done.setText(self.tr("Done"))
+        self.nid_done.setText(self.tr("Done"))
 
     def show_result(self, result: ReadResult) -> None:
+        self.nid_view.setVisible(False)
+        self.view.setVisible(True)
         self.view.show_result(result)
         self.done.setFocus()
+
+    def show_nid_reading(self, reading: NidReading) -> None:
+        """A real card family's reading (`idcard.cards.reading.read_nid_card`)."""
+        self.view.setVisible(False)
+        self.nid_view.show_reading(reading)
+        self.nid_view.setVisible(True)
+        self.nid_done.setFocus()
 
     def clear(self) -> None:
         """Forget the identity shown (leaving the screen, or the card was read by someone else)."""

@@ -57,3 +57,15 @@ def test_a_clone_is_called_a_possible_copy(app, trust, registry) -> None:  # noq
     view = NidCardView(I18n("en"))
     view.show_reading(_reading(trust, registry.url, variant="clone"))
     assert "may be a copy" in view.note.text()
+
+
+def test_identity_page_switches_to_the_real_card_view(app, trust, qtbot) -> None:  # noqa: ANN001
+    from gui.pages.identity import IdentityPage
+
+    page = IdentityPage(I18n("en"))
+    qtbot.addWidget(page)
+    page.show_nid_reading(_reading(trust))
+    assert page.view.isHidden() and not page.nid_view.isHidden()
+    assert page.nid_view.name.text() == "SARA REZAEI"
+    with qtbot.waitSignal(page.back, timeout=1000):
+        page.nid_done.click()
