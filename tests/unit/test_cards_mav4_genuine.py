@@ -158,3 +158,44 @@ def test_emulator_answers_the_spec_sequence() -> None:
     # PSO:CDS without the SM session is refused.
     assert send("002A90A0229020" + "00" * 32)[-2:] == H("9000")
     assert send("002A9E9A028100")[-2:] == H("6982")
+
+
+class _Recording(EmulatedTransport):
+    def __init__(self, card: Mav4Card) -> None:
+        super().__init__(card)
+        self.sent: list[bytes] = []
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.sent.append(bytes(apdu))
+        return super().transmit(apdu)
+
+
+def test_client_sends_the_spec_sequence(registry: RegistryService) -> None:
+    """§6 steps 1-11 as the client sends them, compared with the spec's hex (not with our emulator)."""
+    card = Mav4Card()
+    transport = _Recording(card)
+    driver = Mav4Driver(transport)
+    request = card_key_request(driver, driver.read_signing_certificate())
+    transport.sent.clear()
+    session = authenticate(driver, HttpCardKeyService(registry.url), request, "5679")
+    session.sign(b"terminal data")
+    sent = [c.hex().upper() for c in transport.sent]
+    assert sent[:4] == [
+        "00A4040008A000000018434D00",
+        "80CA9F7F2D",
+        "00A404000CA0000000180C000001634200",
+        "00A40000023F00",
+    ]
+    assert sent[4] == "0020000110" + b"5679".hex().upper() + "00" * 12
+    assert sent[5:7] == ["002241A406830101950180", "8084000008"]
+    assert sent[7].startswith("8082000048") and sent[7].endswith("48") and len(sent[7]) == 2 * 78
+    assert sent[8] == "002241B6068001028401" "03"
+    import hashlib
+
+    assert sent[9] == "002A90A0229020" + hashlib.sha256(b"terminal data").hexdigest().upper()
+    pso = transport.sent[10]
+    # 0C2A9E9A Lc ‖ DO87 (01 ‖ one 3DES block: 8100 padded) ‖ DO8E (8 bytes) ‖ Le 00
+    assert pso[:4] == H("0C2A9E9A") and pso[4] == len(pso) - 6 and pso[-1] == 0
+    assert pso[5:8] == H("870901") and pso[16:18] == H("8E08")
+    # The protected answer (signature DO87 > 256 bytes) is fetched with GET RESPONSE 00C00000xx.
+    assert sent[11].startswith("00C00000") and len(sent) == 12
