@@ -23,12 +23,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from idcard.cards.keyservice import CARD_KEYS_PATH, CardKeyRequest, CardKeys, KeyServiceError
+from idcard.cards.keyservice import (
+    CARD_KEYS_PATH,
+    SMD_KEY_PATH,
+    CardKeyRequest,
+    CardKeys,
+    KeyServiceError,
+)
 
 #: TEST master secret of the emulated registry. Not a real key of anything.
 TEST_MASTER = hashlib.sha256(b"TEST NOCR emulated registry card-key master").digest()
-#: Chip types whose card authentication the emulated registry serves (Mav4 only: §6).
-SERVED_CHIP_TYPES = frozenset({"0004"})
+#: Chip type -> CSN length in bytes, per endpoint: card authentication is Mav4's (§6),
+#: the SMD key Pardis's (§5, CSN from its 12-byte 9038 answer).
+SERVED = {CARD_KEYS_PATH: ("0004", 8), SMD_KEY_PATH: ("0101", 12)}
 
 
 def card_keys_for(csn: bytes, master: bytes = TEST_MASTER) -> tuple[bytes, bytes]:
@@ -39,23 +46,46 @@ def card_keys_for(csn: bytes, master: bytes = TEST_MASTER) -> tuple[bytes, bytes
     return derive(b"K_enc"), derive(b"K_mac")
 
 
+def smd_key_for(csn: bytes, master: bytes = TEST_MASTER) -> bytes:
+    """The Pardis card's SMD key, diversified like `card_keys_for` (EMULATOR ASSUMPTION)."""
+    return hmac.new(master, b"SMD" + csn, hashlib.sha256).digest()[:16]
+
+
 def create_app(master: bytes = TEST_MASTER) -> Starlette:
-    async def card_keys(request: Request) -> JSONResponse:
+    async def card(request: Request) -> tuple[bytes, JSONResponse | None]:
+        """The request's CSN, or the error answer."""
         try:
             body = await request.json()
             if not isinstance(body, dict):
                 raise ValueError("not an object")
-            card = CardKeyRequest.from_json(body)
-            csn = bytes.fromhex(card.csn)
+            asked = CardKeyRequest.from_json(body)
+            csn = bytes.fromhex(asked.csn)
         except (ValueError, KeyServiceError):
-            return JSONResponse({"error": "malformed card-keys request"}, status_code=400)
-        if card.chip_type not in SERVED_CHIP_TYPES or len(csn) != 8:
-            return JSONResponse({"error": f"chip type {card.chip_type} is not served"}, status_code=422)
-        k_enc, k_mac = card_keys_for(csn, master)
-        keys = CardKeys(k_enc, k_mac, os.urandom(32), os.urandom(8))
-        return JSONResponse(keys.to_json())
+            return b"", JSONResponse({"error": "malformed request"}, status_code=400)
+        chip_type, csn_length = SERVED[request.url.path]
+        if asked.chip_type != chip_type or len(csn) != csn_length:
+            return b"", JSONResponse({"error": f"chip type {asked.chip_type} is not served here"}, status_code=422)
+        return csn, None
 
-    return Starlette(routes=[Route(CARD_KEYS_PATH, card_keys, methods=["POST"])])
+    async def card_keys(request: Request) -> JSONResponse:
+        csn, refused = await card(request)
+        if refused is not None:
+            return refused
+        k_enc, k_mac = card_keys_for(csn, master)
+        return JSONResponse(CardKeys(k_enc, k_mac, os.urandom(32), os.urandom(8)).to_json())
+
+    async def smd_key(request: Request) -> JSONResponse:
+        csn, refused = await card(request)
+        if refused is not None:
+            return refused
+        return JSONResponse({"smdKey": smd_key_for(csn, master).hex()})
+
+    return Starlette(
+        routes=[
+            Route(CARD_KEYS_PATH, card_keys, methods=["POST"]),
+            Route(SMD_KEY_PATH, smd_key, methods=["POST"]),
+        ]
+    )
 
 
 class RegistryService:

@@ -18,8 +18,9 @@ import httpx
 
 from idcard.errors import IdCardError
 
-#: Path of the card-keys endpoint of our (emulated) registry protocol.
+#: Paths of our (emulated) registry protocol: Mav4 card authentication, Pardis "SMD" key (§5).
 CARD_KEYS_PATH = "/v1/card-keys"
+SMD_KEY_PATH = "/v1/smd-key"
 
 
 class KeyServiceError(IdCardError):
@@ -112,6 +113,10 @@ class CardKeyService(Protocol):
 
     def card_keys(self, request: CardKeyRequest) -> CardKeys: ...
 
+    def smd_key(self, request: CardKeyRequest) -> bytes:
+        """The 16-byte 3DES "SMD" key a Pardis card's PIN status needs (§5)."""
+        ...
+
 
 class HttpCardKeyService:
     """Client of the card-keys endpoint at `url` (our JSON protocol, see module docstring)."""
@@ -123,8 +128,23 @@ class HttpCardKeyService:
         self.timeout = timeout
 
     def card_keys(self, request: CardKeyRequest) -> CardKeys:
+        return CardKeys.from_json(self._post(CARD_KEYS_PATH, request))
+
+    def smd_key(self, request: CardKeyRequest) -> bytes:
+        body = self._post(SMD_KEY_PATH, request)
         try:
-            answer = httpx.post(self.url + CARD_KEYS_PATH, json=request.to_json(), timeout=self.timeout)
+            if not isinstance(body, dict):
+                raise ValueError("not a JSON object")
+            key = bytes.fromhex(str(body["smdKey"]))
+        except (KeyError, ValueError) as exc:
+            raise KeyServiceError("The SMD-key answer is not the expected JSON.", code="keyservice.malformed") from exc
+        if len(key) != 16:
+            raise KeyServiceError("The SMD key is not 16 bytes.", code="keyservice.malformed")
+        return key
+
+    def _post(self, path: str, request: CardKeyRequest) -> object:
+        try:
+            answer = httpx.post(self.url + path, json=request.to_json(), timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise KeyServiceError(
                 f"The card-authentication service at {self.url} cannot be reached ({type(exc).__name__})."
@@ -140,7 +160,6 @@ class HttpCardKeyService:
                 code="keyservice.refused",
             )
         try:
-            body = answer.json()
+            return answer.json()
         except ValueError as exc:
-            raise KeyServiceError("The card-keys answer is not JSON.", code="keyservice.malformed") from exc
-        return CardKeys.from_json(body)
+            raise KeyServiceError("The key service's answer is not JSON.", code="keyservice.malformed") from exc

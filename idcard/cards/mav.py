@@ -78,6 +78,9 @@ class PinObjectStatus:
     ev: int | None
     ias: int | None
 
+    def objects(self) -> dict[str, int | None]:
+        return {"mpcos": self.mpcos, "ev": self.ev, "ias": self.ias}
+
     @property
     def tries_left(self) -> int | None:
         """The most favourable of the three, as the vendor library reports (§5)."""

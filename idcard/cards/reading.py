@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from idcard.cards.base import CardDriver, CardInfo, Operation, UnsupportedOperationError
 from idcard.cards.genuine import GenuineResult, check_genuine
 from idcard.cards.identity import CertificateIdentity, certificate_identity
-from idcard.cards.keyservice import CardKeyService
+from idcard.cards.keyservice import CardKeyService, KeyServiceError
 from idcard.cards.mav import Mav4Driver, PinObjectStatus
 from idcard.cards.pardis import PardisDriver
+from idcard.cards.pardis_pin import PardisPinStatus, pin_status, smd_key_request
 from idcard.cards.verdict import nid_verdict
 from idcard.verdict import Check, Result, Verdict
 
@@ -32,7 +33,7 @@ class NidReading:
     identity: CertificateIdentity | None = None
     verdict: Verdict = field(default_factory=Verdict)
     dates: dict[str, str | None] | None = None
-    pin: PinObjectStatus | None = None
+    pin: PinObjectStatus | PardisPinStatus | None = None
     pin_verified: bool | None = None
     genuine: GenuineResult | None = None
     chain: dict[str, object] | None = None
@@ -50,7 +51,7 @@ class NidReading:
         if self.pin is not None:
             pin = {
                 "triesLeft": self.pin.tries_left,
-                "objects": {"mpcos": self.pin.mpcos, "ev": self.pin.ev, "ias": self.pin.ias},
+                "objects": self.pin.objects(),
                 "verified": self.pin_verified,
             }
         chip = self.verdict.get("chip.genuine")
@@ -92,6 +93,18 @@ def chain_check(
     return Check("certificate.chain", outcome, reason, {"assuranceLevel": level}), report
 
 
+def _pardis_pin_status(
+    driver: PardisDriver, service: CardKeyService, signing: bytes, reading: NidReading
+) -> PardisPinStatus | None:
+    """§5 with the registry's SMD key; an unreachable service is reported, not raised."""
+    try:
+        key = service.smd_key(smd_key_request(driver, signing))
+    except KeyServiceError as exc:
+        _unsupported(reading, UnsupportedOperationError(driver.family, Operation.PIN_STATUS, exc.message))
+        return None
+    return pin_status(driver, key)
+
+
 def _unsupported(reading: NidReading, exc: UnsupportedOperationError) -> None:
     reading.unsupported.append(exc.to_json())
 
@@ -110,6 +123,8 @@ def read_nid_card(
     reachable = set(driver.capabilities.supported)
     if key_service is not None and isinstance(driver, Mav4Driver):
         reachable |= {Operation.AUTHENTICATE, Operation.SIGN, Operation.READ_SIGNED_DATA}
+    if key_service is not None and isinstance(driver, PardisDriver):
+        reachable.add(Operation.PIN_STATUS)
     for operation, reason in driver.capabilities.missing.items():
         if operation not in reachable and operation is not Operation.CHANGE_PIN:
             _unsupported(reading, UnsupportedOperationError(driver.family, operation, reason))
@@ -138,6 +153,8 @@ def read_nid_card(
             chip = genuine.checks[0]
         elif key_service is not None:
             chip = Check("chip.genuine", Result.NOT_PERFORMED, "card authentication needs the ID PIN (--pin-stdin)")
+    elif key_service is not None:
+        reading.pin = _pardis_pin_status(driver, key_service, signing, reading)
     reading.genuine = genuine
     chain, reading.chain = chain_check(signing, ca_der, trust, when)
     reading.verdict = nid_verdict(
