@@ -263,6 +263,8 @@ def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReade
     from idcard.cards.keyservice import HttpCardKeyService
     from idcard.cards.reading import read_nid_card, reading_text
 
+    if args.key_service and not args.key_service.startswith(("http://", "https://")):
+        raise UsageError("--key-service takes the service's http:// or https:// URL.")
     service = HttpCardKeyService(args.key_service) if args.key_service else None
     pin = secrets.read("ID PIN: ") if args.pin_stdin else None
     reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)

@@ -135,3 +135,9 @@ def test_readers_names_family_and_chip_type(mock_card_reader, monkeypatch, capsy
     assert card is not None
     assert (card["family"], card["chipType"], card["crn"]) == ("mav4", "0004", "9876543210")
     assert card["csn"] == "6012A5B4C3D20017"
+
+
+@pytest.mark.mock_card(profile="mav4")
+def test_key_service_must_be_a_url(mock_card_reader, monkeypatch, capsys) -> None:
+    code, body = read_json(monkeypatch, capsys, "--reader", mock_card_reader.name, "--key-service", "registry")
+    assert code == cli.EXIT_USAGE and body["error"]["code"] == "usage"
