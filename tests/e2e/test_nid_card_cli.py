@@ -16,9 +16,12 @@ import pytest
 from tests.e2e.test_cli import ROOT, idcard, mock_card
 
 
-def _reader_with_card(env: dict[str, str]) -> str:
-    deadline = time.monotonic() + 15
+def _reader_with_card(env: dict[str, str], server: subprocess.Popen[str]) -> str:
+    # Generous: on a loaded machine the card process first builds its TEST PKI.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"mock-card serve ended: {server.stderr.read() if server.stderr else ''}")
         listing = idcard("readers", "--json", env=env)
         assert listing.returncode == 0, listing.stderr
         for r in json.loads(listing.stdout)["readers"]:
@@ -47,7 +50,7 @@ def test_idcard_read_mav4_behind_pcscd(pcscd_service, tmp_path: Path) -> None:
         assert registry.stdout is not None
         url = re.search(r"http://127\.0\.0\.1:\d+", registry.stdout.readline())
         assert url, "the registry service did not print its URL"
-        reader = _reader_with_card(pcscd_service.env)
+        reader = _reader_with_card(pcscd_service.env, server)
         plain = idcard("read", "--reader", reader, "--pin-stdin", "--trust", str(trust), "--json",
                        stdin="5679\n", env=pcscd_service.env)
         body = json.loads(plain.stdout)
