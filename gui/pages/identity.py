@@ -194,7 +194,7 @@ class IdentityPage(QWidget):
         self.done.clicked.connect(self.back.emit)
         self.view.actions.addWidget(self.done)
         layout.addWidget(self.view)
-        #: A real card family (issue 12) is shown here instead of `view`.
+        # A real card family (issue 12) is shown here instead of `view`.
         self.nid_view = NidCardView(i18n)
         self.nid_view.setVisible(False)
         self.nid_done = button(primary=True)

@@ -69,3 +69,10 @@ def test_identity_page_switches_to_the_real_card_view(app, trust, qtbot) -> None
     assert page.nid_view.name.text() == "SARA REZAEI"
     with qtbot.waitSignal(page.back, timeout=1000):
         page.nid_done.click()
+
+
+def test_persian_view_uses_persian_words_and_digits(app, trust) -> None:  # noqa: ANN001
+    view = NidCardView(I18n("fa"))
+    view.show_reading(_reading(trust))
+    assert view.assurance.text() == "سطح اطمینان ۳"
+    assert "ثبت احوال" in view.note.text()
