@@ -53,14 +53,21 @@ class Output:
 
 # -- readers ---------------------------------------------------------------------
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
+    from idcard.cards.dispatch import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
+    cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
     lines = [
-        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}" for r in readers
+        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}{_family_text(cards[r.name])}"
+        for r in readers
     ]
-    out.result({"readers": [r.to_json() for r in readers]}, "\n".join(lines))
+    out.result({"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}, "\n".join(lines))
     return EXIT_OK
+
+
+def _family_text(card: dict[str, object] | None) -> str:
+    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
 
 
 def _default_reader() -> str:
@@ -243,6 +250,11 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     trust = load_trust(args.trust)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
     with open_card(args) as card:
+        from idcard.cards.dispatch import nid_driver
+
+        driver = nid_driver(card.transport)
+        if driver is not None:
+            return _read_nid_card(driver, args, trust, secrets, out)
         _unlock_for_read(card, args, secrets)
         document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
     if args.photo:
@@ -255,6 +267,20 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         )
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
+
+
+def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReader, out: Output) -> int:  # noqa: ANN001
+    """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
+    from idcard.cards.keyservice import HttpCardKeyService
+    from idcard.cards.reading import read_nid_card, reading_text
+
+    if args.key_service and not args.key_service.startswith(("http://", "https://")):
+        raise UsageError("--key-service takes the service's http:// or https:// URL.")
+    service = HttpCardKeyService(args.key_service) if args.key_service else None
+    pin = secrets.read("ID PIN: ") if args.pin_stdin else None
+    reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
+    out.result(reading.to_json(), reading_text(reading))
+    return _verdict_exit(reading.verdict)
 
 
 def _parse_at(value: str | None):  # noqa: ANN202
@@ -656,6 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--key-service", metavar="URL", help="card-authentication service for real NID cards (chip genuineness)")
 
     p = sub.add_parser("verify-document", help="passive authentication of files read earlier")
     p.add_argument("--sod", required=True, metavar="FILE")

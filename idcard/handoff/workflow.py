@@ -193,6 +193,11 @@ class HandoffWorkflow:
             granted = [a for a in request.attributes if a in answer]
         prompt.progress("card", 25)
         with self.open_card(self._reader_name()) as card:
+            if isinstance(card, IdCard):
+                from idcard.cards.login import refuse_without_service
+
+                # A real card family logs in only through the registry's service (issue 12).
+                refuse_without_service(card.transport)
             self._unlock(card, request.origin)
             prompt.progress("token", 60)
             token = self.token_builder(card, request.origin, request.nonce, attributes=granted)
