@@ -123,10 +123,12 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
 
 def install_demo_card(latency: float = 0.0) -> str:
     """One demo card for the app's lifetime: PIN counters and PIN changes persist while it runs."""
+    from mock_card import scheme
     from mock_card.card import EmulatedCard
     from mock_card.personalize import demo_card
     from reader.emulated import register_card
 
+    scheme.install()
     return register_card(EmulatedCard(demo_card(), latency=latency), "demo")
 
 

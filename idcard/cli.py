@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 from idcard import __version__
 from idcard.errors import IdCardError, PinError, UsageError
@@ -19,6 +20,7 @@ from idcard.files import write_atomically
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, PIN, IdCard
 from reader.errors import CodedError, TransportError
+from reader.registry import load_scheme_plugins
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 
@@ -512,19 +514,23 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
 
 
 # -- demo ------------------------------------------------------------------------
+def _demo_csca() -> list[bytes]:
+    """The demo card's CSCA, from the emulator package (the library itself ships no test PKI)."""
+    for entry in entry_points(group="idcard.demo_anchors", name="csca"):
+        return [entry.load()()]
+    raise UsageError("The demo needs the card emulator (the mock_card package), which is not installed.")
+
+
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
 
     The demo card is issued by the *test* PKI, so this trusts the test CSCA
     (and says so); a real card is verified against the anchors given with --trust.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     from idcard.document import read_document
     from idcard.pki.trust import TrustStore
-    from mock_card.testpki import test_pki
 
-    trust = TrustStore([test_pki().csca_cert.public_bytes(Encoding.DER)])
+    trust = TrustStore(_demo_csca())
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")
@@ -657,6 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    load_scheme_plugins()  # e.g. `emulator:` from the mock_card package
     out = Output(getattr(args, "json", False))
     try:
         return int(args.func(args, out))

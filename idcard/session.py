@@ -139,7 +139,7 @@ class IdCard:
         return self._card_access
 
     def _pace_params(self) -> tuple[str, int]:
-        from idcard.lds.security_infos import choose_pace_info
+        from idcard.protocol.pace.choice import choose_pace_info
 
         info = choose_pace_info(self.card_access())
         return info.protocol, info.parameter_id

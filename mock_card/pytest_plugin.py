@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from mock_card import scheme
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
 from mock_card.testing.readers import TRANSPORTS
@@ -45,6 +46,7 @@ class MockCardReader:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    scheme.install()  # `emulator:` reader names in the test process
     config.addinivalue_line(
         "markers", "mock_card(**options): personalisation of the emulated card (see mock_card.personalize)"
     )

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from idcard.asn1 import ASN1_ERRORS, HASHES
 from idcard.errors import MalformedResponseError
-from idcard.pki.keys import ASN1_ERRORS, HASHES
 
 ID_LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
 ID_SIGNED_DATA = "1.2.840.113549.1.7.2"

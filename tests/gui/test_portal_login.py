@@ -32,7 +32,7 @@ def portal() -> Iterator[str]:
     """The reference portal (TEST anchors) on a real loopback port."""
     import uvicorn
 
-    from idcard.portal.demo import create_app
+    from mock_card.demo_portal import create_app
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

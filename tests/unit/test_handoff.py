@@ -568,7 +568,7 @@ class DemoLogin:
     """The demo portal in process: a browser (TestClient with cookies) and the app's HTTP client."""
 
     def __init__(self) -> None:
-        from idcard.portal.demo import create_app as create_demo
+        from mock_card.demo_portal import create_app as create_demo
 
         self.app = create_demo(public_url=DEMO, handoff_url=LOCAL)
         self.browser = TestClient(self.app, base_url=DEMO, follow_redirects=False)
@@ -644,7 +644,7 @@ def test_demo_portal_refuses_odd_submissions_and_names_errors() -> None:
 
 
 def test_dev_verifier_and_trust_folder(tmp_path: Any) -> None:
-    from idcard.portal.demo import load_trust_dir
+    from mock_card.demo_portal import load_trust_dir
     from mock_card.testpki import test_pki, write_anchors
 
     write_anchors(test_pki(), tmp_path)
