@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
-from gui.flow import SecretRequest
 from gui.i18n import I18n
+from idcard.session import CAN, PUK, SecretRequest
 
 translate = QCoreApplication.translate
 
@@ -84,7 +84,7 @@ def pad_text(request: SecretRequest, i18n: I18n, *, purpose: str = "") -> PadTex
     """Titles and warnings for the PIN pad (PIN / CAN / PUK), from why it is asked."""
     kind, tries, reason = request.kind, request.tries_left, request.reason
     n = i18n.digits(tries) if tries is not None else "?"
-    if kind == "CAN":
+    if kind == CAN:
         warning = ""
         if reason == "pin.suspended":
             warning = translate(
@@ -105,7 +105,7 @@ def pad_text(request: SecretRequest, i18n: I18n, *, purpose: str = "") -> PadTex
             6,
             True,
         )
-    if kind == "PUK":
+    if kind == PUK:
         warning = ""
         if reason == "pin.blocked":
             warning = translate(

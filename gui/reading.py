@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from gui.cardio import Report
 from gui.trust import CertificateReport, Trust, check_certificate
 from idcard.document import Document, read_files, verify_files
-from idcard.session import LDS_AID, IdCard
+from idcard.errors import CardStatusError
+from idcard.session import IdCard
 from reader.errors import CodedError
 
 
@@ -57,14 +58,10 @@ def _auth_certificate(card: IdCard) -> bytes | None:
 
 
 def _desk_signature(card: IdCard, desk: tuple[str, str], now: dt.datetime) -> DeskChallenge | None:
-    from idcard.errors import CardStatusError
-    from idcard.protocol.active_auth import internal_authenticate
-
     nonce = os.urandom(16)
     challenge = desk_challenge(desk[0], desk[1], now, nonce)
-    card.select(LDS_AID)  # INTERNAL AUTHENTICATE with P2 00 is the LDS application's (AA)
     try:
-        signature = internal_authenticate(card.channel, challenge)
+        signature = card.internal_authenticate(challenge)
     except CardStatusError:
         return None  # no Active Authentication on this chip: the record says so
     return DeskChallenge(nonce, challenge, signature)

@@ -29,7 +29,7 @@ from gui.cardio import ReaderMonitor, ReaderState, Worker
 from gui.config import AppConfig
 from gui.desk.records import PURPOSES, Record, build_record, verify_bundle
 from gui.desk.store import describe, open_store
-from gui.flow import Opener, SecretRequest, UnlockFlow, open_card
+from gui.flow import Opener, UnlockFlow, open_card
 from gui.handoff import HandoffService, QtPrompt, Question
 from gui.i18n import I18n
 from gui.messages import error_text, pad_text
@@ -44,7 +44,7 @@ from gui.pages.status import StatusPage, step_text
 from gui.reading import ReadResult, read_identity
 from gui.trust import Trust, build_trust, is_demo_reader
 from idcard.files import write_atomically
-from idcard.session import CAN, PIN
+from idcard.session import CAN, PIN, SecretRequest
 from reader.errors import CodedError, NoCardError
 
 log = logging.getLogger("idcard.gui")

@@ -18,7 +18,7 @@ from idcard import __version__
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, PIN, IdCard
+from idcard.session import CAN, MRZ, PIN, IdCard
 from reader.errors import CodedError, TransportError
 from reader.registry import load_scheme_plugins
 
@@ -210,8 +210,8 @@ def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretRead
         from idcard.lds.checkdigit import mrz_information
 
         info = mrz_information(parts[0].upper(), parts[1], parts[2])
-        if card.channel.extended_length or _has_card_access(card):
-            card.unlock("MRZ", info)
+        if card.extended_length or _has_card_access(card):
+            card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
     elif args.can_stdin:

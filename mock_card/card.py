@@ -21,6 +21,7 @@ from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import encode_tlv, parse_all, parse_single
 from idcard.errors import AuthenticationError, CardStatusError, IdCardError, SecureMessagingError
+from idcard.protocol.pace.oids import PasswordRef
 from mock_card.filesystem import (
     FID_CARD_ACCESS,
     LDS_AID,
@@ -32,7 +33,7 @@ from mock_card.filesystem import (
     dg_fid,
 )
 from mock_card.image import PROFILE_PASSPORT_BAC, CardImage
-from mock_card.pins import PinRules, PinSession, Ref
+from mock_card.pins import PinRules, PinSession
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class _Session:
     ef: ElementaryFile | None = None
     sm: object | None = None  # ChipSecureMessaging
     pace: object | None = None  # PaceChip in progress
-    pace_ref: Ref | None = None
+    pace_ref: PasswordRef | None = None
     bac: object | None = None  # BacChip in progress
     #: Keys a command just agreed on; they take over after its answer is sent.
     pending_sm: object | None = None
@@ -310,10 +311,10 @@ class EmulatedCard:
         if param is not None and int.from_bytes(param, "big") != self.image.settings.pace_parameter_id:
             return _sw(0x6A80)
         try:
-            ref = Ref(fields[0x83][0])
+            ref = PasswordRef(fields[0x83][0])
         except ValueError:
             return _sw(0x6A80)
-        if ref == Ref.MRZ and not self.image.secrets.mrz_information:
+        if ref == PasswordRef.MRZ and not self.image.secrets.mrz_information:
             return _sw(0x6A88)
         if self.image.settings.profile == PROFILE_PASSPORT_BAC:
             return _sw(0x6D00)
@@ -499,7 +500,7 @@ class EmulatedCard:
             return _sw(0x6A86)
         if "auth" not in self._pki_keys:
             return _sw(0x6A88)
-        if not secure or self._s.pins.authenticated != Ref.PIN:
+        if not secure or self._s.pins.authenticated != PasswordRef.PIN:
             return _sw(0x6982)
         if len(cmd.data) != PKI_DIGEST_LENGTH or cmd.le is None:
             return _sw(0x6700)
@@ -550,7 +551,7 @@ class EmulatedCard:
             return _sw(0x6300)
         except IdCardError:
             return _sw(0x6A80)
-        self._s.pins.authenticated = Ref.MRZ
+        self._s.pins.authenticated = PasswordRef.MRZ
         self._s.pending_sm = sm
         return _sw(0x9000, answer)
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gui.reading import DeskChallenge, ReadResult, desk_challenge
-from idcard.apdu.response import ResponseAPDU
-from idcard.document import DocumentFiles, verify_files
+from idcard.document import DocumentFiles, dg14_security_infos, verify_files
 from idcard.lds.identity import Identity
+from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
 
 FORMAT = "idcard-desk-record:1"
@@ -232,34 +232,10 @@ def load_bundle(text: str | bytes) -> tuple[dict[str, Any], str]:
     return data, claimed.removeprefix("sha256:")
 
 
-class _ReplayChannel:
-    """Answers INTERNAL AUTHENTICATE with the signature the chip gave at the desk.
-
-    Lets the library's own `active_authentication` judge the stored
-    signature (key from DG15, hash from DG14) exactly as in a live read.
-    """
-
-    extended_length = True
-    secure = None
-
-    def __init__(self, challenge: bytes, signature: bytes) -> None:
-        self.challenge = challenge
-        self.signature = signature
-
-    def send(self, command: object) -> ResponseAPDU:
-        data = getattr(command, "data", b"")
-        if bytes(data) != self.challenge:
-            return ResponseAPDU(b"", 0x6A80)
-        return ResponseAPDU(self.signature, 0x9000)
-
-
 def verify_bundle(
     text: str | bytes, trust: object | None, *, expected_hash: str | None = None
 ) -> tuple[Verdict, dict[str, Any]]:
     """Re-check an exported bundle offline. Returns the verdict and the body."""
-    from idcard.lds.security_infos import parse_dg14
-    from idcard.protocol.active_auth import active_authentication
-
     body, claimed = load_bundle(text)
     extra: list[Check] = []
     actual = record_hash(body)
@@ -313,20 +289,8 @@ def verify_bundle(
         )
     chip: list[Check] = []
     if 15 in dgs:
-        infos = None
-        if 14 in dgs:
-            try:
-                infos = parse_dg14(dgs[14])
-            except Exception:
-                infos = None
-        chip.append(
-            active_authentication(
-                _ReplayChannel(challenge, signature),
-                dgs[15],
-                challenge=challenge,
-                dg14_aa_info=infos,
-            )
-        )  # type: ignore[arg-type]
+        infos = dg14_security_infos(dgs.get(14))
+        chip.append(check_active_auth_signature(dgs[15], challenge, signature, dg14_aa_info=infos))
     document = verify_files(DocumentFiles(sod, dgs), trust, at=created, chip_checks=chip)
     verdict = document.verdict
     for check in extra:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from idcard.assertion.builder import build_token
+from idcard.errors import PinError
 from idcard.handoff.budget import Budget
 from idcard.handoff.prompt import Prompt
 from idcard.handoff.request import (
@@ -25,8 +27,9 @@ from idcard.handoff.request import (
     ReturnableError,
     UrlPolicy,
 )
-from idcard.session import PIN, IdCard
+from idcard.session import CAN, PIN, PUK, IdCard
 from reader.errors import CodedError, NoCardError
+from reader.registry import list_readers
 
 __all__ = ["MESSAGES", "HandoffWorkflow", "Outcome", "TokenBuilder", "default_reader"]
 
@@ -65,8 +68,6 @@ class Outcome:
 
 def default_reader() -> str:
     """The only reader holding a card (the demo emulator never counts)."""
-    from reader.registry import list_readers
-
     readers = list_readers(include_demo=False)
     with_card = [r for r in readers if r.card_present]
     if len(with_card) == 1:
@@ -79,8 +80,6 @@ def default_reader() -> str:
 
 
 def _default_builder(card: IdCard, origin: str, nonce: str, *, attributes: Sequence[str]) -> Mapping[str, Any]:
-    from idcard.assertion.builder import build_token
-
     return build_token(card, origin, nonce, attributes=attributes)
 
 
@@ -202,34 +201,35 @@ class HandoffWorkflow:
         return redirect
 
     def _unlock(self, card: IdCard, origin: str) -> None:
-        """PACE-PIN, asking again after a wrong PIN while more than one try is left."""
-        from idcard.errors import PinError
+        """PACE-PIN through the card's PIN dialogue, asking again after a wrong PIN.
 
-        status = card.pin_status()
-        if status.state == "blocked":
+        The hand-off only ever asks for the PIN: a suspended or blocked PIN
+        (which needs the CAN or PUK) is resumed in the ID card app.
+        """
+        request = card.secret_request()
+        if request.kind == PUK:
             raise PinError("The PIN is blocked. Unblock it with the PUK in the ID card app.", code="pin.blocked", tries_left=0)
-        if status.state == "suspended":
+        if request.kind == CAN:
             raise PinError(
                 "The PIN is suspended. Resume it with the CAN in the ID card app, then log in again.",
                 code="pin.suspended",
                 tries_left=1,
             )
-        tries_left = status.tries_left
-        last_error: PinError | None = None
         while True:
             self.prompt.progress("pin", 35)
-            pin = self.prompt.pin(origin, tries_left)
+            pin = self.prompt.pin(origin, request.tries_left)
             if not pin:
-                if last_error is not None:
-                    raise last_error  # gave up after a wrong PIN: that is what the portal learns
+                if request.error is not None:
+                    raise request.error  # gave up after a wrong PIN: that is what the portal learns
                 raise HandoffError("The citizen cancelled the PIN entry.", code="user.refused")
             self.prompt.progress("unlock", 45)
             try:
-                card.unlock(PIN, pin)
-                return
-            except PinError as exc:
-                if exc.code != "pin.wrong" or exc.tries_left is None or exc.tries_left < 2:
-                    raise
-                last_error, tries_left = exc, exc.tries_left
+                following = card.answer(request, pin)
             finally:
                 del pin  # the PIN is used for this one PACE run only
+            if following is None:
+                return
+            if following.kind != PIN or following.error is None:
+                # The PIN needs the CAN or PUK now: the app's job, not the hand-off's.
+                raise following.error or PinError("The PIN cannot be used now.", code="pin.suspended")
+            request = following

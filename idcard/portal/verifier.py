@@ -40,7 +40,9 @@ from idcard.assertion.messages import (
     validate_nonce,
 )
 from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
+from idcard.document import DocumentFiles, dg14_security_infos, verify_files
 from idcard.errors import IdCardError, UsageError
+from idcard.lds import Dg1
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
@@ -49,6 +51,7 @@ from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
+from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
 
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
@@ -504,9 +507,6 @@ class TokenVerifier:
         requested: list[str],
         at: dt.datetime,
     ):  # noqa: ANN202 - Document
-        from idcard.document import DocumentFiles, verify_files
-        from idcard.protocol.active_auth import CHECK_CODE, verify_active_auth_signature
-
         allowed = set(_ALWAYS_ALLOWED)
         for attribute in requested:
             allowed.update(ATTRIBUTES[attribute])
@@ -534,23 +534,18 @@ class TokenVerifier:
 
         # Active Authentication first as a computation, so verify_files counts it as the chip check.
         dg15 = evidence.data_groups.get(15)
-        challenge = aa_challenge(origin, nonce)
         aa_check: Check | None = None
         dg15_problem: str | None = None
         if dg15 is not None:
-            try:
-                ok = verify_active_auth_signature(dg15, challenge, evidence.active_authentication)
-            except IdCardError as exc:
-                dg15_problem = f"DG15 holds no usable Active Authentication key: {exc.message}"
-            else:
-                aa_check = Check(
-                    CHECK_CODE,
-                    Result.PASSED if ok else Result.FAILED,
-                    "The chip signed the challenge bound to this origin and nonce."
-                    if ok
-                    else "The chip's signature does not verify with the DG15 key (another chip, or a clone).",
-                    {"challenge": challenge.hex()},
-                )
+            aa_check = check_active_auth_signature(
+                dg15,
+                aa_challenge(origin, nonce),
+                evidence.active_authentication,
+                dg14_aa_info=dg14_security_infos(evidence.data_groups.get(14)),
+            )
+            if aa_check.details.get("stage") == "key":
+                dg15_problem = f"DG15 holds no usable Active Authentication key: {aa_check.reason}"
+                aa_check = None
         files = DocumentFiles(evidence.sod, dict(evidence.data_groups))
         document = verify_files(
             files, self.csca, at=at, crls=self.crls, chip_checks=[aa_check] if aa_check else ()
@@ -624,8 +619,6 @@ class TokenVerifier:
     def _same_person(
         self, run: _Run, identity: Any, files: Any, cert_asn1: asn1_x509.Certificate
     ) -> None:
-        from idcard.lds import Dg1
-
         serial = _subject(cert_asn1).get("serial_number")
         expected = f"{IR_SERIAL_PREFIX}{identity.national_code}"
         codes = {identity.national_code}
@@ -769,3 +762,4 @@ def _scheme(algorithm: str, hash_name: str) -> SignatureAlgorithm:
     if algorithm.startswith("PS"):
         return SignatureAlgorithm.rsa_pss(hash_name)  # type: ignore[arg-type]
     return SignatureAlgorithm.rsa_pkcs1(hash_name)  # type: ignore[arg-type]
+

@@ -79,7 +79,7 @@ def test_full_pin_lifecycle(mock_card_reader):
 def test_short_only_card_reads_the_same_bytes(mock_card_reader):
     files = mock_card_reader.card.image.files["lds"]
     with IdCard.open(mock_card_reader.name) as card:
-        assert not card.channel.extended_length
+        assert not card.extended_length
         card.unlock(PIN, "123456")
         assert card.read_dg(2) == files[dg_fid(2)]
         short_apdus = card.stats.apdus
@@ -90,7 +90,7 @@ def test_short_only_card_reads_the_same_bytes(mock_card_reader):
 @ALL
 def test_extended_length_reads_in_few_apdus(mock_card_reader):
     with IdCard.open(mock_card_reader.name) as card:
-        assert card.channel.extended_length
+        assert card.extended_length
         card.unlock(PIN, "123456")
         before = card.stats.apdus
         card.read_dg(2)
