@@ -16,8 +16,8 @@ import sys
 from collections.abc import Sequence
 
 from gui.config import AppConfig
-from gui.desk.records import PURPOSES
 from gui.i18n import LANGUAGES
+from idcard.desk.records import PURPOSES
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
-from gui.i18n import DIGIT_CLASS, to_latin_digits, to_persian_digits
+from gui.i18n import DIGIT_CLASS, to_persian_digits
+from idcard.digits import to_latin_digits
 
 
 def panel(parent: QWidget | None = None) -> QFrame:

@@ -27,8 +27,6 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.cardio import ReaderMonitor, ReaderState, Worker
 from gui.config import AppConfig
-from gui.desk.records import PURPOSES, Record, build_record, verify_bundle
-from gui.desk.store import describe, open_store
 from gui.flow import Opener, UnlockFlow, open_card
 from gui.handoff import HandoffService, QtPrompt, Question
 from gui.i18n import I18n
@@ -43,6 +41,8 @@ from gui.pages.sign import SignPage, SignRequest, signature_path
 from gui.pages.status import StatusPage, step_text
 from gui.reading import ReadResult, read_identity
 from gui.trust import Trust, build_trust, is_demo_reader
+from idcard.desk.records import PURPOSES, Record, build_record, verify_bundle
+from idcard.desk.store import describe, open_store
 from idcard.files import write_atomically
 from idcard.session import CAN, PIN, SecretRequest
 from reader.errors import CodedError, NoCardError
@@ -693,7 +693,9 @@ class MainWindow(QMainWindow):
             return
         try:
             record = build_record(
-                result,
+                result.document,
+                result.desk,
+                result.certificate,
                 desk=result.context.get("desk", self.desk.desk_name()),
                 operator=result.context.get("operator", self.desk.operator_name()),
                 purpose=PURPOSES[result.context.get("purpose", self.desk.purpose_key)],
@@ -777,8 +779,8 @@ class MainWindow(QMainWindow):
         self._show_reverification(text, None)
 
     def _show_reverification(self, bundle: str, expected_hash: str | None) -> None:
-        from gui.desk.records import BundleError
         from gui.reading import ReadResult as _RR
+        from idcard.desk.records import BundleError
         from idcard.document import Document, DocumentFiles
 
         trust = self.trust_for("emulator:" if self.config.demo else None)

@@ -286,6 +286,27 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
     return _verdict_exit(document.verdict)
 
 
+def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
+    """A desk record's evidence bundle, re-checked offline (see idcard.desk.records)."""
+    from idcard.desk.records import BundleError, verify_bundle
+    from idcard.verdict import Verdict
+
+    text = _read_input(args.file, "the bundle")
+    body: dict[str, object] = {}
+    try:
+        verdict, body = verify_bundle(text, load_trust(args.trust), expected_hash=args.hash)
+    except BundleError as exc:
+        verdict = Verdict(required=("desk.bundle",))
+        verdict.failed("desk.bundle", f"{args.file} is not a desk record bundle: {exc}")
+    record = {k: body.get(k) for k in ("id", "createdAt", "desk", "operator", "purpose", "identity")}
+    state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
+    lines = [f"Record:        {record['id']} at {record['desk']} ({record['createdAt']})"] if body else []
+    lines.append(f"Verdict:       {state}")
+    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
+    out.result({"record": record if body else None, "verdict": verdict.to_json()}, "\n".join(lines))
+    return _verdict_exit(verdict)
+
+
 def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     """What a set of trust anchors holds: how many loaded, what was skipped and why."""
     from collections import Counter
@@ -588,6 +609,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_document)
+
+    p = sub.add_parser("verify-bundle", help="re-check a desk record's evidence bundle offline")
+    p.add_argument("file", metavar="FILE", help="the bundle (JSON) the desk exported")
+    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA trust anchors")
+    p.add_argument("--hash", metavar="HEX", help="the record hash from the receipt's QR code (sha256 hex)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_verify_bundle)
 
     p = sub.add_parser("trust", help="load trust anchors and report what they hold")
     p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")

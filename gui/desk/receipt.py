@@ -11,8 +11,8 @@ from PySide6.QtCore import QCoreApplication, QMarginsF, Qt, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument, QTextOption
 
 from gui import theme
-from gui.desk.records import Record
 from gui.i18n import I18n
+from idcard.desk.records import Record
 
 translate = QCoreApplication.translate
 

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
-from gui.desk.records import PURPOSES, Record
 from gui.i18n import I18n
 from gui.pages.identity import IdentityView
 from gui.reading import ReadResult
 from gui.widgets import button, label, panel, scroll_holder
+from idcard.desk.records import PURPOSES, Record
 
 translate = QCoreApplication.translate
 

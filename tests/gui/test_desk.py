@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from gui.desk.records import PURPOSES, Record, files_of, verify_bundle
-from gui.desk.store import SqliteStore
 from gui.trust import build_trust
+from idcard.desk.records import PURPOSES, Record, files_of, verify_bundle
+from idcard.desk.store import SqliteStore
 from mock_card.testpki import test_pki as make_test_pki
 from tests.gui.conftest import DEMO_PIN, type_secret, wait_page
 
@@ -124,7 +124,7 @@ def test_tampered_bundle_fails(qtbot, make_window, demo_card, tmp_path: Path) ->
     assert verdict.get("desk.record_hash").result.value == "failed"
 
     # Even with the hash recomputed, the identity no longer matches the signed data.
-    from gui.desk.records import record_hash
+    from idcard.desk.records import record_hash
 
     changed.pop("hash")
     changed["hash"] = f"sha256:{record_hash(changed)}"
