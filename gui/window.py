@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
                 self._reader_for_handoff,
                 port=self.config.handoff_port,
                 dev=self.config.dev,
-                open_card=lambda name: self.worker.call(lambda: self.opener(name), timeout=60),
+                open_card=self.opener,
+                card_thread=self.worker.call,
             )
             if service.start():
                 self.handoff = service

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from idcard.assertion.builder import build_token
 from idcard.errors import PinError
@@ -32,6 +32,8 @@ from reader.errors import CodedError, NoCardError
 from reader.registry import list_readers
 
 __all__ = ["MESSAGES", "HandoffWorkflow", "Outcome", "TokenBuilder", "default_reader"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("idcard.handoff")
 
@@ -191,14 +193,23 @@ class HandoffWorkflow:
         else:
             granted = [a for a in request.attributes if a in answer]
         prompt.progress("card", 25)
-        with self.open_card(self._reader_name()) as card:
+
+        def use(card: IdCard) -> Mapping[str, Any]:
             self._unlock(card, request.origin)
             prompt.progress("token", 60)
-            token = self.token_builder(card, request.origin, request.nonce, attributes=granted)
+            return self.token_builder(card, request.origin, request.nonce, attributes=granted)
+
+        token = self.card_session(self._reader_name(), use)
         prompt.progress("submit", 85)
         redirect = self.client.submit(request, token)
         prompt.progress("done", 100)
         return redirect
+
+    def card_session(self, reader: str, use: Callable[[IdCard], T]) -> T:
+        """Open the card, run `use` on it, close it. An app whose cards live on one
+        thread (the desktop app) overrides this to run the whole session there."""
+        with self.open_card(reader) as card:
+            return use(card)
 
     def _unlock(self, card: IdCard, origin: str) -> None:
         """PACE-PIN through the card's PIN dialogue, asking again after a wrong PIN.
