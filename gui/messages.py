@@ -37,6 +37,10 @@ def error_text(code: str, fallback: str = "") -> str:
         "sm.mac": translate("Messages", "The secure connection to the card broke. Try again."),
         "auth.failed": translate("Messages", "The card refused the connection. Try again."),
         "auth.password": translate("Messages", "The card did not accept the number entered."),
+        "auth.chip": translate(
+            "Messages",
+            "This card failed to prove it is genuine (it may be a copy). Nothing was read from it.",
+        ),
         "pin.blocked": translate("Messages", "Your PIN is blocked. Unblock it with your PUK."),
         "pin.suspended": translate(
             "Messages", "Your PIN is suspended. Enter the CAN printed on your card first."

@@ -121,3 +121,24 @@ def test_used_up_puk_is_a_dead_end_said_plainly(qtbot, card_factory, make_window
         timeout=20000,
     )
     assert "PUK is used up" in window.status.message.text()
+
+
+def test_a_chip_failing_pace_on_the_can_is_not_called_a_wrong_can(
+    qtbot, card_factory, make_window  # noqa: ANN001
+) -> None:
+    from reader.emulated import register_card
+    from tests.unit.test_pin_dialogue import _LyingChip
+
+    slot = card_factory(pin_tries=1)
+    register_card(_LyingChip(slot.card), slot.label)  # the same card, now answering PACE falsely
+    window = make_window(slot)
+    window.start_read()
+    _wait_request(qtbot, window, PasswordRef.CAN, "suspended")
+    type_secret(qtbot, window, DEMO_CAN)  # the right CAN
+    qtbot.waitUntil(
+        lambda: window.stack.currentWidget() is window.status and window.status.kind == "failed",
+        timeout=20000,
+    )
+    text = window.status.message.text()
+    assert "genuine" in text and "Wrong CAN" not in text
+    assert window.pinpad.request is None or window.pinpad.request.reason != "can.wrong"
