@@ -137,7 +137,8 @@ def create_app(argv: Sequence[str] | None = None):  # noqa: ANN201 - QApplicatio
 
     from gui import theme
 
-    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("idcard")
     app.setOrganizationName("idcard")
     app.setApplicationDisplayName("")

@@ -85,14 +85,14 @@ class QtPrompt(QObject):
         answer = self._ask(Question("consent", origin, list(attributes)))
         if answer is None:
             return False
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def pin(self, origin: str, tries_left: int | None) -> str | None:
         self._pin_asks += 1
         question = Question("pin", origin, tries_left=tries_left, attempt=self._pin_asks)
         pin = self._ask(question)
         question.answer = None  # the workflow has it now; nobody else keeps it
-        return pin  # type: ignore[no-any-return]
+        return pin
 
     def progress(self, step: str, percent: int) -> None:
         self.progressed.emit(step, int(percent))

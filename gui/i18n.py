@@ -197,7 +197,7 @@ class I18n(QObject):
         )
         QLocale.setDefault(locale)
         if app is not None and hasattr(app, "setLayoutDirection"):
-            app.setLayoutDirection(self.direction)  # type: ignore[attr-defined]
+            app.setLayoutDirection(self.direction)
         self.changed.emit(language)
 
     # -- formatting -------------------------------------------------------------------

@@ -113,7 +113,7 @@ def check_certificate(
     except IdCardError as exc:
         return CertificateReport(None, [], [Check("cert.parse", Result.FAILED, exc.message)])
     checks: list[Check] = []
-    dates = {"not_before": leaf.not_before.isoformat(), "not_after": leaf.not_after.isoformat()}
+    dates: dict[str, object] = {"not_before": leaf.not_before.isoformat(), "not_after": leaf.not_after.isoformat()}
     if at < leaf.not_before:
         checks.append(
             Check(

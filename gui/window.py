@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -50,6 +51,17 @@ from reader.errors import CodedError, NoCardError
 log = logging.getLogger("idcard.gui")
 
 
+@dataclass(frozen=True)
+class FlowStatus:
+    """What the status page shows for the running card flow (re-rendered on a language change)."""
+
+    kind: Literal["progress", "failed", "removed"]
+    step: str = ""
+    percent: int = 0
+    code: str = ""
+    message: str = ""
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -60,6 +72,7 @@ class MainWindow(QMainWindow):
         start_services: bool = True,
     ) -> None:
         super().__init__()
+        self._status: FlowStatus | None = None
         self.config = config
         self.i18n = i18n or I18n(config.language)
         self.opener = opener
@@ -320,7 +333,8 @@ class MainWindow(QMainWindow):
 
     def _sync_nav(self) -> None:
         page = self.stack.currentWidget()
-        key = {self.pins: "pins", self.sign: "sign", self.desk: "desk"}.get(page, "home")
+        pages: dict[QWidget, str] = {self.pins: "pins", self.sign: "sign", self.desk: "desk"}
+        key = pages.get(page, "home") if page is not None else "home"
         if self.flow is not None and self.flow_return is self.desk:
             key = "desk"
         self.nav_buttons[key].setChecked(True)
@@ -428,7 +442,7 @@ class MainWindow(QMainWindow):
             self.status.set_progress(step, percent)
 
     def _show_progress(self, step: str, percent: int) -> None:
-        self._status_args = ("progress", step, percent)
+        self._status = FlowStatus("progress", step=step, percent=percent)
         self.status.show_state(
             "progress",
             self.tr("Please wait"),
@@ -450,7 +464,7 @@ class MainWindow(QMainWindow):
         if flow is not self.flow:
             return
         self.pad_target = None
-        self._status_args = ("failed", code, message)
+        self._status = FlowStatus("failed", code=code, message=message)
         self._refresh_status()
         self.go(self.status)
 
@@ -459,16 +473,15 @@ class MainWindow(QMainWindow):
             return
         self.pad_target = None
         self.home.set_removed(True)
-        self._status_args = ("removed",)
+        self._status = FlowStatus("removed")
         self._refresh_status()
         self.go(self.status)
 
     def _refresh_status(self) -> None:
-        args = getattr(self, "_status_args", None)
-        if not args:
+        status = self._status
+        if status is None:
             return
-        kind = args[0]
-        if kind == "removed":
+        if status.kind == "removed":
             self.status.show_state(
                 "removed",
                 self.tr("Card removed — put it back to continue"),
@@ -479,23 +492,21 @@ class MainWindow(QMainWindow):
                 secondary=self.tr("Cancel"),
                 style="Warning",
             )
-        elif kind == "failed":
-            _, code, message = args
+        elif status.kind == "failed":
             self.status.show_state(
                 "failed",
                 self.tr("That did not work"),
-                error_text(code, message),
+                error_text(status.code, status.message),
                 primary=self.tr("Back"),
                 style="Warning",
             )
-        elif kind == "progress":
-            _, step, percent = args
+        elif status.kind == "progress":
             self.status.show_state(
                 "progress",
                 self.tr("Please wait"),
                 self.tr("Keep your card on the reader."),
-                progress=self.status.bar.value() if self.status.kind == "progress" else percent,
-                step=step_text(step),
+                progress=self.status.bar.value() if self.status.kind == "progress" else status.percent,
+                step=step_text(status.step),
                 secondary=self.tr("Cancel"),
             )
 
@@ -848,7 +859,7 @@ class MainWindow(QMainWindow):
     def _handoff_progress(self, step: str, percent: int) -> None:
         self.handoff_page.set_progress(step, percent)
 
-    def _handoff_finished(self, origin: object, ok: bool, message: str, code: object) -> None:
+    def _handoff_finished(self, origin: str | None, ok: bool, message: str, code: str | None) -> None:
         started = self.handoff_active or self.stack.currentWidget() is self.handoff_page
         self.handoff_active = False
         if isinstance(self.pad_target, Question):

@@ -84,10 +84,8 @@ def _default_reader() -> str:
 
 def open_card(args: argparse.Namespace) -> IdCard:
     name = args.reader or _default_reader()
-    kwargs: dict[str, object] = {}
-    if getattr(args, "short_apdus", False):
-        kwargs["extended_length"] = False
-    return IdCard.open(name, **kwargs)
+    # --short-apdus: never extended length; otherwise the card's ATR decides.
+    return IdCard.open(name, extended_length=False if getattr(args, "short_apdus", False) else None)
 
 
 # -- pin -------------------------------------------------------------------------
@@ -135,7 +133,7 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
         # one without touching the PIN counter.
         card.unlock(CAN, secrets.read("CAN: "))
         signature = card.signature_pin_status()
-    data = {
+    data: dict[str, object] = {
         "pin": pin.to_json(),
         "signaturePin": signature.to_json() if signature else None,
         "pukUsesLeft": puk_uses,
@@ -407,10 +405,12 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
     from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
+    from idcard.handoff.prompt import Prompt
 
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
+    prompt: Prompt
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)

@@ -536,7 +536,7 @@ class EmulatedCard:
             from idcard.protocol.bac import BacChip
 
             self._s.bac = BacChip(self.image.secrets.mrz_information, rng=self.rng)
-            return _sw(0x9000, self._s.bac.get_challenge())  # type: ignore[attr-defined]
+            return _sw(0x9000, self._s.bac.get_challenge())
         self._s.challenge = self.rng(8)
         return _sw(0x9000, self._s.challenge)
 

@@ -463,7 +463,7 @@ def create_app(
         ]
     )
     wrapped = demo.canonical(app)
-    wrapped.demo = demo  # type: ignore[attr-defined]
+    wrapped.demo = demo
     return wrapped
 
 

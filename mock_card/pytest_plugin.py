@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -57,10 +58,10 @@ def make_card(
     pin_tries: int | None = None,
     puk_uses: int | None = None,
     latency: float = 0.0,
-    **personalisation: object,
+    **personalisation: Any,
 ) -> EmulatedCard:
     """A freshly personalised demo card with the given options and counters."""
-    image = personalize(**personalisation)  # type: ignore[arg-type]
+    image = personalize(**personalisation)
     if pin_tries is not None:
         image.counters.pin_tries = pin_tries
     if puk_uses is not None:
@@ -100,7 +101,7 @@ def pcscd_service() -> object:
 
 
 @pytest.fixture
-def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
+def mock_card_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Personalisation options: the `mock_card` marker's, or parametrise this fixture directly."""
     marker = request.node.get_closest_marker("mock_card")
     return dict(marker.kwargs) if marker else {}
@@ -108,7 +109,7 @@ def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
 
 @pytest.fixture
 def mock_card_reader(
-    request: pytest.FixtureRequest, mock_card_options: dict[str, object]
+    request: pytest.FixtureRequest, mock_card_options: dict[str, Any]
 ) -> Iterator[MockCardReader]:
     from mock_card.testing.readers import TransportUnavailable, serve_card
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -84,7 +84,7 @@ class DeskPage(QWidget):
         outer.addWidget(self.tabs)
 
         scroll, main = scroll_holder()
-        self.scroll = scroll
+        self.scroll_area = scroll
         main.setContentsMargins(4, 12, 4, 6)
         main.setSpacing(14)
         self.tabs.addTab(scroll, "")
@@ -136,8 +136,8 @@ class DeskPage(QWidget):
         rl.addWidget(self.view)
         self.record = button(primary=True)
         self.discard = button()
-        self.view.actions.addWidget(self.discard)
-        self.view.actions.addWidget(self.record)
+        self.view.action_row.addWidget(self.discard)
+        self.view.action_row.addWidget(self.record)
         self.result_message = label(size=12)
         rl.addWidget(self.result_message)
         self.result_box.setVisible(False)
@@ -269,7 +269,7 @@ class DeskPage(QWidget):
             self.record.setFocus()
 
     def _reveal_record(self) -> None:
-        self.scroll.ensureWidgetVisible(self.record, 20, 20)
+        self.scroll_area.ensureWidgetVisible(self.record, 20, 20)
 
     def recorded(self, record: Record) -> None:
         self.record.setEnabled(False)
@@ -346,7 +346,7 @@ class DeskPage(QWidget):
         for b in (self.receipt, self.bundle, self.reverify):
             b.setEnabled(has)
 
-    def _with_selected(self, signal: Signal) -> None:
+    def _with_selected(self, signal: SignalInstance) -> None:
         record = self.selected()
         if record is not None:
             signal.emit(record)

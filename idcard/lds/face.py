@@ -58,6 +58,8 @@ def sniff_mime(data: bytes, declared: int | None = None) -> str:
         return MIME_JPEG
     if data.startswith(_JP2_SIGNATURE) or data.startswith(_J2K_CODESTREAM):
         return MIME_JP2
+    if declared is None:
+        return MIME_UNKNOWN
     return {IMAGE_JPEG: MIME_JPEG, IMAGE_JPEG2000: MIME_JP2}.get(declared, MIME_UNKNOWN)
 
 

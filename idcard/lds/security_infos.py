@@ -12,8 +12,9 @@ All input is hostile (EF.CardAccess is unsigned): any failure ends in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asn1crypto import core
 
@@ -266,7 +267,8 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class SecurityInfos:
-    infos: tuple[SecurityInfo, ...]
+    #: Kept as a tuple (see __post_init__); any sequence is accepted.
+    infos: Sequence[SecurityInfo]
     _der: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -380,7 +382,7 @@ _SPECS: dict[type, type[core.Sequence]] = {
     ActiveAuthenticationInfo: _Asn1ActiveAuthenticationInfo,
 }
 
-_BUILDERS = {
+_BUILDERS: dict[type, Callable[[Any], SecurityInfo]] = {
     PaceInfo: lambda v: PaceInfo(v["protocol"].dotted, v["version"].native, v["id"].native),
     ChipAuthenticationInfo: lambda v: ChipAuthenticationInfo(
         v["protocol"].dotted, v["version"].native, v["id"].native

@@ -138,7 +138,7 @@ class SignatureAlgorithm:
             "rsa-pss",
             hash,
             mgf1_hash=mgf1_hash or hash,
-            salt_length=HASHES[hash].digest_size if salt_length is None else salt_length,
+            salt_length=HASHES[hash]().digest_size if salt_length is None else salt_length,
         )
 
     @property

@@ -46,6 +46,9 @@ from idcard.pki.keys import (
     signature_algorithm_from_der,
 )
 
+#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
+_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
+
 ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 
@@ -531,7 +534,7 @@ class TrustStore:
             ]
             signer_der = _find_signer(signer_infos[0], certs)
             econtent = bytes(signed["encap_content_info"]["content"])
-        except (IdCardError, *ASN1_ERRORS) as exc:
+        except _PARSE_ERRORS as exc:
             result.signer_reason = f"master list signer info is malformed: {exc}"
             return
         if signer_der is None:

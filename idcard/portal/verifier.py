@@ -54,6 +54,9 @@ from idcard.portal.nonces import NONCE_BYTES
 from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
 
+#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
+_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
+
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
 
 MIN_TOKEN_SIZE = 100
@@ -281,7 +284,7 @@ class TokenVerifier:
                 if policies_ext is None
                 else [p["policy_identifier"].dotted for p in policies_ext]
             )
-        except (IdCardError, *ASN1_ERRORS) as exc:
+        except _PARSE_ERRORS as exc:
             message = exc.message if isinstance(exc, IdCardError) else str(exc)
             raise run.fail(
                 "cert.parse", "cert.parse", f"The certificate is unreadable: {message}"
@@ -303,7 +306,7 @@ class TokenVerifier:
             )
         run.passed("cert.eku", "clientAuth" if eku_names else "no extendedKeyUsage")
 
-        validity = {
+        validity: dict[str, Any] = {
             "not_before": cert.not_before.isoformat(),
             "not_after": cert.not_after.isoformat(),
             "at": at.isoformat(),

@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from ecdsa import SigningKey
+from ecdsa.util import sigencode_string
 
 from idcard.apdu.channel import CardChannel
 from idcard.apdu.command import LE_MAX_EXTENDED, LE_MAX_SHORT, CommandAPDU
@@ -55,6 +57,7 @@ from idcard.pki.keys import (
     SignatureAlgorithm,
     load_public_key,
 )
+from idcard.protocol.chip_auth import domain_of_ec_key
 from idcard.protocol.pace.params import Rng, random_scalar
 from idcard.verdict import Check, Result
 
@@ -522,7 +525,7 @@ class ActiveAuthChip:
         self._key = private_key
         self.hash_name = _hash_name(hash_name) if hash_name is not None else default
         self._rng = rng
-        self._ecdsa_key = None
+        self._ecdsa_key: SigningKey | None = None
         if isinstance(private_key, ec.EllipticCurvePrivateKey):
             self._ecdsa_key = _ecdsa_signing_key(private_key)
 
@@ -542,8 +545,6 @@ class ActiveAuthChip:
             return _sign_iso9796_2(self._key, bytes(challenge), self.hash_name, self._rng)
         digest = _digest(self.hash_name, bytes(challenge))
         if self._ecdsa_key is not None:
-            from ecdsa.util import sigencode_string
-
             order = int(self._ecdsa_key.curve.order)
             k = random_scalar(self._rng, order)
             return bytes(
@@ -563,11 +564,7 @@ class ActiveAuthChip:
         return r.to_bytes(half, "big") + s.to_bytes(half, "big")
 
 
-def _ecdsa_signing_key(key: ec.EllipticCurvePrivateKey) -> object | None:
-    from ecdsa import SigningKey
-
-    from idcard.protocol.chip_auth import domain_of_ec_key
-
+def _ecdsa_signing_key(key: ec.EllipticCurvePrivateKey) -> SigningKey | None:
     try:
         domain = domain_of_ec_key(key)
     except UnsupportedCardError:

@@ -325,7 +325,7 @@ def choose_chip_authentication(infos: SecurityInfos) -> ChipAuthenticationChoice
                 pairs.append((CA_ALGORITHMS[oid], pk, None))
     candidates = []
     problems: list[str] = []
-    for index, (algorithm, pk, info) in enumerate(pairs):
+    for index, (algorithm, pk, ca_info) in enumerate(pairs):
         if _PK_PROTOCOLS.get(pk.protocol) != algorithm.agreement:
             continue
         try:
@@ -337,8 +337,8 @@ def choose_chip_authentication(infos: SecurityInfos) -> ChipAuthenticationChoice
         except UnsupportedCardError as exc:
             problems.append(exc.message)
             continue
-        key_id = info.key_id if info is not None and info.key_id is not None else pk.key_id
-        choice = ChipAuthenticationChoice(algorithm, domain, public, key_id, pk, info)
+        key_id = ca_info.key_id if ca_info is not None and ca_info.key_id is not None else pk.key_id
+        choice = ChipAuthenticationChoice(algorithm, domain, public, key_id, pk, ca_info)
         rank = (
             algorithm.cipher.name != "AES",
             algorithm.agreement != "ECDH",

@@ -140,7 +140,7 @@ def test_portal_consent_pin_progress_done(qtbot, logged_window) -> None:  # noqa
     assert "سارا رضایی" in welcome.text and "0012345679" in welcome.text
     assert 'src="data:image/jpeg;base64,' in welcome.text  # the photo was released
 
-    page.close.click()
+    page.close_button.click()
     wait_page(qtbot, window, window.home)
     assert window.nav_buttons["desk"].isEnabled()
 
