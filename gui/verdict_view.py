@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication
 from gui.i18n import I18n
 from gui.trust import CertificateReport
 from idcard.document import Document
+from idcard.marking import anchors_marked_test
 from idcard.verdict import Check, Result, Verdict
 
 OK, BAD, WARN = "ok", "bad", "warn"
@@ -273,6 +274,17 @@ def verdict_badge(verdict: Verdict, shown: list[Badge], i18n: I18n) -> Badge | N
         else translate("Verdict", "A required check is missing.")
     )
     return Badge("verdict", BAD, translate("Verdict", "Not verified"), reason)
+
+
+def test_notice() -> str:
+    """The TEST mark for any verdict that rests on the demo/test PKI (idcard.marking)."""
+    return translate("Verdict", "TEST certificates (demo): not a verification against the national registry")
+
+
+def shows_test_verdict(document: Document, certificate: CertificateReport | None) -> bool:
+    """Whether this verdict rests on a TEST anchor (the document's CSCA or the certificate's root)."""
+    checks = list(document.verdict.checks) + (list(certificate.checks) if certificate else [])
+    return bool(anchors_marked_test(checks))
 
 
 def overall_verified(document: Document, certificate: CertificateReport | None) -> bool:

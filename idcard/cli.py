@@ -15,10 +15,13 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
 from idcard import __version__
+from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
+from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, MRZ, PIN, IdCard
+from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
 from reader.registry import load_scheme_plugins
 
@@ -180,7 +183,7 @@ def _verdict_exit(verdict) -> int:  # noqa: ANN001
     return EXIT_OK if verdict.verified else EXIT_VERIFY
 
 
-def _verdict_text(document) -> str:  # noqa: ANN001
+def _verdict_text(document: Document) -> str:
     lines = []
     ident = document.identity
     if ident is not None:
@@ -192,12 +195,19 @@ def _verdict_text(document) -> str:  # noqa: ANN001
             f"Born:          {ident.birth_date} ({ident.birth_date_solar_hijri} SH)",
             f"Document:      {ident.document_number}, expires {ident.expiry_date}",
         ]
-    verdict = document.verdict
+    return "\n".join(lines + _verdict_lines(document.verdict))
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    """The verdict and its checks; a verdict that rests on the TEST PKI says so first."""
     state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
+    lines = []
+    if rests_on_test_anchors(verdict):
+        state += f" ({TEST_LABEL})"
+        lines.append(f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines.append(f"Verdict:       {state}")
-    for check in verdict.checks:
-        lines.append(f"  [{check.result.value:>13}] {check.code}: {check.reason}")
-    return "\n".join(lines)
+    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
+    return lines
 
 
 def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
@@ -287,7 +297,6 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
 def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
     """A desk record's evidence bundle, re-checked offline (see idcard.desk.records)."""
     from idcard.desk.records import BundleError, verify_bundle
-    from idcard.verdict import Verdict
 
     text = _read_input(args.file, "the bundle")
     body: dict[str, object] = {}
@@ -297,11 +306,13 @@ def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
         verdict = Verdict(required=("desk.bundle",))
         verdict.failed("desk.bundle", f"{args.file} is not a desk record bundle: {exc}")
     record = {k: body.get(k) for k in ("id", "createdAt", "desk", "operator", "purpose", "identity")}
-    state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
     lines = [f"Record:        {record['id']} at {record['desk']} ({record['createdAt']})"] if body else []
-    lines.append(f"Verdict:       {state}")
-    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
-    out.result({"record": record if body else None, "verdict": verdict.to_json()}, "\n".join(lines))
+    data: dict[str, object] = {
+        "record": record if body else None,
+        "verdict": verdict.to_json(),
+        "testCertificates": rests_on_test_anchors(verdict),
+    }
+    out.result(data, "\n".join(lines + _verdict_lines(verdict)))
     return _verdict_exit(verdict)
 
 
@@ -529,8 +540,12 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     if identity.birth_date:
         lines.append(f"Born:          {identity.birth_date} ({identity.birth_date_solar_hijri} SH)")
     lines.append(f"Certificate:   {identity.certificate_subject}")
+    test = rests_on_test_anchors(identity.verdict)
+    if test:
+        lines[0] += f" ({TEST_LABEL})"
+        lines.insert(1, f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
-    out.result({"verified": True, **identity.to_json()}, "\n".join(lines))
+    out.result({"verified": True, "testCertificates": test, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK
 
 

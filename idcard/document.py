@@ -21,6 +21,7 @@ from idcard.lds.dg2 import Dg2
 from idcard.lds.security_infos import SecurityInfos, parse_dg14
 from idcard.lds.sod import Sod
 from idcard.lds.tags import dg_for_tag
+from idcard.marking import rests_on_test_anchors
 from idcard.pki.crl import Crl
 from idcard.pki.passive import passive_authentication
 from idcard.pki.trust import TrustStore
@@ -61,6 +62,7 @@ class Document:
         return {
             "identity": self.identity.to_json() if self.identity else None,
             "verdict": self.verdict.to_json(),
+            "testCertificates": rests_on_test_anchors(self.verdict),
             "dataGroups": sorted(self.files.dgs),
             "photo": {"mime": self.face.mime, "width": self.face.width, "height": self.face.height}
             if self.face

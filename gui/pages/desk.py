@@ -24,6 +24,7 @@ from gui.pages.identity import IdentityView
 from gui.reading import ReadResult
 from gui.widgets import button, label, panel, scroll_holder
 from idcard.desk.records import PURPOSES, Record
+from idcard.marking import TEST_LABEL, json_rests_on_test_anchors
 
 translate = QCoreApplication.translate
 
@@ -302,6 +303,8 @@ class DeskPage(QWidget):
                 )
             if record.tampered:
                 verdict, color = self.tr("changed after saving!"), theme.BAD
+            elif record.verified and json_rests_on_test_anchors(record.body.get("verdict") or {}):
+                verdict, color = f"{self.tr('verified')} ({TEST_LABEL})", theme.WARN
             elif record.verified:
                 verdict, color = self.tr("verified"), theme.OK
             else:

@@ -33,6 +33,8 @@ from gui.verdict_view import (
     check_title,
     overall_verified,
     result_label,
+    shows_test_verdict,
+    test_notice,
 )
 from gui.widgets import (
     BadgeWidget,
@@ -161,6 +163,8 @@ class IdentityView(QWidget):
         else:
             self.headline.setText("✕ " + self.tr("Not verified: see the reasons below"))
             self.headline.setStyleSheet(f"color: {theme.BAD};")
+        if shows_test_verdict(doc, result.certificate):
+            self.headline.setText(f"{self.headline.text()}\n{test_notice()}")
         clear_layout(self.badge_box)
         shown = badges(doc, result.certificate, i18n, test_anchors=result.test_anchors)
         for i, badge in enumerate(shown):

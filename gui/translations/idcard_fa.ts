@@ -1207,6 +1207,10 @@
         <translation>صادرشده از مرجع آزمایشی — تأیید شد</translation>
     </message>
     <message>
+        <source>TEST certificates (demo): not a verification against the national registry</source>
+        <translation>گواهی‌های آزمایشی (TEST، نمایشی): این تأیید در برابر مرجع ملی نیست</translation>
+    </message>
+    <message>
         <source>Issued by the national registry — verified</source>
         <translation>صادرشده از سوی سازمان ثبت احوال — تأیید شد</translation>
     </message>

@@ -30,6 +30,7 @@ def desk_read_and_record(qtbot, window, purpose: str = "identity") -> Record:  #
         lambda: window.stack.currentWidget() is desk and desk.result is not None, timeout=30000
     )
     assert desk.view.headline.text().startswith("✓")
+    assert "TEST" in desk.view.headline.text()  # verified, but only against the demo's TEST PKI
     assert desk.record.isEnabled()
     count = len(desk.records)
     desk.record.click()
@@ -80,6 +81,10 @@ def test_desk_record_receipt_bundle_reverified(
     window.desk.receipt.click()
     window.desk.bundle.click()
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+    # The demo card is checked against the TEST PKI: the receipt says so in its text.
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert "TEST" in printed.stdout.split("Identity")[0]  # above the title
+    assert "national registry" in printed.stdout
     assert (
         b"/NotoSansArabic" in pdf.read_bytes()
     )  # the Persian name is set in a shaping Persian font
