@@ -104,12 +104,12 @@ def test_desk_record_receipt_bundle_reverified(
 
     # And through the GUI: "Check again" and "Check an evidence file…".
     window.desk.reverify.click()
-    assert window.last_reverification.verified
-    window.reverify_dialog.close()
+    assert window.desk_controller.last_reverification.verified
+    window.desk_controller.reverify_dialog.close()
     window.ask_open_path = lambda *_a: str(bundle_path)
     window.desk.check_file.click()
-    assert window.last_reverification.verified
-    window.reverify_dialog.close()
+    assert window.desk_controller.last_reverification.verified
+    window.desk_controller.reverify_dialog.close()
 
     # Without the TEST anchors the same bundle is untrusted, never verified.
     untrusted, _ = verify_bundle(bundle_path.read_text(encoding="utf-8"), build_trust().documents)
