@@ -17,11 +17,26 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from asn1crypto.core import ObjectIdentifier
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
+    decode_dss_signature,
+)
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import encode_tlv, parse_all, parse_single
 from idcard.errors import AuthenticationError, CardStatusError, IdCardError, SecureMessagingError
+from idcard.lds.security_infos import parse_dg14
+from idcard.protocol.active_auth import ActiveAuthChip
+from idcard.protocol.bac import BacChip
+from idcard.protocol.chip_auth import ChipAuthChip
+from idcard.protocol.pace.chip import PaceChip
 from idcard.protocol.pace.oids import PasswordRef
+from idcard.protocol.pace.password import password_seed
 from mock_card.filesystem import (
     FID_CARD_ACCESS,
     LDS_AID,
@@ -332,8 +347,6 @@ class EmulatedCard:
             refusal = self.rules.may_start(ref, self._s.pins)
             if refusal != 0x9000:
                 return _sw(refusal)
-            from idcard.protocol.pace.chip import PaceChip
-            from idcard.protocol.pace.password import password_seed
 
             self._s.pace = PaceChip(
                 self.image.settings.pace_oid,
@@ -369,7 +382,6 @@ class EmulatedCard:
         der = self.image.keys.get("ca")
         if not isinstance(der, str) or not der:
             return None
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
 
         key_id = self.image.keys.get("ca_key_id")
         key_id = key_id if isinstance(key_id, int) else None
@@ -380,7 +392,6 @@ class EmulatedCard:
 
     def _ca_oid_from_dg14(self, key_id: int | None) -> str:
         """The CA algorithm the card's own DG14 announces (default: ECDH with AES-128)."""
-        from idcard.lds.security_infos import parse_dg14
 
         raw = self.image.files.get("lds", {}).get(dg_fid(14))
         if raw is not None:
@@ -394,9 +405,7 @@ class EmulatedCard:
         der = self.image.keys.get("aa")
         if not isinstance(der, str) or not der:
             return None
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
 
-        from idcard.protocol.active_auth import ActiveAuthChip
 
         key = load_der_private_key(bytes.fromhex(der), password=None)
         return ActiveAuthChip(key, rng=self.rng)  # type: ignore[arg-type]
@@ -405,7 +414,6 @@ class EmulatedCard:
         """MSE:Set KAT (41 A6) or MSE:Set AT for CA (41 A4), after PACE/BAC only."""
         if not secure:
             return _sw(0x6982)
-        from idcard.protocol.chip_auth import ChipAuthChip
 
         assert self._ca_key is not None
         key, oid, key_id = self._ca_key
@@ -465,7 +473,6 @@ class EmulatedCard:
     @cached_property
     def _pki_keys(self) -> dict[str, object]:
         """The image's "auth" and "sign" private keys (either may be absent)."""
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
 
         out: dict[str, object] = {}
         for name in ("auth", "sign"):
@@ -476,12 +483,6 @@ class EmulatedCard:
 
     def _pki_sign(self, name: str, digest: bytes) -> bytes:
         """Plain ECDSA r||s (BSI TR-03111) over a SHA-384 digest; deterministic (RFC 6979)."""
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.hazmat.primitives.asymmetric.utils import (
-            Prehashed,
-            decode_dss_signature,
-        )
 
         key = self._pki_keys[name]
         der = key.sign(  # type: ignore[attr-defined]
@@ -533,7 +534,6 @@ class EmulatedCard:
         if cmd.le not in (8, SHORT_MAX):
             return _sw(0x6700)
         if self.image.settings.profile == PROFILE_PASSPORT_BAC and not secure:
-            from idcard.protocol.bac import BacChip
 
             self._s.bac = BacChip(self.image.secrets.mrz_information, rng=self.rng)
             return _sw(0x9000, self._s.bac.get_challenge())
@@ -585,7 +585,6 @@ class EmulatedCard:
 
 def _decode_oid(der_value: bytes) -> str:
     """Dotted form of an OID's content octets (tag 80 in MSE carries no 06 header)."""
-    from asn1crypto.core import ObjectIdentifier
 
     return ObjectIdentifier.load(b"\x06" + bytes([len(der_value)]) + der_value).dotted
 

@@ -50,6 +50,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from cryptography.hazmat.primitives.serialization import Encoding
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -421,7 +422,6 @@ def _photo_uri(data: bytes, mime: str | None) -> str | None:
     if mime in ("image/jpeg", "image/png"):
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     try:
-        from PIL import Image
 
         with Image.open(io.BytesIO(data)) as image:
             out = io.BytesIO()

@@ -29,7 +29,8 @@ import pytest
 from mock_card import scheme
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
-from mock_card.testing.readers import TRANSPORTS
+from mock_card.testing import readers
+from mock_card.testing.readers import TRANSPORTS, TransportUnavailable, serve_card
 
 __all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
 
@@ -91,10 +92,8 @@ def pcscd_service() -> object:
     `mock_card.testing.pcscd.use_private_socket()` before that (e.g. in
     conftest.py); readers of a system pcscd are then out of this process's reach.
     """
-    from mock_card.testing.readers import TransportUnavailable, pcscd_service
-
     try:
-        return pcscd_service()
+        return readers.pcscd_service()
     except TransportUnavailable as exc:
         unavailable(str(exc))
         raise
@@ -111,8 +110,6 @@ def mock_card_options(request: pytest.FixtureRequest) -> dict[str, Any]:
 def mock_card_reader(
     request: pytest.FixtureRequest, mock_card_options: dict[str, Any]
 ) -> Iterator[MockCardReader]:
-    from mock_card.testing.readers import TransportUnavailable, serve_card
-
     transport = getattr(request, "param", "inprocess")
     card = make_card(**mock_card_options)
     try:

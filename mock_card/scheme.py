@@ -11,9 +11,12 @@ and the GUI find it) and called directly by the pytest plugin.
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from mock_card.card import EmulatedCard
 from mock_card.image import CardImage
 from mock_card.personalize import demo_card
+from mock_card.testpki import test_pki
 from reader.base import ReaderInfo, Transport
 from reader.emulated import EmulatedTransport, registered_card
 from reader.errors import ReaderNotFoundError
@@ -48,8 +51,6 @@ def install() -> None:
 
 def demo_csca() -> bytes:
     """DER of the TEST CSCA that issues the demo card (the `idcard.demo_anchors` entry point)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
 
-    from mock_card.testpki import test_pki  # builds the test PKI: only when the demo runs
 
     return test_pki().csca_cert.public_bytes(Encoding.DER)

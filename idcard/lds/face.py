@@ -19,6 +19,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from PIL import Image as PilImage
+
 from idcard.apdu.tlv import Tlv, encode_tlv, parse_single
 from idcard.errors import MalformedResponseError, UnsupportedCardError
 from idcard.lds._codec import remember
@@ -75,7 +77,6 @@ class FaceImage:
 
     def to_pillow(self) -> Image:
         """The decoded image. Undecodable or oversized image data: MalformedResponseError."""
-        from PIL import Image as PilImage
 
         kind = {MIME_JPEG: "JPEG", MIME_JP2: "JPEG 2000"}.get(self.mime, self.mime)
         try:

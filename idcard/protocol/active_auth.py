@@ -33,7 +33,11 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from ecdsa import SigningKey
 from ecdsa.util import sigencode_string
 
@@ -553,10 +557,6 @@ class ActiveAuthChip:
                 )
             )
         # A curve outside the standardized list: cryptography signs (its own nonce).
-        from cryptography.hazmat.primitives.asymmetric.utils import (
-            Prehashed,
-            decode_dss_signature,
-        )
 
         der = self._key.sign(digest, ec.ECDSA(Prehashed(_HASHES[self.hash_name]())))
         r, s = decode_dss_signature(der)

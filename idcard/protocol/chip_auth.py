@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 
 from asn1crypto import core
 from asn1crypto import keys as asn1_keys
+from asn1crypto.algos import DHParameters
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from idcard.apdu.command import LE_MAX_SHORT, CommandAPDU
@@ -233,7 +234,6 @@ def _dh_domain(algorithm: str, parameters: bytes | None) -> DhDomain:
         value = _load_asn1(asn1_keys.DomainParameters, parameters, "DH key parameters")
         p, g, q = value["p"].native, value["g"].native, value["q"].native
     else:
-        from asn1crypto.algos import DHParameters
 
         value = _load_asn1(DHParameters, parameters, "DH key parameters")
         p, g, q = value["p"].native, value["g"].native, None

@@ -90,3 +90,24 @@ def test_cli_finds_the_emulator_through_its_entry_point() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "emulator" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("idcard/apdu", ("idcard.lds", "idcard.pki", "idcard.protocol", "idcard.session", "idcard.document")),
+        ("idcard/lds", ("idcard.protocol", "idcard.pki", "idcard.session", "idcard.document")),
+        ("idcard/pki", ("idcard.protocol", "idcard.session", "idcard.document")),
+        ("idcard/protocol", ("idcard.session", "idcard.document", "idcard.portal", "idcard.cli")),
+        ("idcard", ("gui", "mock_card")),
+        ("mock_card", ("gui",)),
+    ],
+)
+def test_the_readme_picture(package: str, forbidden: tuple[str, ...]) -> None:
+    """No layer imports one above it (README, Architecture)."""
+    offenders = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p, m, _ in _imports(package)
+        if any(m == f or m.startswith(f + ".") for f in forbidden)
+    ]
+    assert offenders == []
