@@ -1,7 +1,7 @@
 """The unlock dialogue with the card: PIN, and CAN / PUK when the PIN needs them.
 
 `UnlockFlow` drives one card session on the card thread: it learns what the
-card needs (`next_secret`, which costs no try), asks the GUI for that
+card needs (`IdCard.secret_request`, which costs no try), asks the GUI for that
 secret, unlocks, and then runs a task (read the identity, record a desk
 verification ...) in the same session. The GUI renders its signals; the
 flow holds no secret: `submit(secret)` hands it to one card job, which

@@ -75,15 +75,6 @@ class PinStatus:
 
 
 @dataclass(frozen=True)
-class NextSecret:
-    """What the card needs before the PIN can be used (the GUI's next screen)."""
-
-    secret: PasswordRef  # PIN | CAN | PUK
-    tries_left: int | None
-    message: str
-
-
-@dataclass(frozen=True)
 class SecretRequest:
     """One step of a PIN login: the secret to ask for next, and why.
 
@@ -203,28 +194,18 @@ class IdCard:
             return 0
         return None  # the card does not tell
 
-    def next_secret(self) -> NextSecret:
-        """Which secret the card needs next for a PIN login, and how many tries are left."""
-        status = self.pin_status()
-        if status.state == "blocked":
-            return NextSecret(PUK, status.tries_left, "The PIN is blocked. Enter your PUK to unblock it.")
-        if status.state == "suspended" and not self._can_resumed:
-            return NextSecret(
-                CAN,
-                status.tries_left,
-                "The PIN is suspended. Enter the 6-digit CAN printed on the card, then the PIN once more.",
-            )
-        return NextSecret(PIN, status.tries_left, f"Enter your PIN ({status.tries_left} tries left).")
-
     # -- the PIN login dialogue (CLI, GUI and hand-off all run this one) -----------
     def secret_request(self) -> SecretRequest:
-        """The first secret a PIN login needs: PIN, or CAN (suspended), or PUK (blocked). Costs no try."""
-        needed = self.next_secret()
-        if needed.secret == PUK:
+        """The first secret a PIN login needs: PIN, or CAN (suspended), or PUK (blocked). Costs no try.
+
+        A CAN already given in this card session resumes a suspended PIN: then the PIN.
+        """
+        status = self.pin_status()
+        if status.state == "blocked":
             return SecretRequest(PUK, self.puk_uses_left(), "blocked")
-        if needed.secret == CAN:
-            return SecretRequest(CAN, needed.tries_left, "suspended")
-        return SecretRequest(PIN, needed.tries_left, "start")
+        if status.state == "suspended" and not self._can_resumed:
+            return SecretRequest(CAN, status.tries_left, "suspended")
+        return SecretRequest(PIN, status.tries_left, "start")
 
     def answer(self, request: SecretRequest, secret: str) -> SecretRequest | None:
         """Use `secret` for `request` once. None: the card is open with PACE-PIN; else the next step.
