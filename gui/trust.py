@@ -17,12 +17,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.serialization import Encoding
-
 from idcard.errors import IdCardError
 from idcard.pki.trust import CertificateInfo, TrustStore
 from idcard.verdict import Check, Result
-from mock_card.testpki import test_pki
 
 #: Extra trust paths, separated like PATH (for deployments without command-line flags).
 TRUST_ENV = "IDCARD_TRUST"
@@ -39,7 +36,9 @@ class Trust:
 
 
 def _test_anchor_ders() -> tuple[list[bytes], list[bytes]]:
+    from cryptography.hazmat.primitives.serialization import Encoding
 
+    from mock_card.testpki import test_pki
 
     pki = test_pki()
     return (

@@ -24,10 +24,6 @@ from typing import TYPE_CHECKING
 
 from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from idcard.errors import IdCardError, MalformedResponseError, UnsupportedCardError
 
@@ -82,6 +78,10 @@ def _check_signing_certificate(cert_der: bytes) -> asn1_x509.Certificate:
 
 
 def _verify(cert_der: bytes, signature_der: bytes, to_be_signed: bytes) -> bool:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
 
     key = x509.load_der_x509_certificate(cert_der).public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey):

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mock_card.card import EmulatedCard
-from mock_card.frontends.vpcd import VpcdClient
 from mock_card.image import (
     DEFAULT_PACE_OID,
     DEFAULT_PACE_PARAMETER_ID,
@@ -21,7 +20,6 @@ from mock_card.image import (
     CardImage,
 )
 from mock_card.personalize import DEMO_CITIZEN, GENUINE, VARIANTS, personalize
-from mock_card.testpki import test_pki, write_anchors
 
 log = logging.getLogger("mock_card")
 
@@ -69,6 +67,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
+    from mock_card.testpki import test_pki, write_anchors
 
     args.out.mkdir(parents=True, exist_ok=True)
     for path in write_anchors(test_pki(args.seed), args.out):
@@ -87,6 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server: object = NfcUdpTarget(card, host=host, port=port)
         print(f"mock-card: ISO-DEP target on nfcpy udp {host}:{port} (reader nfc:udp:{host}:{port})", flush=True)
     else:
+        from mock_card.frontends.vpcd import VpcdClient
 
         host, port = _host_port(args.vpcd, 35963)
         server = VpcdClient(card, host=host, port=port)

@@ -10,9 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mock_card.card import EmulatedCard
-from mock_card.frontends.vpcd import VpcdClient
-from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
-from reader.emulated import register_card, unregister_card
 
 TRANSPORTS = ("inprocess", "vpcd", "nfc-udp")
 
@@ -22,6 +19,7 @@ class TransportUnavailable(RuntimeError):
 
 
 def pcscd_service():  # noqa: ANN201 - PcscdService
+    from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
 
     reason = skip_reason()
     if reason:
@@ -34,6 +32,7 @@ def pcscd_service():  # noqa: ANN201 - PcscdService
 def serve_card(card: EmulatedCard, transport: str) -> Iterator[str]:
     """Serve `card` over `transport` for the duration of the block; yield the reader name."""
     if transport == "inprocess":
+        from reader.emulated import register_card, unregister_card
 
         name = register_card(card)
         try:
@@ -41,6 +40,7 @@ def serve_card(card: EmulatedCard, transport: str) -> Iterator[str]:
         finally:
             unregister_card(name)
     elif transport == "vpcd":
+        from mock_card.frontends.vpcd import VpcdClient
 
         service = pcscd_service()
         client = VpcdClient(card, port=service.vpcd_port)
