@@ -59,6 +59,7 @@ from starlette.routing import Route
 
 from idcard.assertion.messages import normalize_attributes, origin_of_url
 from idcard.errors import IdCardError, UsageError
+from idcard.marking import TEST_NOTICE, rests_on_test_anchors
 from idcard.pki.trust import TrustStore
 from idcard.portal.errors import CODES, TokenError, http_status
 from idcard.portal.nonces import DEFAULT_TTL, NonceStore, SqliteNonceStore
@@ -407,8 +408,11 @@ def _identity_html(identity: VerifiedIdentity) -> str:
     )
     passed = sum(1 for c in identity.verdict.checks if c.result.value == "passed")
     evidence = "card signature and chip evidence verified" if identity.evidence else "card signature verified"
+    test = ""
+    if rests_on_test_anchors(identity.verdict):
+        test = f'<p class="error" id="test-certificates"><strong>{html.escape(TEST_NOTICE)}</strong></p>'
     return (
-        f"<h1>Welcome</h1>{photo}"
+        f"<h1>Welcome</h1>{test}{photo}"
         + (f'<p class="fa" id="name-fa" lang="fa" dir="rtl">{html.escape(fa)}</p>' if fa else "")
         + (f'<p class="latin" id="name-latin">{html.escape(latin)}</p>' if latin else "")
         + f"<dl>{dl}</dl>"

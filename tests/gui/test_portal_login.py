@@ -139,6 +139,7 @@ def test_portal_consent_pin_progress_done(qtbot, logged_window) -> None:  # noqa
     welcome = browser.client.get("/welcome")
     assert "سارا رضایی" in welcome.text and "0012345679" in welcome.text
     assert 'src="data:image/jpeg;base64,' in welcome.text  # the photo was released
+    assert 'id="test-certificates"' in welcome.text  # the demo portal trusts only the TEST PKI
 
     page.close_button.click()
     wait_page(qtbot, window, window.home)
