@@ -12,13 +12,18 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 from idcard import __version__
+from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
+from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, PIN, IdCard
+from idcard.session import CAN, MRZ, PIN, IdCard
+from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
+from reader.registry import load_scheme_plugins
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 
@@ -89,10 +94,8 @@ def _default_reader() -> str:
 
 def open_card(args: argparse.Namespace) -> IdCard:
     name = args.reader or _default_reader()
-    kwargs: dict[str, object] = {}
-    if getattr(args, "short_apdus", False):
-        kwargs["extended_length"] = False
-    return IdCard.open(name, **kwargs)
+    # --short-apdus: never extended length; otherwise the card's ATR decides.
+    return IdCard.open(name, extended_length=False if getattr(args, "short_apdus", False) else None)
 
 
 # -- pin -------------------------------------------------------------------------
@@ -140,7 +143,7 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
         # one without touching the PIN counter.
         card.unlock(CAN, secrets.read("CAN: "))
         signature = card.signature_pin_status()
-    data = {
+    data: dict[str, object] = {
         "pin": pin.to_json(),
         "signaturePin": signature.to_json() if signature else None,
         "pukUsesLeft": puk_uses,
@@ -198,7 +201,7 @@ def _verdict_exit(verdict) -> int:  # noqa: ANN001
     return EXIT_OK if verdict.verified else EXIT_VERIFY
 
 
-def _verdict_text(document) -> str:  # noqa: ANN001
+def _verdict_text(document: Document) -> str:
     lines = []
     ident = document.identity
     if ident is not None:
@@ -210,12 +213,19 @@ def _verdict_text(document) -> str:  # noqa: ANN001
             f"Born:          {ident.birth_date} ({ident.birth_date_solar_hijri} SH)",
             f"Document:      {ident.document_number}, expires {ident.expiry_date}",
         ]
-    verdict = document.verdict
+    return "\n".join(lines + _verdict_lines(document.verdict))
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    """The verdict and its checks; a verdict that rests on the TEST PKI says so first."""
     state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
+    lines = []
+    if rests_on_test_anchors(verdict):
+        state += f" ({TEST_LABEL})"
+        lines.append(f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines.append(f"Verdict:       {state}")
-    for check in verdict.checks:
-        lines.append(f"  [{check.result.value:>13}] {check.code}: {check.reason}")
-    return "\n".join(lines)
+    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
+    return lines
 
 
 def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
@@ -226,8 +236,8 @@ def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretRead
         from idcard.lds.checkdigit import mrz_information
 
         info = mrz_information(parts[0].upper(), parts[1], parts[2])
-        if card.channel.extended_length or _has_card_access(card):
-            card.unlock("MRZ", info)
+        if card.extended_length or _has_card_access(card):
+            card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
     elif args.can_stdin:
@@ -319,6 +329,28 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
     document = verify_files(files, load_trust(args.trust), at=_parse_at(args.at))
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
+
+
+def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
+    """A desk record's evidence bundle, re-checked offline (see idcard.desk.records)."""
+    from idcard.desk.records import BundleError, verify_bundle
+
+    text = _read_input(args.file, "the bundle")
+    body: dict[str, object] = {}
+    try:
+        verdict, body = verify_bundle(text, load_trust(args.trust), expected_hash=args.hash)
+    except BundleError as exc:
+        verdict = Verdict(required=("desk.bundle",))
+        verdict.failed("desk.bundle", f"{args.file} is not a desk record bundle: {exc}")
+    record = {k: body.get(k) for k in ("id", "createdAt", "desk", "operator", "purpose", "identity")}
+    lines = [f"Record:        {record['id']} at {record['desk']} ({record['createdAt']})"] if body else []
+    data: dict[str, object] = {
+        "record": record if body else None,
+        "verdict": verdict.to_json(),
+        "testCertificates": rests_on_test_anchors(verdict),
+    }
+    out.result(data, "\n".join(lines + _verdict_lines(verdict)))
+    return _verdict_exit(verdict)
 
 
 def cmd_trust(args: argparse.Namespace, out: Output) -> int:
@@ -474,10 +506,12 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
     from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
+    from idcard.handoff.prompt import Prompt
 
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
+    prompt: Prompt
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
@@ -598,8 +632,12 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     if identity.birth_date:
         lines.append(f"Born:          {identity.birth_date} ({identity.birth_date_solar_hijri} SH)")
     lines.append(f"Certificate:   {identity.certificate_subject}")
+    test = rests_on_test_anchors(identity.verdict)
+    if test:
+        lines[0] += f" ({TEST_LABEL})"
+        lines.insert(1, f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
-    out.result({"verified": True, **identity.to_json()}, "\n".join(lines))
+    out.result({"verified": True, "testCertificates": test, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK
 
 
@@ -620,19 +658,23 @@ def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl],
 
 
 # -- demo ------------------------------------------------------------------------
+def _demo_csca() -> list[bytes]:
+    """The demo card's CSCA, from the emulator package (the library itself ships no test PKI)."""
+    for entry in entry_points(group="idcard.demo_anchors", name="csca"):
+        return [entry.load()()]
+    raise UsageError("The demo needs the card emulator (the mock_card package), which is not installed.")
+
+
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
 
     The demo card is issued by the *test* PKI, so this trusts the test CSCA
     (and says so); a real card is verified against the anchors given with --trust.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     from idcard.document import read_document
     from idcard.pki.trust import TrustStore
-    from mock_card.testpki import test_pki
 
-    trust = TrustStore([test_pki().csca_cert.public_bytes(Encoding.DER)])
+    trust = TrustStore(_demo_csca())
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")
@@ -691,6 +733,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_document)
+
+    p = sub.add_parser("verify-bundle", help="re-check a desk record's evidence bundle offline")
+    p.add_argument("file", metavar="FILE", help="the bundle (JSON) the desk exported")
+    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA trust anchors")
+    p.add_argument("--hash", metavar="HEX", help="the record hash from the receipt's QR code (sha256 hex)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_verify_bundle)
 
     p = sub.add_parser("trust", help="load trust anchors and report what they hold")
     p.add_argument("paths", nargs="+", metavar="PATH",
@@ -771,6 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    load_scheme_plugins()  # e.g. `emulator:` from the mock_card package
     out = Output(getattr(args, "json", False))
     try:
         return int(args.func(args, out))
