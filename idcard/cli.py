@@ -200,14 +200,34 @@ def _verdict_text(document) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
-def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
-    if args.mrz:
-        parts = [p.strip() for p in args.mrz.split(",")]
-        if len(parts) != 3:
-            raise UsageError("--mrz takes DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD).")
-        from idcard.lds.checkdigit import mrz_information
+#: `--mrz` with no value: ask on the terminal (echo off) instead of taking it as an argument.
+MRZ_PROMPT = "?"
 
-        info = mrz_information(parts[0].upper(), parts[1], parts[2])
+
+def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | None:
+    """The MRZ data from --mrz-stdin, the --mrz prompt, or (deprecated) the --mrz value."""
+    if args.mrz_stdin:
+        value = secrets.read("MRZ data (DOCUMENT,BIRTH,EXPIRY): ")
+    elif args.mrz == MRZ_PROMPT:
+        value = SecretReader(False).read("MRZ data (DOCUMENT,BIRTH YYMMDD,EXPIRY YYMMDD): ")
+    elif args.mrz:
+        # Other users of the machine see arguments (ps, /proc) and shells keep them.
+        print("idcard: warning: --mrz VALUE puts the document data in the process list and "
+              "shell history; use --mrz-stdin or --mrz alone (it asks).", file=sys.stderr)
+        value = args.mrz
+    else:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 3 or not all(parts):
+        raise UsageError("The MRZ data is DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD), separated by commas.")
+    from idcard.lds.checkdigit import mrz_information
+
+    return mrz_information(parts[0].upper(), parts[1], parts[2])
+
+
+def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
+    info = _mrz_information(args, secrets)
+    if info is not None:
         if card.channel.extended_length or _has_card_access(card):
             card.unlock("MRZ", info)
         else:
@@ -230,7 +250,7 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     from idcard.document import read_document
 
     trust = load_trust(args.trust)
-    secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
         _unlock_for_read(card, args, secrets)
         document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
@@ -570,7 +590,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = card_command("read", "unlock, read and verify the card", cmd_read)
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
     p.add_argument("--can-stdin", action="store_true", help="unlock with the CAN from standard input")
-    p.add_argument("--mrz", metavar="DOC,BIRTH,EXPIRY", help="unlock with MRZ data (passports)")
+    mrz = p.add_mutually_exclusive_group()
+    mrz.add_argument(
+        "--mrz", nargs="?", const=MRZ_PROMPT, metavar="DOC,BIRTH,EXPIRY",
+        help="unlock with the MRZ data (passports); alone it asks with echo off "
+        "(a value on the command line still works but is deprecated: others can see it)",
+    )
+    mrz.add_argument(
+        "--mrz-stdin", action="store_true",
+        help="unlock with the MRZ data read from standard input: one line DOCUMENT,YYMMDD,YYMMDD",
+    )
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
