@@ -24,7 +24,7 @@ EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2,
 
 
 def _exit_code(exc: Exception) -> int:
-    if isinstance(exc, UsageError):
+    if isinstance(exc, UsageError) or getattr(exc, "code", "") == "reader.bad_name":
         return EXIT_USAGE
     code = getattr(exc, "code", "")
     if isinstance(exc, PinError) or code.split(".")[0] in ("pin", "pin2", "puk", "can", "mrz"):
@@ -52,14 +52,32 @@ class Output:
 
 
 # -- readers ---------------------------------------------------------------------
+def _pcsc_problem() -> str | None:
+    """Why PC/SC readers cannot be listed (pcscd stopped, pyscard missing), or None."""
+    from reader.errors import TransportError as _TransportError
+    from reader.pcsc import list_pcsc_readers
+
+    try:
+        list_pcsc_readers(strict=True)
+    except _TransportError as exc:
+        return exc.message
+    return None
+
+
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
+    problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
     lines = [
         f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}" for r in readers
     ]
-    out.result({"readers": [r.to_json() for r in readers]}, "\n".join(lines))
+    data: dict[str, object] = {"readers": [r.to_json() for r in readers]}
+    if problem:
+        # Said, not hidden: "no readers" and "pcscd is not running" need different fixes.
+        data["pcsc"] = {"available": False, "reason": problem}
+        print(f"idcard: no PC/SC readers: {problem}", file=sys.stderr)
+    out.result(data, "\n".join(lines))
     return EXIT_OK
 
 
@@ -72,6 +90,13 @@ def _default_reader() -> str:
         return with_card[0].name
     names = ", ".join(r.name for r in readers) or "none found"
     if not with_card:
+        problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
+        if problem:
+            raise TransportError(
+                f"No card reader available: {problem}. Or use --reader emulator:demo for the "
+                "built-in demo card.",
+                code="reader.pcscd",
+            )
         raise TransportError(
             f"No card found in any reader (readers: {names}). Put your card on the reader, "
             "or use --reader emulator:demo for the built-in demo card.",
@@ -693,7 +718,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(exc)
         return _exit_code(exc)
     except KeyboardInterrupt:
+        print("idcard: interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"idcard: unexpected error ({type(exc).__name__}); this is a bug. "
+              "Run with -v to see the details.", file=sys.stderr)
+        if out.as_json:
+            json.dump({"error": {"code": "internal", "message": type(exc).__name__}}, sys.stdout)
+            sys.stdout.write("\n")
+        return EXIT_CARD
 
 
 if __name__ == "__main__":
