@@ -113,6 +113,40 @@ def open_card(args: argparse.Namespace) -> IdCard:
     return IdCard.open(name, **kwargs)
 
 
+# -- PIN entry (cli.md: stdin lines in the order PIN, CAN, PUK) -----------------------
+def _say(text: str) -> None:
+    print(f"idcard: {text}", file=sys.stderr, flush=True)
+
+
+def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: str | None = None) -> None:
+    """PACE-PIN, resuming a suspended PIN with the CAN first where asked or needed.
+
+    `can_too` (--pin-stdin with --can-stdin): standard input holds the PIN,
+    then the CAN, and the card is opened with the CAN and then the PIN, which
+    is exactly what resuming a suspended PIN takes. On a terminal the CAN is
+    asked for only when the card says the PIN is suspended.
+    """
+    if pin is None:
+        pin = secrets.read("PIN: ") if secrets.from_stdin else None
+    if can_too:
+        card.unlock(CAN, secrets.read("CAN: "))
+    elif not secrets.from_stdin and card.pin_status().state == "suspended":
+        _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
+             "then the PIN (its last try).")
+        card.unlock(CAN, secrets.read("CAN: "))
+    try:
+        card.unlock(PIN, pin if pin is not None else secrets.read("PIN: "))
+    except PinError as exc:
+        if exc.code != "pin.suspended" or can_too:
+            raise
+        raise PinError(
+            "The PIN is suspended after two wrong entries: its last try needs the CAN printed on the "
+            "card first. Add --can-stdin and put the CAN on the line after the PIN.",
+            code="pin.suspended",
+            tries_left=1,
+        ) from None
+
+
 # -- pin -------------------------------------------------------------------------
 def cmd_pin(args: argparse.Namespace, out: Output) -> int:
     action = args.action
@@ -123,15 +157,17 @@ def cmd_pin(args: argparse.Namespace, out: Output) -> int:
             return _pin_status(card, args, secrets, out)
         if action == "change":
             if args.signature_pin:
-                if args.can_stdin or not stdin:
-                    card.unlock(CAN, secrets.read("CAN: "))
+                # Lines in cli.md's order: the (signature) PINs first, then the CAN.
                 current = secrets.read("Current signature PIN: ")
                 new = secrets.read("New signature PIN: ")
+                card.unlock(CAN, secrets.read("CAN: "))
                 card.change_signature_pin(current, new)
                 out.result({"signaturePin": {"changed": True}}, "Signature PIN changed.")
                 return EXIT_OK
             current = secrets.read("Current PIN: ")
             new = secrets.read("New PIN: ")
+            # A suspended PIN: the CAN (next line, or asked) opens the last try.
+            unlock_with_pin(card, secrets, can_too=args.can_stdin, pin=current)
             card.change_pin(current, new)
             out.result({"pin": {"changed": True}}, "PIN changed.")
             return EXIT_OK
@@ -158,7 +194,7 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
         # one without touching the PIN counter.
         card.unlock(CAN, secrets.read("CAN: "))
         signature = card.signature_pin_status()
-    data = {
+    data: dict[str, object] = {
         "pin": pin.to_json(),
         "signaturePin": signature.to_json() if signature else None,
         "pukUsesLeft": puk_uses,
@@ -166,6 +202,14 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
     text = f"PIN: {pin.state}, {pin.tries_left} tries left"
     if signature:
         text += f"\nSignature PIN: {signature.state}, {signature.tries_left} tries left"
+    else:
+        hint = (
+            "The signature PIN's counter can only be read over a secure channel: run "
+            "`idcard pin status --can-stdin` with the CAN (the 6 digits printed on the card) on "
+            "standard input. Reading it costs no PIN try."
+        )
+        data["signaturePinHint"] = hint
+        text += f"\nSignature PIN: not read. {hint}"
     if puk_uses is not None:
         text += f"\nPUK: {puk_uses} uses left"
     out.result(data, text)
@@ -257,10 +301,10 @@ def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretRead
             card.unlock("MRZ", info)
         else:
             card.unlock_bac(info)
-    elif args.can_stdin:
+    elif args.can_stdin and not args.pin_stdin:
         card.unlock(CAN, secrets.read("CAN: "))
     else:
-        card.unlock(PIN, secrets.read("PIN: "))
+        unlock_with_pin(card, secrets, can_too=args.can_stdin)
 
 
 def _has_card_access(card: IdCard) -> bool:
@@ -372,8 +416,9 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     """Detached CMS signature of FILE with the card's signing key (cli.md).
 
     The channel is opened with PACE-CAN; the signature PIN (PIN2) authorises
-    this one signature. With --can-stdin / --pin-stdin, standard input holds
-    two lines: first the CAN, then PIN2. The .p7s appears only when complete.
+    this one signature. With --pin-stdin / --can-stdin, standard input holds
+    two lines in cli.md's order: first PIN2, then the CAN. The .p7s appears
+    only when complete.
     """
     from idcard.signing import sign_detached
 
@@ -389,9 +434,11 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    pin2 = secrets.read("Signature PIN (PIN2): ")
+    can = secrets.read("CAN (6 digits printed on the card): ")
     with open_card(args) as card:
-        card.unlock(CAN, secrets.read("CAN: "))
-        signature = sign_detached(card, data, secrets.read("Signature PIN (PIN2): "))
+        card.unlock(CAN, can)
+        signature = sign_detached(card, data, pin2)
     write_atomically(target, signature)  # a signature is public: the usual mode
     signer = _signer_of(signature)
     out.result(
@@ -491,9 +538,9 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
     origin = normalize_origin(args.origin, allow_http_loopback=True)
     nonce = validate_nonce(args.nonce)
     attributes = _token_attributes(args.attributes)
-    secrets = SecretReader(args.pin_stdin)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin)
     with open_card(args) as card:
-        card.unlock(PIN, secrets.read("PIN: "))
+        unlock_with_pin(card, secrets, can_too=args.can_stdin)
         token = build_token(card, origin, nonce, attributes=attributes)
     out.result(token, dumps(token))
     return EXIT_OK
@@ -614,7 +661,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = card_command("read", "unlock, read and verify the card", cmd_read)
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
-    p.add_argument("--can-stdin", action="store_true", help="unlock with the CAN from standard input")
+    p.add_argument(
+        "--can-stdin", action="store_true",
+        help="unlock with the CAN from standard input; with --pin-stdin: the PIN line, then the CAN "
+        "line, and the card is opened with the CAN then the PIN (resumes a suspended PIN)",
+    )
     mrz = p.add_mutually_exclusive_group()
     mrz.add_argument(
         "--mrz", nargs="?", const=MRZ_PROMPT, metavar="DOC,BIRTH,EXPIRY",
@@ -652,12 +703,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--can-stdin",
         action="store_true",
-        help="read secrets from standard input, one line each: first the CAN, then the signature PIN",
+        help="read secrets from standard input, one line each: first the signature PIN, then the CAN",
     )
     p.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="same as --can-stdin (either reads both lines: the CAN, then the signature PIN)",
+        help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
 
     p = sub.add_parser("serve", help="run the browser hand-off service on 127.0.0.1 and [::1]")
@@ -685,6 +736,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nonce", required=True, help="the nonce the portal issued")
     p.add_argument("--attributes", metavar="a,b", help="consented attributes: name,nationalCode,birthDate,photo")
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    p.add_argument(
+        "--can-stdin", action="store_true",
+        help="also read the CAN (after the PIN line) and open the card with it first: resumes a suspended PIN",
+    )
 
     p = sub.add_parser("verify-token", help="verify a web-eid:1 token (nonce by equality only)")
     p.add_argument("--token", required=True, metavar="FILE|-", help="the token JSON, - for standard input")

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pty
-import select
 import stat
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import ROOT, idcard, mock_card
+from tests.e2e.terminal import run_on_terminal
+from tests.e2e.test_cli import idcard, mock_card
 
 MRZ_LINE = "A12345678,900803,360114"  # the demo citizen's document number, birth, expiry
 
@@ -65,40 +61,10 @@ def test_mrz_prompt_without_terminal_is_a_usage_error(passport: Path) -> None:
 
 def test_mrz_prompt_on_a_terminal_reads_with_echo_off(passport: Path) -> None:
     """`--mrz` alone asks on the terminal; what is typed is never echoed."""
-    master, slave = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "idcard.cli", "-v", "read", "--reader", f"emulator:{passport}", "--mrz", "--no-photo"],
-        stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True,
-    )
-    os.close(slave)
-    screen = b""
-
-    def read_until(marker: bytes, timeout: float = 30) -> None:
-        nonlocal screen
-        deadline = time.monotonic() + timeout
-        while marker not in screen and time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    screen += os.read(master, 4096)
-                except OSError:
-                    break
-
-    try:
-        read_until(b"MRZ data")
-        assert b"MRZ data" in screen, screen
-        os.write(master, (MRZ_LINE + "\n").encode())
-        read_until(b"Verdict:")
-        proc.wait(timeout=30)
-        read_until(b"\x00", timeout=0.5)  # whatever is left
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    text = screen.decode(errors="replace")
-    assert "Verdict:" in text and "REZAEI" in text
-    _assert_no_mrz(text.replace("A12345678, expires", ""))  # the read-out names the document
+    run = run_on_terminal(["idcard.cli", "-v", "read", "--reader", f"emulator:{passport}", "--mrz", "--no-photo"],
+                          [("MRZ data", MRZ_LINE)])
+    assert "Verdict:" in run.screen and "REZAEI" in run.screen, run.screen
+    _assert_no_mrz(run.screen.replace("A12345678, expires", ""))  # the read-out names the document
 
 
 def test_verbose_pin_read_logs_no_pin(tmp_path: Path) -> None:
