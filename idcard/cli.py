@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from idcard import __version__
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
+from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, PIN, IdCard
 from reader.errors import CodedError, TransportError
@@ -103,6 +104,12 @@ def _default_reader() -> str:
             code="card.absent",
         )
     raise UsageError(f"Several readers hold a card ({names}); choose one with --reader.")
+
+
+def _progress(args: argparse.Namespace, label: str, card: IdCard) -> Progress:
+    """A progress line for a card operation (after a second; not with --quiet or -v, nor off a terminal)."""
+    quiet = getattr(args, "quiet", False) or getattr(args, "verbose", False)  # -v: log lines instead
+    return Progress(label, lambda: card.stats.bytes_received, enabled=not quiet)
 
 
 def open_card(args: argparse.Namespace) -> IdCard:
@@ -322,7 +329,8 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
         _unlock_for_read(card, args, secrets)
-        document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
+        with _progress(args, "Reading the card", card):
+            document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
     if args.photo:
         if document.face is None:
             raise IdCardError("The card has no readable face image.", code="lds.face")
@@ -541,7 +549,8 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
     with open_card(args) as card:
         unlock_with_pin(card, secrets, can_too=args.can_stdin)
-        token = build_token(card, origin, nonce, attributes=attributes)
+        with _progress(args, "Reading the card and signing", card):
+            token = build_token(card, origin, nonce, attributes=attributes)
     out.result(token, dumps(token))
     return EXIT_OK
 
@@ -634,26 +643,66 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
 
 
 # -- parser ----------------------------------------------------------------------
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  verification failed (the result is still printed)
+  2  usage error (bad option, bad reader name, missing input)
+  3  card or reader error (no card, card removed, pcscd not running, unsupported card)
+  4  PIN problem (wrong, suspended, blocked; also CAN, PUK, MRZ)
+  5  untrusted (no trust anchor for the document or certificate)
+130  interrupted (Ctrl-C)
+
+Secrets (PIN, CAN, PUK, MRZ) are never options: --pin-stdin, --can-stdin,
+--puk-stdin read one line each from standard input, in that order; without
+them the command asks on the terminal with echo off."""
+
+
+def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--version, -v and -q on the main parser and on every subcommand.
+
+    On subcommands they default to SUPPRESS so that `idcard -v read` is not
+    undone by the subcommand's own default.
+    """
+    default = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--version", action="version", version=f"idcard {__version__}",
+                        help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", **default,
+                        help="log what happens, APDUs included (secrets redacted)")
+    parser.add_argument("-q", "--quiet", action="store_true", **default,
+                        help="no progress line on stderr (it only appears on a terminal anyway)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="idcard", description="National smart ID card client")
-    parser.add_argument("--version", action="version", version=f"idcard {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log APDUs (secrets redacted)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="idcard", description="National smart ID card client",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_parser(name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+        p = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        _add_common_options(p, top=False)
+        return p
 
     def card_command(name: str, help_text: str, func: Callable[..., int]) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+        p = add_parser(name, help_text)
         p.add_argument("--reader", help="reader name (see `idcard readers`)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument("--short-apdus", action="store_true", help="never use extended-length APDUs")
         p.set_defaults(func=func)
         return p
 
-    p = sub.add_parser("readers", help="list readers and whether a card is present")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("readers", "list readers and whether a card is present")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_readers)
 
     p = card_command("pin", "PIN status, change, unblock", cmd_pin)
-    p.add_argument("action", choices=["status", "change", "unblock"])
+    p.add_argument(
+        "action", choices=["status", "change", "unblock"],
+        help="status: counters; change: current PIN then new PIN; unblock: PUK then new PIN",
+    )
     p.add_argument("--pin-stdin", action="store_true", help="read PIN(s) from standard input")
     p.add_argument("--can-stdin", action="store_true", help="read the CAN from standard input")
     p.add_argument("--puk-stdin", action="store_true", help="read the PUK from standard input")
@@ -678,19 +727,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
 
-    p = sub.add_parser("verify-document", help="passive authentication of files read earlier")
-    p.add_argument("--sod", required=True, metavar="FILE")
-    p.add_argument("--dg", action="append", default=[], metavar="N=FILE")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH")
+    p = add_parser("verify-document", "passive authentication of files read earlier")
+    p.add_argument("--sod", required=True, metavar="FILE", help="the EF.SOD file (document security object)")
+    p.add_argument(
+        "--dg", action="append", default=[], metavar="N=FILE",
+        help="data group N's file, hash-checked against the SOD (repeat for more)",
+    )
+    p.add_argument(
+        "--trust", action="extend", nargs="+", default=[], metavar="PATH",
+        help="CSCA certificate (DER/PEM), folder of them, or master list (.ml); repeat for more",
+    )
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_document)
 
-    p = sub.add_parser("trust", help="load trust anchors and report what they hold")
+    p = add_parser("trust", "load trust anchors and report what they hold")
     p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_trust)
 
     p = card_command(
@@ -711,7 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
 
-    p = sub.add_parser("serve", help="run the browser hand-off service on 127.0.0.1 and [::1]")
+    p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
     p.add_argument("--dev", action="store_true", help="also accept http:// request URLs on this computer")
     p.add_argument("--reader", help="reader name (default: the only reader with a card)")
@@ -722,7 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("auth", help="the browser hand-off without a browser: prints where it would go")
+    p = add_parser("auth", "the browser hand-off without a browser: prints where it would go")
     p.add_argument("--request", required=True, metavar="URL", help="the portal's request URL")
     p.add_argument("--yes", action="store_true", help="accept the request without asking")
     p.add_argument("--reader", help="reader name (default: the only reader with a card)")
@@ -741,20 +796,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="also read the CAN (after the PIN line) and open the card with it first: resumes a suspended PIN",
     )
 
-    p = sub.add_parser("verify-token", help="verify a web-eid:1 token (nonce by equality only)")
+    p = add_parser("verify-token", "verify a web-eid:1 token (nonce by equality only)")
     p.add_argument("--token", required=True, metavar="FILE|-", help="the token JSON, - for standard input")
     p.add_argument("--origin", required=True, help="the portal's origin the token must be for")
     p.add_argument("--nonce", required=True, help="the nonce the token must be for")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CAs that issue authentication certificates")
-    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CAs that issue authentication certificates")
+    p.add_argument("--csca", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_token)
 
-    p = sub.add_parser("demo", help="a tour of the built-in demo card")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("demo", "a tour of the built-in demo card")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_demo)
     return parser
 
