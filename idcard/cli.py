@@ -502,20 +502,30 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def _auth_exit(code: str) -> int:
+    """Exit code of a hand-off that did not log in (docs/cli.md, `auth`)."""
     family = code.split(".")[0]
     if family in ("pin", "can", "puk"):
         return EXIT_PIN
     if family in ("card", "reader"):
         return EXIT_CARD
-    if family == "request":
-        return EXIT_USAGE
-    return EXIT_VERIFY  # refused by the citizen or by the portal
+    if family == "usage":
+        return EXIT_USAGE  # e.g. no terminal to ask for consent
+    # Refused by the citizen, or the portal's request/answer unusable: the run
+    # was well formed, its outcome is "not logged in".
+    return EXIT_VERIFY
 
 
 def cmd_auth(args: argparse.Namespace, out: Output) -> int:
     """The hand-off without a browser: fetch the request, consent, PIN, submit; print the redirect."""
     from idcard.handoff import TerminalPrompt
+    from idcard.handoff.request import HandoffError, UrlPolicy
 
+    # The URL the user typed is checked here: a bad one is a usage error (2);
+    # what the portal then answers is the hand-off's outcome (1 when refused).
+    try:
+        UrlPolicy(dev=args.dev).check(args.request, "request URL")
+    except HandoffError as exc:
+        raise UsageError(exc.message) from None
     prompt = TerminalPrompt(assume_yes=args.yes, pin_stdin=args.pin_stdin)
     outcome = _handoff_workflow(args, prompt).run(args.request)
     if outcome.ok:

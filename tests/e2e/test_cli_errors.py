@@ -160,3 +160,19 @@ def test_portal_redirect_with_control_characters(hostile_portal: str) -> None:
     assert data["ok"] is False and data["error"]["code"] == "submit.failed"
     assert data["return"] == hostile_portal + "/back?error=submit.failed"
     assert out.returncode == 1
+
+
+def test_auth_exit_codes_usage_versus_outcome() -> None:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    common = ["--yes", "--pin-stdin", "--reader", "emulator:demo", "--json"]
+    # What the user typed is unusable: usage (2), before any network or card.
+    for bad in ("http://portal.example/r", "https://[::1", "not a url"):
+        out = idcard("auth", "--request", bad, *common, stdin="123456\n", env=env)
+        assert out.returncode == 2, (bad, out.stderr)
+        assert json.loads(out.stdout)["error"]["code"] == "usage" and "Traceback" not in out.stderr
+    # A well-formed run whose portal is not there: not logged in (1), the shape of every auth outcome.
+    closed = f"http://127.0.0.1:{_free_port()}/request"
+    out = idcard("auth", "--request", closed, "--dev", *common, stdin="123456\n", env=env)
+    assert out.returncode == 1, out.stderr
+    data = json.loads(out.stdout)
+    assert data["ok"] is False and data["error"]["code"] == "request.unavailable" and data["return"] is None
