@@ -483,7 +483,7 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
-    from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
+    from idcard.handoff import AutoPrompt, HandoffServer, Prompt, TerminalPrompt
 
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
@@ -491,7 +491,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
-        prompt = AutoPrompt()
+        prompt: Prompt = AutoPrompt()
     else:
         prompt = TerminalPrompt(show_progress=True)
     server = HandoffServer(_handoff_workflow(args, prompt), port=args.port).bind()
@@ -673,12 +673,12 @@ def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     On subcommands they default to SUPPRESS so that `idcard -v read` is not
     undone by the subcommand's own default.
     """
-    default = {} if top else {"default": argparse.SUPPRESS}
+    default: bool | str = False if top else argparse.SUPPRESS
     parser.add_argument("--version", action="version", version=f"idcard {__version__}",
                         help="print the version and exit")
-    parser.add_argument("-v", "--verbose", action="store_true", **default,
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
                         help="log what happens, APDUs included (secrets redacted)")
-    parser.add_argument("-q", "--quiet", action="store_true", **default,
+    parser.add_argument("-q", "--quiet", action="store_true", default=default,
                         help="no progress line on stderr (it only appears on a terminal anyway)")
 
 

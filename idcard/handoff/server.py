@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import h11
 import uvicorn
@@ -190,9 +191,10 @@ class _Service:
             _call_soon(loop, settle, result, None)
 
         threading.Thread(target=work, name="idcard-handoff-login", daemon=True).start()
-        stopping = asyncio.ensure_future(self._stopping.wait())
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        waiters: set[asyncio.Future[Any]] = {done, stopping}
         try:
-            await asyncio.wait({done, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopping.cancel()
         if done.done():
@@ -319,7 +321,7 @@ class HandoffServer:
         self.ipv6 = ipv6
         self.sockets: list[socket.socket] = []
         self.port: int | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -335,11 +337,12 @@ class HandoffServer:
             self.port = self.sockets[0].getsockname()[1]
         return self
 
-    def _make_server(self) -> uvicorn.Server:
+    def _make_server(self) -> _Server:
         self.bind()
         assert self.port is not None
+        app = create_app(self.workflow, port=self.port)
         config = uvicorn.Config(
-            create_app(self.workflow, port=self.port),
+            app,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -347,8 +350,8 @@ class HandoffServer:
             timeout_graceful_shutdown=5,
             http=_HeaderDeadline,
         )
-        app = config.app
-        self._server = _Server(config, on_exit=app.service.stop_running_login)  # type: ignore[attr-defined]
+        service: _Service = app.service  # type: ignore[attr-defined]
+        self._server = _Server(config, on_exit=service.stop_running_login)
         return self._server
 
     def serve_forever(self) -> None:
