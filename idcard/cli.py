@@ -478,7 +478,8 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 
     # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return HandoffWorkflow(prompt, reader=args.reader or None, policy=UrlPolicy(dev=args.dev))
+    # Without --reader, the CLI's own choice: it also says when pcscd is not running.
+    return HandoffWorkflow(prompt, reader=args.reader or _default_reader, policy=UrlPolicy(dev=args.dev))
 
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:

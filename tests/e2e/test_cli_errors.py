@@ -176,3 +176,13 @@ def test_auth_exit_codes_usage_versus_outcome() -> None:
     assert out.returncode == 1, out.stderr
     data = json.loads(out.stdout)
     assert data["ok"] is False and data["error"]["code"] == "request.unavailable" and data["return"] is None
+
+
+def test_auth_without_reader_says_pcscd_is_not_running(hostile_portal: str) -> None:
+    env = {**{k: v for k, v in os.environ.items() if "proxy" not in k.lower()}, **NO_PCSCD}
+    out = idcard("auth", "--request", hostile_portal + "/request", "--yes", "--pin-stdin", "--dev", "--json",
+                 stdin="123456\n", env=env)
+    assert out.returncode == 3, out.stderr
+    data = json.loads(out.stdout)
+    assert data["error"]["code"] == "reader.pcscd" and "pcscd" in data["error"]["message"]
+    assert data["return"] == hostile_portal + "/back?error=reader.pcscd"

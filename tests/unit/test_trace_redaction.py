@@ -121,3 +121,18 @@ def test_redaction_rules_one_by_one() -> None:
     assert redact_response(plain, False) == plain.hex()
     long = bytes(100) + b"\x90\x00"
     assert redact_response(long, False).endswith("…9000") and len(redact_response(long, False)) < 140
+
+
+@pytest.mark.parametrize("mock_card_reader", ["inprocess", "vpcd", "nfc-udp"], indirect=True)
+@pytest.mark.mock_card(pin="246813", can="975310")
+def test_no_layer_logs_the_pin_on_any_transport(mock_card_reader, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    """Every logger at DEBUG (what `idcard -v` sets): transports and drivers must not leak either."""
+    caplog.set_level(logging.DEBUG)
+    with IdCard.open(mock_card_reader.name) as card:
+        card.unlock(CAN, "975310")
+        card.unlock(PIN, "246813")
+        card.read_dg(1)
+    text = caplog.text
+    assert ">> " in text and "redacted" in text
+    for secret in ("246813", "975310"):
+        assert secret not in text and secret.encode().hex() not in text
