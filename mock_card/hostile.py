@@ -212,27 +212,23 @@ def with_header(tag: int, value: bytes) -> bytes:
     return encode_tlv(tag, value)
 
 
-def _jpeg(width: int = 8, height: int = 8, *, claim: tuple[int, int] | None = None) -> bytes:
+#: Where a format keeps its image size: (marker, offset from it, bytes per field, height first).
+_SIZE_FIELDS = {"JPEG": (b"\xff\xc0", 5, 2, True), "JPEG2000": (b"\xff\x51", 6, 4, False)}
+
+
+def _image(fmt: str, size: tuple[int, int] = (8, 8), *, claim: tuple[int, int] | None = None) -> bytes:
+    """A small real image; with `claim`, its header lies about its size (a decompression bomb)."""
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.new("L", (width, height)).save(buf, "JPEG")
+    # JPEG 2000 as a bare codestream: its SIZ marker alone gives the size.
+    Image.new("L", size).save(buf, fmt, **({"no_jp2": True} if fmt == "JPEG2000" else {}))
     data = bytearray(buf.getvalue())
     if claim is not None:
-        sof = data.index(b"\xff\xc0")
-        data[sof + 5 : sof + 9] = claim[1].to_bytes(2, "big") + claim[0].to_bytes(2, "big")
-    return bytes(data)
-
-
-def _jp2_claiming(width: int, height: int) -> bytes:
-    """A tiny JPEG 2000 codestream whose SIZ marker claims a huge image (a decompression bomb)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("L", (8, 8)).save(buf, "JPEG2000")
-    data = bytearray(buf.getvalue())
-    siz = data.index(b"\xff\x51")
-    data[siz + 6 : siz + 14] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+        marker, offset, width, height_first = _SIZE_FIELDS[fmt]
+        w, h = (value.to_bytes(width, "big") for value in claim)
+        at = data.index(marker) + offset
+        data[at : at + 2 * width] = h + w if height_first else w + h
     return bytes(data)
 
 
@@ -421,7 +417,7 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
     add("dg1-other-person-unsigned", "another person's DG1 on a genuine chip", "sod.hash.dg1",
         image=set_dg(1, lambda _d: _dg1_of(OTHER)))
     add("dg2-other-face-unsigned", "the holder's photo swapped for the attacker's", "sod.hash.dg2",
-        image=set_dg(2, dg2_with(_jpeg(64, 80))))
+        image=set_dg(2, dg2_with(_image("JPEG", (64, 80)))))
     add("dg11-other-person-unsigned", "another person's DG11 on a genuine chip", "sod.hash.dg11",
         image=set_dg(11, lambda _d: _dg11_of(dataclasses.replace(DEMO_CITIZEN, national_code="0023456787"))))
     add("dg1-dg11-swapped", "DG1 bytes served as DG11 and the other way round", "sod.hash.dg1",
@@ -527,13 +523,13 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
     add("dg15-garbage-signed", "signed DG15 that is not a key", "chip.active_auth",
         image=set_dg(15, lambda _d: b"\x6f\x03\x30\x01\x00", signed=True))
     add("dg2-jpeg-bomb-unsigned", "a 500-byte JPEG claiming 3999x4000 pixels: never decoded", "sod.hash.dg2",
-        image=set_dg(2, dg2_with(_jpeg(claim=(3999, 4000)))))
-    add("dg2-jp2-bomb-unsigned", "a tiny JPEG 2000 claiming 40000x40000 pixels: never decoded", "sod.hash.dg2",
-        image=set_dg(2, dg2_with(_jp2_claiming(40000, 40000))))
+        image=set_dg(2, dg2_with(_image("JPEG", claim=(3999, 4000)))))
+    add("dg2-jp2-bomb-unsigned", "a tiny JPEG 2000 codestream claiming 9000x9000 pixels: never decoded", "sod.hash.dg2",
+        image=set_dg(2, dg2_with(_image("JPEG2000", claim=(9000, 9000)))))
     add("dg2-garbage-signed", "signed DG2 that is not CBEFF", "lds.face",
         image=set_dg(2, lambda _d: with_header(0x75, b"\x7f\x61\x01\x00"), signed=True))
     add("dg2-huge-jpeg-unsigned", "a 700 KB photo, unsigned, hoping it is decoded anyway", "sod.hash.dg2",
-        image=set_dg(2, dg2_with(_jpeg(1200, 1600) + b"\x00" * 700_000)))
+        image=set_dg(2, dg2_with(_image("JPEG", (1200, 1600)) + b"\x00" * 700_000)))
 
     # Chip keys: the clone cannot sign with the genuine chip's keys.
     add("clone-both-keys", "data copied onto another chip (AA and CA keys differ)", "chip.active_auth",
