@@ -583,7 +583,7 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
         image=set_file(FID_CARD_ACCESS, lambda _d: _card_access("0.4.0.127.0.7.2.2.4.2.2", 16), "mf"))
     for i, junk in enumerate((b"", b"\x31\x05\x30\x03", b"\x30\x00", b"\xff" * 40, b"\x31\x82\xff\xff")):
         add(f"card-access-junk-{i}", f"EF.CardAccess is junk ({junk[:4].hex() or 'empty'})", "card.malformed",
-            image=set_file(FID_CARD_ACCESS, lambda _d, j=junk: j, "mf"))
+            image=set_file(FID_CARD_ACCESS, _constant(junk), "mf"))
 
     # Status words and odd answers to READ BINARY (valid MAC: the chip itself lies).
     for label, status, code in (
@@ -699,6 +699,10 @@ def _card_access(oid: str, parameter_id: int) -> bytes:
     from mock_card.personalize import card_access
 
     return card_access(oid, parameter_id)
+
+
+def _constant(value: bytes) -> Callable[[bytes], bytes]:
+    return lambda _old: value
 
 
 def _dg1_of(citizen: Citizen) -> bytes:

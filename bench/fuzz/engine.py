@@ -54,7 +54,8 @@ class Stats:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Stats:
-        crashes = {k: Crash(**v) for k, v in data.pop("crashes").items()}  # type: ignore[union-attr]
+        raw: dict[str, dict[str, object]] = data.pop("crashes")  # type: ignore[assignment]
+        crashes = {k: Crash(**v) for k, v in raw.items()}  # type: ignore[arg-type]
         return cls(**data, crashes=crashes)  # type: ignore[arg-type]
 
 
