@@ -75,6 +75,7 @@ class HostileCard(EmulatedCard):
         #: How often each INS was seen (secure and plain), for "the n-th READ BINARY".
         self.seen: collections.Counter[int] = collections.Counter()
         self.secure_seen: collections.Counter[int] = collections.Counter()
+        #: Secure answers seen on the wire, for "the n-th secure APDU".
         self.sm_count = 0
         self.memo: dict[str, bytes] = {}
 
@@ -101,7 +102,6 @@ class HostileCard(EmulatedCard):
         except Exception:  # noqa: BLE001 - a card answers, it does not raise
             self._end_secure_session()
             return ResponseAPDU(b"", 0x6988)
-        self.sm_count += 1
         response = self._dispatch(cmd, secure=True)
         forged = trick(self, sm, cmd, response)
         return forged if forged is not None else sm.wrap_response(response)  # type: ignore[attr-defined]
@@ -471,7 +471,7 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
         image=set_file(FID_SOD, lambda _d: _other_card_sod()))
     add("sod-sha1-other-dg1", "SOD over SHA-1 hashes, DG1 swapped (a hash the forger hopes is weak)",
         "sod.hash.dg1", image=both(lambda i: resign(i, hash_algorithm="sha1"), set_dg(1, lambda _d: _dg1_of(OTHER))))
-    add("sod-unknown-ds-cert-swapped", "SOD's embedded DS certificate replaced by the genuine DS's",
+    add("sod-genuine-ds-cert-other-key", "SOD signed with the forger's key but carrying the genuine DS certificate",
         "sod.signature", image=_sod_cert_swapped)
 
     # Cross-checks of correctly signed data.
@@ -648,8 +648,10 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
         sm=sm_structure(DG1_READ, lambda s, r: _padded_cryptogram(s, _pad16(r.data)) + _status_do(r.sw)))
     add("sm-cryptogram-not-block", "DO'87' whose cryptogram is not whole blocks", "sm.mac",
         sm=sm_structure(DG1_READ, lambda s, r: encode_tlv(0x87, b"\x01" + b"\x00" * 17) + _status_do(r.sw)))
-    add("sm-unknown-object", "protected answer with an unexpected DO'85' ahead", "sm.mac",
+    add("sm-odd-cryptogram-garbage", "protected answer with a DO'85' cryptogram of garbage", "sm.mac",
         sm=sm_structure(DG1_READ, lambda s, r: encode_tlv(0x85, b"\x00" * 16) + _status_do(r.sw)))
+    add("sm-unknown-object", "protected answer with an unexpected DO'81' ahead of DO'99'", "sm.mac",
+        sm=sm_structure(DG1_READ, lambda s, r: encode_tlv(0x81, b"\x00" * 4) + _status_do(r.sw)))
     add("sm-objects-reversed", "DO'99' before DO'87'", "sm.mac",
         sm=sm_structure(DG1_READ, lambda s, r: _status_do(r.sw) + _padded_cryptogram(s, _iso_pad(r.data))))
     add("sm-status-repeated", "DO'99' twice", "sm.mac",
@@ -781,20 +783,16 @@ def _other_card_sod() -> bytes:
 
 
 def _sod_cert_swapped(image: CardImage) -> None:
-    """Signed by the unknown DS, but carrying the genuine DS certificate."""
+    """Signed with a key the forger holds, naming and carrying the genuine DS certificate."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from idcard.lds.sod import sign_sod
     from mock_card.testpki import test_pki
 
-    resign(image, signer="unknown")
     pki = test_pki()
-    sod = _lds(image)[FID_SOD]
-    genuine = pki.ds_cert.public_bytes(Encoding.DER)
-    unknown = pki.unknown_ds_cert.public_bytes(Encoding.DER)
-    if len(genuine) == len(unknown):
-        _lds(image)[FID_SOD] = sod.replace(unknown, genuine)
-    else:
-        _lds(image)[FID_SOD] = _flip(sod, -3)
+    lds = _lds(image)
+    hashes = {n: hashlib.sha256(lds[dg_fid(n)]).digest() for n in range(1, 17) if dg_fid(n) in lds}
+    lds[FID_SOD] = sign_sod(hashes, "sha256", pki.ds_cert.public_bytes(Encoding.DER), pki.unknown_ds_key)
 
 
 def _aa_replay(card: HostileCard, cmd: CommandAPDU, response: ResponseAPDU) -> ResponseAPDU:
