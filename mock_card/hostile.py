@@ -423,6 +423,11 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
     add("dg1-dg11-swapped", "DG1 bytes served as DG11 and the other way round", "sod.hash.dg1",
         image=_swap(1, 11))
 
+    add("extra-dg3-unlisted-clone", "a clone adds an unsigned DG3 (and lists it in EF.COM) to look complete",
+        "chip.active_auth",
+        image=both(clone_keys(("aa",)), set_file(dg_fid(3), _constant(with_header(0x63, b"\x02\x01\x00"))),
+                   set_file(FID_COM, lambda _d: _com(1, 2, 3, 11, 12, 14, 15))))
+
     # Files missing that EF.SOD lists.
     for n in (1, 2, 11, 12, 14, 15):
         add(f"dg{n}-missing", f"DG{n} listed in EF.SOD but absent on the chip", "card.file_not_found",
