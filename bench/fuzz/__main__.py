@@ -85,7 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=None, help="folder for per-family stats and logs")
     parser.add_argument("--docs", default=None, help="write the table into this Markdown file")
     parser.add_argument("--json", default=None, help="write all statistics (with crash inputs) here")
+    parser.add_argument("--table-from", nargs="+", metavar="JSON", default=None,
+                        help="no fuzzing: print (and --docs) the table of earlier --json results; "
+                        "a later file's family replaces an earlier one's")
     args = parser.parse_args(argv)
+    if args.table_from:
+        merged: dict[str, Stats] = {}
+        for path in args.table_from:
+            for item in json.loads(Path(path).read_text()):
+                merged[item["family"]] = Stats.from_json(item)
+        order = [name for name in FAMILIES if name in merged]
+        text = table([merged[name] for name in order])
+        print(text)
+        if args.docs:
+            write_docs(Path(args.docs), text)
+        return 0
     if args.engine == "atheris":
         try:
             import atheris  # noqa: F401
