@@ -95,8 +95,6 @@ class Recorder:
             self.target(data)
         except CodedError:
             self.stats.rejected += 1
-        except RecursionError as exc:
-            self._crash(exc, data)
         except Exception as exc:  # noqa: BLE001 - every untyped escape is a finding
             self._crash(exc, data)
         elapsed = time.perf_counter() - start
