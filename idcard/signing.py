@@ -155,9 +155,11 @@ def sign_detached(
 def is_pdf(data: bytes) -> bool:
     """PDF files get a PAdES signature inside them; anything else a detached CMS.
 
-    ISO 32000 lets the header start anywhere in the first 1024 bytes.
+    A PDF has its header in the first 1024 bytes (ISO 32000 §7.5.2) and ends
+    with an end-of-file marker; bytes that merely start like a PDF are signed
+    as they are, detached, rather than refused.
     """
-    return b"%PDF-" in data[:1024]
+    return b"%PDF-" in data[:1024] and b"%%EOF" in data[-1024:]
 
 
 def pdf_output_path(path: str) -> str:

@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from idcard.errors import IdCardError, UsageError
@@ -78,7 +79,7 @@ def _persian_name(card: IdCard) -> str | None:
 def _is_self_signed(der: bytes) -> bool:
     from asn1crypto import x509
 
-    return bool(x509.Certificate.load(der).self_signed)
+    return x509.Certificate.load(der).self_signed != "no"  # "maybe" or "yes"
 
 
 def run_sign(
@@ -92,10 +93,12 @@ def run_sign(
     from idcard.signing import pdf_output_path
 
     target = args.out or pdf_output_path(args.file)
-    trust = _ders(args.trust, "trust anchor")
+    anchors = _ders(args.trust, "trust anchor")
     chain = _ders(args.chain, "chain certificate")
-    # Intermediates among the anchors go into the signature too: a verifier needs them.
-    chain += [der for der in trust if der not in chain and not _is_self_signed(der)]
+    # Intermediates given with --trust go into the signature (a verifier needs them);
+    # only the roots anchor the path, so the CRLs are checked up to them.
+    trust = [der for der in anchors if _is_self_signed(der)]
+    chain += [der for der in anchors if der not in chain and der not in trust]
     visible = VisibleField.parse(args.field) if args.field is not None else None
     options = PdfSignOptions(
         chain=chain, trust=trust, tsa_url=args.tsa, ltv=args.ltv, crls=_crl_ders(args.crl),
@@ -107,8 +110,7 @@ def run_sign(
     with open_card(args) as card:
         card.unlock(CAN, secrets.read("CAN: "))
         if visible is not None:
-            visible = VisibleField(visible.page, visible.box, _persian_name(card))
-            options = PdfSignOptions(**{**options.__dict__, "visible": visible})
+            options = replace(options, visible=replace(visible, name=_persian_name(card)))
         signed = sign_pdf(card, data, secrets.read("Signature PIN (PIN2): "), options)
     write_atomically(target, signed.data)
     out.result(

@@ -111,9 +111,9 @@ def _validation_context(options: PdfSignOptions):  # noqa: ANN202 - ValidationCo
         other_certs=_certs(options.chain),
         crls=crls,
         allow_fetching=options.allow_fetching,
-        # Embedding a path whose revocation status could not be obtained would
-        # produce a file that claims long-term validation and cannot deliver it.
-        revocation_mode="hard-fail",
+        # Embedding a path without the revocation status of every certificate on
+        # it would produce a file that claims long-term validation and cannot deliver it.
+        revocation_mode="require",
     )
 
 
@@ -127,6 +127,7 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
@@ -153,7 +154,7 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
         embed_validation_info=options.ltv,
         validation_context=_validation_context(options) if options.ltv else None,
     )
-    new_field = None
+    new_field = fields.SigFieldSpec(sig_field_name=FIELD_NAME)
     style = None
     if options.visible is not None:
         page = options.visible.page
@@ -161,8 +162,6 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
             sig_field_name=FIELD_NAME, on_page=page - 1 if page > 0 else page, box=options.visible.box
         )
         style = stamp_style(options.visible.name)
-    else:
-        new_field = fields.SigFieldSpec(sig_field_name=FIELD_NAME)
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
@@ -175,7 +174,7 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
         pdf_signer.sign_pdf(writer, output=output)
     except TimestampRequestError as exc:
         raise IdCardError(f"The time-stamp authority did not answer with a time-stamp: {exc}", code="pdf.tsa") from None
-    except (PathBuildingError, PathValidationError) as exc:
+    except (PathBuildingError, PathValidationError, SigningError) as exc:
         raise IdCardError(
             f"Long-term validation data could not be gathered for the signing certificate: {exc}",
             code="pdf.ltv",
