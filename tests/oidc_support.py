@@ -56,14 +56,14 @@ class RelyingParty:
         self.pending[state] = (verifier, nonce)
         return url
 
-    def exchange(self, callback_url: str, *, verifier: str | None = None) -> dict[str, Any]:
+    def exchange(self, callback_url: str, *, verifier: str | None = None, endpoint: str | None = None) -> dict[str, Any]:
         """The token endpoint's JSON for the code in `callback_url` (raises on an OAuth error)."""
         from urllib.parse import parse_qs, urlsplit
 
         state = parse_qs(urlsplit(callback_url).query)["state"][0]
         real_verifier, _ = self.pending[state]
         return dict(self.session().fetch_token(
-            self.metadata()["token_endpoint"], authorization_response=callback_url,
+            endpoint or self.metadata()["token_endpoint"], authorization_response=callback_url,
             code_verifier=verifier or real_verifier, state=state,
         ))
 

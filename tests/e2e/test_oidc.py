@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -49,7 +49,7 @@ def _clients(rp_port: int) -> dict[str, dict]:
     }
 
 
-def start_provider(tmp: Path, clients: dict[str, dict], handoff_port: int, *extra: str, name: str = "oidc") -> tuple[Process, str]:
+def start_provider(tmp: Path, clients: dict[str, dict], handoff_port: int, *extra: str, name: str = "oidc") -> tuple[Process, str]:  # noqa: F811
     port = _free_port()
     (tmp / f"{name}-clients.json").write_text(json.dumps({"clients": list(clients.values())}))
     process = Process(
@@ -69,7 +69,7 @@ def clients(rp_port: int) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory, clients: dict[str, dict], handoff_port: int) -> Iterator[str]:
+def provider(tmp_path_factory: pytest.TempPathFactory, clients: dict[str, dict], handoff_port: int) -> Iterator[str]:  # noqa: F811
     process, url = start_provider(tmp_path_factory.mktemp("oidc"), clients, handoff_port)
     try:
         yield url
@@ -232,7 +232,7 @@ def test_wrong_audience_and_tampered_id_token_are_refused(provider: str, clients
         tax.id_claims({**token, "id_token": f"{header}.{forged}.{signature}"}, nonce)
 
 
-def test_expired_code_is_refused(tmp_path: Path, clients: dict[str, dict], handoff_port: int, rp_port: int) -> None:
+def test_expired_code_is_refused(tmp_path: Path, clients: dict[str, dict], handoff_port: int, rp_port: int) -> None:  # noqa: F811
     from authlib.integrations.base_client.errors import OAuthError
 
     process, url = start_provider(tmp_path, clients, handoff_port, "--code-ttl", "1", name="oidc-short")
@@ -258,7 +258,6 @@ def test_finish_in_another_browser_is_refused(provider: str, clients: dict[str, 
     with httpx.Client(trust_env=False) as attacker:  # no login cookie
         answer = attacker.get(json.loads(result.stdout)["redirect"])
     assert answer.status_code == 400 and "login.other_browser" in answer.text
-    _ = urlencode
 
 
 # -- headless Chromium, card behind pcscd ------------------------------------------------------
