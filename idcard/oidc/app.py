@@ -146,8 +146,7 @@ class Provider:
         return JSONResponse(discovery_document(self.issuer), headers={"Cache-Control": "max-age=300"})
 
     async def jwks(self, request: Request) -> Response:
-        public = self.key.as_dict(private=False)
-        public.update({"use": "sig", "alg": ID_TOKEN_ALG, "kid": self.key.kid})
+        public: dict[str, object] = {**self.key.as_dict(private=False), "use": "sig", "alg": ID_TOKEN_ALG}
         return JSONResponse({"keys": [public]}, headers={"Cache-Control": "max-age=300"})
 
     # -- authorize -------------------------------------------------------------------

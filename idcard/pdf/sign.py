@@ -22,6 +22,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 
 from idcard.errors import IdCardError, UsageError
+from idcard.signing import check_signing_certificate
 
 if TYPE_CHECKING:
     from idcard.session import IdCard
@@ -183,7 +184,7 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
         raise UsageError(f"The PDF cannot be signed: {exc}") from None
     if signer.signatures_made != 1:
         raise IdCardError("The card made no signature; no file was written.", code="sign.incomplete")
-    subject = signer.signing_cert.subject.native
+    subject = check_signing_certificate(signer.cert_der).subject.native
     return SignedPdf(
         data=output.getvalue(),
         level=_level(options),

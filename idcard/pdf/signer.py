@@ -49,7 +49,7 @@ class CardSigner(Signer):
         signing_cert_der: bytes | None = None,
     ) -> None:
         cert_der = signing_cert_der if signing_cert_der is not None else card.read_sign_certificate()
-        self._cert_der = cert_der
+        self.cert_der = cert_der
         cert = check_signing_certificate(cert_der)
         registry = SimpleCertificateStore()
         registry.register_multiple(list(chain))
@@ -75,7 +75,7 @@ class CardSigner(Signer):
         pin2, self._pin2 = self._pin2, None  # one PIN2 authorises one signature
         raw = self._card.sign_digest(hashlib.sha384(data).digest(), pin2)
         signature = der_signature(raw)
-        if not signature_matches(self._cert_der, signature, data):
+        if not signature_matches(self.cert_der, signature, data):
             raise IdCardError(
                 "The card's signature does not match its signing certificate; no file was written.",
                 code="sign.mismatch",

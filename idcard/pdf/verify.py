@@ -221,7 +221,7 @@ def _verify_one(  # noqa: C901, PLR0912 - one branch per check keeps the mapping
     elif problem is AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
         verdict.untrusted("pdf.chain", "The signer's certificate chains to no trusted anchor.", **where)
     else:
-        verdict.failed("pdf.chain", f"The signer's certificate path is not valid ({problem.name if problem else 'no path'}).", **where)
+        verdict.failed("pdf.chain", f"The signer's certificate path is not valid ({problem or 'no path'}).", **where)
 
     # Revocation
     if status.revoked:
