@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import html
 import secrets
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from tests.pdf_support import serve
+
+__all__ = ["RelyingParty", "new_secret", "rp_app", "serve"]
 
 ALGORITHMS = ["RS256"]
 
@@ -118,23 +118,6 @@ def rp_app(rp: RelyingParty):  # noqa: ANN201 - Starlette
         )
 
     return Starlette(routes=[Route("/login", login), Route("/callback", callback)])
-
-
-@contextmanager
-def serve(app: Any, port: int) -> Iterator[str]:
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 def new_secret() -> str:

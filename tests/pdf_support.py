@@ -122,7 +122,6 @@ def free_port() -> int:
 @contextmanager
 def tsa_server() -> Iterator[tuple[str, Issued]]:
     """An RFC 3161 HTTP endpoint on 127.0.0.1: (URL, its root)."""
-    import uvicorn
     from asn1crypto import keys, tsp
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -151,7 +150,15 @@ def tsa_server() -> Iterator[tuple[str, Issued]]:
         return Response(stamper.request_tsa_response(req).dump(), media_type="application/timestamp-reply")
 
     app = Starlette(routes=[Route("/tsa", stamp, methods=["POST"])])
-    port = free_port()
+    with serve(app, free_port()) as base:
+        yield f"{base}/tsa", root
+
+
+@contextmanager
+def serve(app: object, port: int) -> Iterator[str]:
+    """An ASGI app served by uvicorn on 127.0.0.1:`port` in a thread, for the test's duration."""
+    import uvicorn
+
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -159,7 +166,7 @@ def tsa_server() -> Iterator[tuple[str, Issued]]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/tsa", root
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=5)

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from asn1crypto import crl as asn1_crl
-from asn1crypto import x509 as asn1_x509
-
 from idcard.errors import IdCardError, UsageError
+from idcard.pdf.der import certificates
+from idcard.pdf.der import crls as load_crls
 from idcard.signing import check_signing_certificate
 
 if TYPE_CHECKING:
@@ -88,29 +87,13 @@ def _level(options: PdfSignOptions) -> str:
     return "B-B"
 
 
-def _certs(ders: Sequence[bytes]) -> list[asn1_x509.Certificate]:
-    out = []
-    for der in ders:
-        try:
-            out.append(asn1_x509.Certificate.load(bytes(der)))
-        except ValueError as exc:
-            raise UsageError(f"A chain certificate does not parse: {exc}") from None
-    return out
-
-
 def _validation_context(options: PdfSignOptions):  # noqa: ANN202 - ValidationContext
     from pyhanko_certvalidator import ValidationContext
 
-    crls = []
-    for der in options.crls:
-        try:
-            crls.append(asn1_crl.CertificateList.load(bytes(der)))
-        except ValueError as exc:
-            raise UsageError(f"A CRL does not parse: {exc}") from None
     return ValidationContext(
-        trust_roots=_certs(options.trust),
-        other_certs=_certs(options.chain),
-        crls=crls,
+        trust_roots=certificates(options.trust, "trust anchor"),
+        other_certs=certificates(options.chain, "chain certificate"),
+        crls=load_crls(options.crls),
         allow_fetching=options.allow_fetching,
         # Embedding a path without the revocation status of every certificate on
         # it would produce a file that claims long-term validation and cannot deliver it.
@@ -145,7 +128,7 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
     if writer.security_handler is not None:
         raise UsageError("Encrypted PDFs are not supported; sign the decrypted file.")
 
-    signer = CardSigner(card, pin2, chain=_certs(options.chain))
+    signer = CardSigner(card, pin2, chain=certificates(options.chain, "chain certificate"))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm=DIGEST_ALGORITHM,

@@ -25,12 +25,12 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 
 import idcard.pdf  # noqa: F401 - refreshes asn1crypto's OID names before pyHanko parses CMS
-from idcard.errors import UsageError
 from idcard.pdf.assurance import LEVEL_NAMES, assurance_level
+from idcard.pdf.der import certificates
+from idcard.pdf.der import crls as load_crls
 from idcard.verdict import Result, Verdict
 
 __all__ = ["PdfSignatureReport", "PdfVerification", "verify_pdf"]
@@ -82,26 +82,6 @@ class PdfVerification:
         }
 
 
-def _certs(ders: Iterable[bytes]) -> list[asn1_x509.Certificate]:
-    out = []
-    for der in ders:
-        try:
-            out.append(asn1_x509.Certificate.load(bytes(der)))
-        except ValueError as exc:
-            raise UsageError(f"A trust anchor does not parse: {exc}") from None
-    return out
-
-
-def _crls(ders: Iterable[bytes]) -> list[asn1_crl.CertificateList]:
-    out = []
-    for der in ders:
-        try:
-            out.append(asn1_crl.CertificateList.load(bytes(der)))
-        except ValueError as exc:
-            raise UsageError(f"A CRL does not parse: {exc}") from None
-    return out
-
-
 def _signer(cert: asn1_x509.Certificate) -> dict[str, object]:
     subject = cert.subject.native
     serial = str(subject.get("serial_number", ""))
@@ -148,8 +128,8 @@ def verify_pdf(
         verdict.failed("pdf.signatures", "The PDF holds no signature.")
         return report
 
-    anchors = _certs(trust)
-    given_crls = _crls(crls)
+    anchors = certificates(trust, "trust anchor")
+    given_crls = load_crls(crls)
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except (PdfError, ValueError, KeyError, TypeError):
@@ -158,7 +138,7 @@ def verify_pdf(
     check_revocation = bool(given_crls) or has_dss_revinfo or online
     kwargs: dict[str, object] = {
         "trust_roots": anchors,
-        "other_certs": _certs(intermediates),
+        "other_certs": certificates(intermediates, "chain certificate"),
         "crls": given_crls,
         "allow_fetching": online,
         "revocation_mode": "require" if check_revocation else "soft-fail",
