@@ -329,3 +329,23 @@ def test_sign_pdf_over_pcscd_and_vpcd(tmp_path: Path, mock_card_reader, anchors:
     assert "Signature is Valid." in pdfsig(signed)
     code, report = verify(signed, "--trust", str(anchors / "nid-root.pem"))
     assert code == 0, report
+
+
+def test_b_lt_with_timestamp_validates_offline(tmp_path: Path, card_file: Path, anchors: Path) -> None:
+    pdf = blank_pdf(tmp_path / "will.pdf")
+    crl_args = [arg for path in _crls(tmp_path) for arg in ("--crl", path)]
+    with tsa_server() as (url, tsa_root):
+        tsa_pem = tsa_root.write_pem(tmp_path / "tsa-root.pem")
+        (tmp_path / "tsa.crl").write_bytes(crl(tsa_root.cert, tsa_root.key))
+        result = sign(card_file, pdf, "--tsa", url, "--ltv", "--offline", "--trust", str(anchors / "nid-root.pem"),
+                      "--trust", str(anchors / "nid-citizen-ca.pem"), "--trust", str(tsa_pem),
+                      *crl_args, "--crl", str(tmp_path / "tsa.crl"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["signature"]["level"] == "B-LT"
+    signed = tmp_path / "will-signed.pdf"
+    assert "Signature is Valid." in pdfsig(signed)
+    # The TSA is gone; nothing but the file and the two roots.
+    code, report = verify(signed, "--trust", str(anchors / "nid-root.pem"), "--trust", str(tsa_pem))
+    assert code == 0, report
+    got = checks(report)
+    assert got["pdf.revocation"] == got["pdf.signing_time"] == "passed"
