@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core poppler-utils xvfb xauth \
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core xvfb xauth poppler-utils \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 postgresql
 PYTEST_ARGS ?=
 
