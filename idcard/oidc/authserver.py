@@ -93,10 +93,11 @@ class StoredCode:
 
 
 class _Server(AuthorizationServer):
-    def __init__(self, clients: Mapping[str, Client], store: OidcStore, token_ttl: int) -> None:
+    def __init__(self, clients: Mapping[str, Client], store: OidcStore, code_ttl: int, token_ttl: int) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.clients = clients
         self.store = store
+        self.code_ttl = code_ttl
         self.token_ttl = token_ttl
         self.register_token_generator(
             "default", BearerTokenGenerator(lambda *a, **k: generate_token(43), expires_generator=lambda *a, **k: token_ttl)
@@ -164,7 +165,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):
             "code_challenge": data.get("code_challenge"),
             "code_challenge_method": data.get("code_challenge_method"),
         }
-        self.server.store.put("code", code, record, self.server.code_ttl)  # type: ignore[attr-defined]
+        self.server.store.put("code", code, record, self.server.code_ttl)
         if data.get("nonce"):
             self.server.store.put("nonce", f"{request.client.client_id}:{data['nonce']}", {}, 86400)
 
@@ -232,8 +233,7 @@ def build_server(
     *, issuer: str, clients: Mapping[str, Client], store: OidcStore, key: RSAKey,
     code_ttl: int = 60, token_ttl: int = 600, id_token_ttl: int = 600,
 ) -> AuthorizationServer:
-    server = _Server(clients, store, token_ttl)
-    server.code_ttl = code_ttl  # type: ignore[attr-defined]
+    server = _Server(clients, store, code_ttl, token_ttl)
     server.register_grant(
         _CodeGrant, [_S256Only(required=True), _OpenIDCode(server, issuer, key, id_token_ttl)]
     )

@@ -124,7 +124,7 @@ def run_sign(
     return EXIT_OK
 
 
-def add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_verify_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("verify-pdf", help="verify the signatures in a PDF (integrity, chain, revocation, level)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
