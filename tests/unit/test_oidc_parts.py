@@ -102,3 +102,22 @@ def test_claims_pairwise_unless_allowed() -> None:
     assert cr["sub"] == cr["national_code"] == "0012345679"
     assert (ca["acr"], cb["acr"], cr["acr"]) == ("3", "0", "4")
     assert ca["name"] == "سارا رضایی" and ca["birthdate"] == "1990-03-21" and ca["amr"] == ["sc", "pin"]
+
+
+def test_provider_reads_assurance_levels_of_its_trusted_cas(tmp_path: Path) -> None:
+    """`acr` comes from the level policy of the CA that issued the citizen's certificate."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from idcard.oidc.__main__ import _verifier
+    from mock_card.testpki import test_pki
+    from tests.pdf_support import issue
+
+    root = issue("TEST ROOT", ca=True)
+    gold = issue("IRAN Digital Citizen CA TEST", root, ca=True, policy="2.16.364.101.1.1.3")
+    plain = issue("OTHER CITIZEN CA TEST", root, ca=True)
+    (tmp_path / "csca.pem").write_bytes(test_pki().csca_cert.public_bytes(Encoding.PEM))
+    gold.write_pem(tmp_path / "gold-ca.pem")
+    plain.write_pem(tmp_path / "plain-ca.pem")
+    _, levels = _verifier(str(tmp_path), dev=False)
+    assert list(levels.values()) == [3]
+    assert "IRAN Digital Citizen CA TEST" in next(iter(levels))
