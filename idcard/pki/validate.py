@@ -59,6 +59,7 @@ from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.keys import ASN1_ERRORS
+from idcard.pki.ocsp import revocation_check
 from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, ca_problem, validity_check
 from idcard.verdict import Check, Result
 
@@ -142,12 +143,15 @@ def validate_certificate(
     allowed_policies: Iterable[str] | None = None,
     forbidden_policies: Iterable[str] = (),
     role: str = CITIZEN_CA,
+    offline: bool = False,
 ) -> CertificateValidation:
     """Validate `leaf_der` for `usage` at `at` (default now) against `trust`'s `role` anchors.
 
     `usage`: "auth" (login: digitalSignature, clientAuth if an EKU is present), "sign"
     (nonRepudiation or digitalSignature) or "ca" (a CA certificate listed on its own, as
     `idcard trust` does). Never raises for a bad certificate: every problem is a check.
+    `revocation="ocsp"` asks the leaf's OCSP responder (`idcard.pki.ocsp`; CRLs given too
+    are checked as well); `offline` then asks nobody and the check says so.
     """
     when = _aware(at or datetime.now(UTC))
     out = CertificateValidation()
@@ -172,7 +176,7 @@ def validate_certificate(
     out.checks.extend(_profile(leaf, usage, key_bits))
     out.checks.append(validity_check(leaf, when))
     path = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
-    out.checks.append(_revocation(revocation, out.path, crls, when, path is not None))
+    out.checks.append(_revocation(revocation, out.path, crls, when, path is not None, offline))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
     if path is not None:
         out.assurance_level = path.level
@@ -436,13 +440,20 @@ def _revocation(
     crls: Iterable[Crl | bytes],
     at: datetime,
     have_path: bool,
+    offline: bool = False,
 ) -> Check:
     code = "cert.revocation"
     if mode == "off":
         return Check(code, Result.NOT_PERFORMED, "revocation checking is switched off")
     if mode == "ocsp":
-        # idcard.pki.ocsp (helper "ocsp") replaces this with an OCSP query per certificate.
-        return Check(code, Result.NOT_PERFORMED, "OCSP is not available in this build")
+        issuer_der = path[1].der if have_path and len(path) > 1 else None
+        by_ocsp = revocation_check(path[0].der, issuer_der, at=at, offline=offline, code=code)
+        given = list(crls)
+        if by_ocsp.result is Result.FAILED or not given:
+            return by_ocsp
+        # CRLs given as well: a revocation they list is not overruled by the responder.
+        by_crl = _revocation("crl", path, given, at, have_path)
+        return by_crl if by_crl.result is Result.FAILED else by_ocsp
     loaded: list[Crl] = []
     for item in crls:
         try:

@@ -113,7 +113,9 @@ def _portal(min_assurance: int | None) -> Portal:
         require_evidence=False,
         intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der, pki.citizen_ca.der],
     )
-    return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, min_assurance=min_assurance)
+    return Portal(
+        verifier, SqliteNonceStore(), base_url=ORIGIN, min_assurance=min_assurance, require_evidence=False
+    )
 
 
 def _login(portal: Portal, issued: IssuedCertificate) -> object:
@@ -178,7 +180,7 @@ def test_portal_allowed_policies() -> None:
         intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der, pki.citizen_ca.der],
         allowed_policies=["2.16.364.101.1.1.3"],
     )
-    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
+    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, require_evidence=False)
     assert _login(portal, gold) is not None
     _refused("cert.policy", portal, plain)
 
@@ -211,7 +213,7 @@ def test_portal_crl() -> None:
             _test_store(), require_evidence=False, crls=crls,
             intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der],
         )
-        return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
+        return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, require_evidence=False)
 
     assert _login(portal([crl([1], pki.gold_citizen_ca.key)]), citizen) is not None
     _refused("cert.revoked", portal([crl([citizen.certificate.serial_number], pki.gold_citizen_ca.key)]), citizen)
