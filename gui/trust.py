@@ -5,7 +5,8 @@ and a citizen certificate to the national ID root; one store for both would
 let a certificate of one PKI pass as the other's.
 
 `--demo` adds the TEST anchors the demo card is signed with (IR CSCA TEST,
-IR NID ROOT TEST) and the app says so on every screen that shows a verdict.
+IR NID ROOT TEST, and the TEST look-alikes of the Iranian Root CA-G3 and IRAN Root CA1
+for the emulated real cards) and the app says so on every screen that shows a verdict.
 The built-in demo card (an `emulator:` reader, which exists only inside this
 process) is checked against them too; a real card never is, unless `--demo`.
 """
@@ -39,12 +40,14 @@ class Trust:
 def _test_anchor_ders() -> tuple[list[bytes], list[bytes]]:
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from mock_card.testpki import test_pki
+    from mock_card.testpki import iran_test_pki, test_pki
 
     pki = test_pki()
+    # The emulated real cards (mav4, pardis …) chain to the TEST Iranian roots.
+    iran = [ca.der for ca in iran_test_pki().roots]
     return (
         [pki.csca_cert.public_bytes(Encoding.DER)],
-        [pki.root_cert.public_bytes(Encoding.DER), pki.citizen_ca_cert.public_bytes(Encoding.DER)],
+        [pki.root_cert.public_bytes(Encoding.DER), pki.citizen_ca_cert.public_bytes(Encoding.DER), *iran],
     )
 
 

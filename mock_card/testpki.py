@@ -233,7 +233,7 @@ def _build(
     subject: x509.Name,
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
     issuer_cert: x509.Certificate | None,
-    issuer_key: ec.EllipticCurvePrivateKey,
+    issuer_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
     sign_hash: SigningHash,
     validity: tuple[dt.datetime, dt.datetime],
     ca: bool,

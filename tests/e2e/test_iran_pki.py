@@ -185,19 +185,17 @@ def test_portal_allowed_policies() -> None:
     _refused("cert.policy", portal, plain)
 
 
-def test_verify_token_crl(tmp_path: Path) -> None:
+def test_portal_crl() -> None:
+    """CRLs for the login certificate's issuer, through the one validator (the CLI's --crl
+    is helper "ocsp"'s)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
     pki = iran_test_pki(1)
-    anchors = tmp_path / "anchors"
-    assert run("mock_card.cli", "pki", "--out", str(anchors)).returncode == 0
     citizen = issue_citizen_certificate(pki, given="S", surname="R", number="3", usage="auth", ca=pki.gold_citizen_ca)
-    token = tmp_path / "token.json"
-    token.write_text(_token(citizen))
     now = dt.datetime.now(dt.UTC)
 
-    def crl(serials: list[int], signer: object) -> Path:
+    def crl(serials: list[int], signer: object) -> bytes:
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(pki.gold_citizen_ca.certificate.subject)
@@ -208,15 +206,31 @@ def test_verify_token_crl(tmp_path: Path) -> None:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now - dt.timedelta(hours=1)).build()
             )
-        path = tmp_path / f"{len(serials)}-{id(signer)}.crl"
-        path.write_bytes(builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))  # type: ignore[arg-type]
-        return path
+        return builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)  # type: ignore[arg-type]
 
-    base = ["verify-token", "--token", str(token), "--origin", ORIGIN, "--nonce", NONCE,
-            "--trust", str(anchors / "iran-test"), "--json"]
-    clean = run("idcard.cli", *base, "--crl", str(crl([1], pki.gold_citizen_ca.key)))
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-    revoked = run("idcard.cli", *base, "--crl", str(crl([citizen.certificate.serial_number], pki.gold_citizen_ca.key)))
-    assert revoked.returncode == 1 and json.loads(revoked.stdout)["error"]["code"] == "cert.revoked"
-    forged = run("idcard.cli", *base, "--crl", str(crl([], pki.citizen_ca.key)))
-    assert forged.returncode == 1 and json.loads(forged.stdout)["error"]["code"] == "cert.crl"
+    def portal(crls: list[bytes]) -> Portal:
+        verifier = TokenVerifier(
+            _test_store(), require_evidence=False, crls=crls,
+            intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der],
+        )
+        return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, require_evidence=False)
+
+    assert _login(portal([crl([1], pki.gold_citizen_ca.key)]), citizen) is not None
+    _refused("cert.revoked", portal([crl([citizen.certificate.serial_number], pki.gold_citizen_ca.key)]), citizen)
+    _refused("cert.crl", portal([crl([], pki.citizen_ca.key)]), citizen)
+    # The Gold CA itself revoked by the TEST Root CA-G3.
+    root_crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.g3_root.certificate.subject)
+        .last_update(now - dt.timedelta(days=1))
+        .next_update(now + dt.timedelta(days=7))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(pki.levels[3].certificate.serial_number)
+            .revocation_date(now - dt.timedelta(hours=1))
+            .build()
+        )
+        .sign(pki.g3_root.key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    _refused("cert.revoked", portal([crl([], pki.gold_citizen_ca.key), root_crl]), citizen)
