@@ -24,8 +24,9 @@ our verdicts need:
   Platinum 4), with `min_assurance` giving its own error codes.
 * Revocation as one named check (`cert.revocation`), with a `revocation`
   switch: "crl" checks the supplied CRLs (authenticated with the issuer the
-  path found, `idcard.pki.crl`), "off" says it was not done, "ocsp" is the
-  place `idcard.pki.ocsp` plugs in (AIA responder, freshness, nonce).
+  path found, `idcard.pki.crl`), "off" says it was not done, "ocsp" asks the
+  leaf's responder through `idcard.pki.ocsp` (AIA responder, response signature,
+  freshness, nonce; `offline` asks nobody and says so).
 
 Each step is a `Check` whose `details["error"]` is a stable error code
 (`cert.expired`, `cert.untrusted`, `cert.ca_invalid` …) that callers such as

@@ -28,7 +28,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from idcard.assertion import SoftwareSigner, build_token_with_signer
-from idcard.pki.ocsp import build_request, evaluate_response, ocsp_check, responder_urls
+from idcard.pki.ocsp import (
+    MAX_RESPONSE_SIZE,
+    build_request,
+    evaluate_response,
+    ocsp_check,
+    responder_urls,
+)
 from idcard.pki.trust import CITIZEN_CA, TrustStore
 from idcard.pki.validate import validate_certificate
 from idcard.portal import CODES, TokenError, TokenVerifier
@@ -506,3 +512,39 @@ def test_flipped_bytes_never_raise_and_never_pass_inside_the_signed_part(
         check = evaluate_response(bytes(flipped), pki.good, pki.ca, nonce=nonce)
         if any(start <= position < start + size for start, size in signed):
             assert check.result is not Result.PASSED, position
+
+
+def test_without_a_nonce(pki: Pki, responder: Responder) -> None:
+    check = ocsp_check(pki.good, pki.ca, use_nonce=False)
+    assert check.result is Result.PASSED, check.reason
+
+
+def test_an_oversized_or_failing_answer_is_unreachable(pki: Pki) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/big":
+                body = b"\x30" * (MAX_RESPONSE_SIZE + 10)
+                self.send_response(200)
+            else:
+                body = b"busy"
+                self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        big = ocsp_check(pki.good, pki.ca, url=f"{base}/big")
+        assert big.result is Result.NOT_PERFORMED and big.details["status"] == "unreachable"
+        assert "larger than" in big.reason
+        busy = ocsp_check(pki.good, pki.ca, url=f"{base}/busy")
+        assert busy.details["status"] == "unreachable" and "HTTP 503" in busy.reason
+    finally:
+        server.shutdown()
+        server.server_close()
