@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from idcard.pki.builtin import builtin_trust
 from idcard.pki.trust import CertificateInfo, TrustStore
 from idcard.pki.validate import Usage, validate_certificate
 from idcard.verdict import Check, Result
@@ -63,7 +64,12 @@ def build_trust(
         documents.load_path(path)
         sources.append(path)
     for path in [*citizen_paths, *_env_paths(CITIZEN_TRUST_ENV)]:
-        citizens.load_path(path)
+        # A shipped set by name (`iran-gov`) unless a file or folder has that name.
+        builtin = None if os.path.exists(path) else builtin_trust(path)
+        if builtin is not None:
+            citizens.load_path(builtin[0], role=builtin[1])
+        else:
+            citizens.load_path(path)
         sources.append(path)
     if test_anchors:
         csca, nid = _test_anchor_ders()

@@ -92,12 +92,12 @@ __all__ = [
 
 CSCA_CURVE: ec.EllipticCurve = ec.BrainpoolP384R1()
 #: Hash the CSCA signs certificates (and CRLs) with.
-CSCA_HASH: hashes.HashAlgorithm = hashes.SHA384()
+CSCA_HASH: hashes.SHA384 = hashes.SHA384()
 DS_CURVE: ec.EllipticCurve = ec.BrainpoolP256R1()
 #: Hash for the SOD signature made with the DS key (and for the DG hashes in the SOD).
-DS_HASH: hashes.HashAlgorithm = hashes.SHA256()
+DS_HASH: hashes.SHA256 = hashes.SHA256()
 NID_CURVE: ec.EllipticCurve = ec.SECP384R1()
-NID_HASH: hashes.HashAlgorithm = hashes.SHA384()
+NID_HASH: hashes.SHA384 = hashes.SHA384()
 
 
 def _name(cn: str) -> x509.Name:
@@ -196,9 +196,9 @@ def _document_type_list(doc_types: Sequence[str]) -> x509.UnrecognizedExtension:
     return x509.UnrecognizedExtension(OID_DOCUMENT_TYPE_LIST, value)
 
 
-def _ca_key_usage() -> x509.KeyUsage:
+def _ca_key_usage(digital_signature: bool = False) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=False,
+        digital_signature=digital_signature,
         content_commitment=False,
         key_encipherment=False,
         data_encipherment=False,
@@ -229,16 +229,19 @@ def _build(
     seed: int,
     label: str,
     subject: x509.Name,
-    key: ec.EllipticCurvePrivateKey,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
     issuer_cert: x509.Certificate | None,
-    issuer_key: ec.EllipticCurvePrivateKey,
-    sign_hash: hashes.HashAlgorithm,
+    issuer_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    sign_hash: hashes.SHA256 | hashes.SHA384 | hashes.SHA512,
     validity: tuple[dt.datetime, dt.datetime],
     ca: bool,
     path_length: int | None = None,
     extra: Sequence[tuple[x509.ExtensionType, bool]] = (),
+    ca_digital_signature: bool = False,
 ) -> x509.Certificate:
-    """One certificate: a CA (keyCertSign, cRLSign) or a signer (digitalSignature)."""
+    """One certificate: a CA (keyCertSign, cRLSign, and digitalSignature if asked) or a
+    signer (digitalSignature). EC signatures are deterministic (RFC 6979), RSA PKCS#1 v1.5
+    ones are by nature."""
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     builder = (
         x509.CertificateBuilder()
@@ -262,7 +265,7 @@ def _build(
     )
     builder = builder.add_extension(ski, critical=False)
     if ca:
-        builder = builder.add_extension(_ca_key_usage(), critical=True)
+        builder = builder.add_extension(_ca_key_usage(ca_digital_signature), critical=True)
         builder = builder.add_extension(
             x509.BasicConstraints(ca=True, path_length=path_length), critical=True
         )
@@ -270,6 +273,8 @@ def _build(
         builder = builder.add_extension(_signer_key_usage(), critical=True)
     for ext, critical in extra:
         builder = builder.add_extension(ext, critical=critical)
+    if isinstance(issuer_key, rsa.RSAPrivateKey):
+        return builder.sign(issuer_key, sign_hash)
     return builder.sign(issuer_key, sign_hash, ecdsa_deterministic=True)
 
 
@@ -473,13 +478,51 @@ def _citizen_key_usage(*, auth: bool) -> x509.KeyUsage:
     )
 
 
-def _spki_label(public_key: ec.EllipticCurvePublicKey) -> str:
+def _spki_label(public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey) -> str:
     spki = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     digest = hashes.Hash(hashes.SHA256())
     digest.update(spki)
     return digest.finalize().hex()
+
+
+def _citizen_builder(
+    subject: x509.Name,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    issuer_cert: x509.Certificate,
+    serial: int,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    *,
+    auth: bool,
+) -> x509.CertificateBuilder:
+    """A citizen certificate's body: AKI/SKI, keyUsage (critical), cA:FALSE, and for
+    authentication EKU clientAuth. The signing certificate has no EKU (as on the Estonian
+    and Belgian cards): nonRepudiation alone restricts it to signatures, and S/MIME
+    verifiers (openssl cms -verify) accept it."""
+    issuer_ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(_citizen_key_usage(auth=auth), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    )
+    if auth:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+    return builder
 
 
 def _citizen_certificate(
@@ -493,37 +536,14 @@ def _citizen_certificate(
     not_after: dt.datetime,
 ) -> x509.Certificate:
     issuer_cert, issuer_key = issuer
-    auth = kind == "auth"
-    issuer_ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_cert.subject)
-        .public_key(public_key)
-        # One serial per (seed, issuer, kind, key): a re-issued key gets a new serial.
-        .serial_number(
-            derive_serial(
-                pki.seed,
-                f"citizen-{kind}/{_spki_label(issuer_key.public_key())}/{_spki_label(public_key)}",
-            )
-        )
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(_citizen_key_usage(auth=auth), critical=True)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    # One serial per (seed, issuer, kind, key): a re-issued key gets a new serial.
+    serial = derive_serial(
+        pki.seed,
+        f"citizen-{kind}/{_spki_label(issuer_key.public_key())}/{_spki_label(public_key)}",
     )
-    if auth:
-        # Web eID / TLS client authentication. The signing certificate has no EKU (as on the
-        # Estonian and Belgian cards): nonRepudiation alone restricts it to signatures, and
-        # S/MIME verifiers (openssl cms -verify) accept it.
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
+    builder = _citizen_builder(
+        subject, public_key, issuer_cert, serial, not_before, not_after, auth=kind == "auth"
+    )
     return builder.sign(issuer_key, NID_HASH, ecdsa_deterministic=True)
 
 
@@ -618,11 +638,12 @@ def rogue_citizen_ca(pki: TestPki) -> tuple[x509.Certificate, ec.EllipticCurvePr
 #       -> (under Gold) IRAN Digital Citizen CA TEST L3 -> citizen certificates at level 3
 #   TEST IRAN Root CA1 -> IRAN Digital Citizen CA TEST -> citizen certificates, no level
 #
-# Names, key sizes, key usages, basic constraints and policies follow the real
-# certificates; every CN says TEST, the CRL distribution points name a `.invalid` host
-# (RFC 6761: never resolves) and the validity is chosen so the chains are valid from 2025
-# to 2040 (the real 2022 intermediates end in 2027). Keys are RSA, as in the real PKI:
-# primes from HKDF(seed, label) moved to the next prime, so a seed gives the same bytes.
+# Names, key usages, basic constraints and policies follow the real certificates; every
+# CN says TEST, the CRL distribution points name a `.invalid` host (RFC 6761: never
+# resolves) and the validity is chosen so the chains are valid from 2025 to 2040 (the real
+# 2022 intermediates end in 2027). Keys are RSA as in the real PKI, all 2048 bits (the
+# real roots and Gold/Platinum have 4096; test speed): primes from HKDF(seed, label)
+# moved to the next prime, so a seed gives the same bytes.
 
 #: Assurance level -> name of the G3 intermediate at that level.
 IRAN_LEVELS: dict[int, str] = {1: "Bronze", 2: "Silver", 3: "Gold", 4: "Platinum"}
@@ -705,7 +726,8 @@ def derive_rsa_key(seed: int, label: str, bits: int = 2048) -> rsa.RSAPrivateKey
         iqmp=rsa.rsa_crt_iqmp(p, q),
         public_numbers=rsa.RSAPublicNumbers(_RSA_E, p * q),
     )
-    return numbers.private_key()
+    # Our own primes, just made: OpenSSL's key check (more primality tests) only costs time.
+    return numbers.private_key(unsafe_skip_rsa_key_validation=True)
 
 
 @dataclass(frozen=True)
@@ -777,47 +799,24 @@ def _iran_ca(
     crl_dp: bool = False,
 ) -> IranCa:
     key = derive_rsa_key(seed, label, bits)
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    issuer_cert = issuer.certificate if issuer is not None else None
-    issuer_key = issuer.key if issuer is not None else key
-    issuer_ski = (
-        issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        if issuer_cert is not None
-        else ski
-    )
-    usage = x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
-    )
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_cert.subject if issuer_cert is not None else subject)
-        .public_key(key.public_key())
-        .serial_number(derive_serial(seed, label))
-        .not_valid_before(validity[0])
-        .not_valid_after(validity[1])
-        .add_extension(usage, critical=True)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
-            critical=False,
-        )
-    )
-    for ext, critical in _policies(level):
-        builder = builder.add_extension(ext, critical=critical)
+    extra = _policies(level)
     if crl_dp:
         point = x509.DistributionPoint([x509.UniformResourceIdentifier(_IRAN_CRL)], None, None, None)
-        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
-    cert = builder.sign(issuer_key, hashes.SHA256())
+        extra.append((x509.CRLDistributionPoints([point]), False))
+    cert = _build(
+        seed=seed,
+        label=label,
+        subject=subject,
+        key=key,
+        issuer_cert=issuer.certificate if issuer is not None else None,
+        issuer_key=issuer.key if issuer is not None else key,
+        sign_hash=hashes.SHA256(),
+        validity=validity,
+        ca=True,
+        path_length=path_length,
+        extra=extra,
+        ca_digital_signature=digital_signature,
+    )
     return IranCa(cert, key, level)
 
 
@@ -835,7 +834,7 @@ iran_test_pki.__test__ = False  # type: ignore[attr-defined]
 def _cached_iran_pki(seed: int, lookalike: bool) -> IranTestPki:
     prefix = "iran-lookalike/" if lookalike else "iran/"
     g3 = _iran_ca(
-        seed, prefix + "g3-root", IRAN_G3_ROOT_NAME, bits=4096, issuer=None,
+        seed, prefix + "g3-root", IRAN_G3_ROOT_NAME, bits=2048, issuer=None,
         validity=_IRAN_ROOT_VALIDITY, path_length=None,
     )
     levels = {
@@ -843,7 +842,7 @@ def _cached_iran_pki(seed: int, lookalike: bool) -> IranTestPki:
             seed,
             f"{prefix}g3-level-{level}",
             iran_level_name(level),
-            bits=2048 if level <= 2 else 4096,
+            bits=2048,
             issuer=g3,
             validity=_IRAN_CA_VALIDITY,
             path_length=1,
@@ -853,7 +852,7 @@ def _cached_iran_pki(seed: int, lookalike: bool) -> IranTestPki:
         for level in IRAN_LEVELS
     }
     ca1 = _iran_ca(
-        seed, prefix + "root-ca1", IRAN_ROOT_CA1_NAME, bits=4096, issuer=None,
+        seed, prefix + "root-ca1", IRAN_ROOT_CA1_NAME, bits=2048, issuer=None,
         validity=_IRAN_CA1_VALIDITY, path_length=None, digital_signature=False,
     )
     citizen = _iran_ca(
@@ -906,49 +905,20 @@ def issue_citizen_certificate(
         raise ValueError(f"usage must be 'sign' or 'auth', not {usage!r}")
     issuer = ca or pki.citizen_ca
     key: rsa.RSAPrivateKey | None = None
+    issuer_label = _spki_label(issuer.key.public_key())[:32]
     if public_key is None:
-        issuer_label = _spki_label_any(issuer.certificate)
         key = derive_rsa_key(pki.seed, f"iran-citizen/{issuer_label}/{number}/{usage}", 2048)
         public_key = key.public_key()
     end = not_after or not_before + dt.timedelta(days=7 * 365)
-    auth = usage == "auth"
-    issuer_ski = issuer.certificate.extensions.get_extension_for_class(
-        x509.SubjectKeyIdentifier
-    ).value
-    serial_seed = f"iran-citizen/{_spki_label_any(issuer.certificate)}/{number}/{usage}/{not_before}"
+    serial_seed = f"iran-citizen/{issuer_label}/{number}/{usage}/{not_before}"
     serial = derive_serial(pki.seed, serial_seed) | (1 << 120)  # 16 octets, as observed
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(iran_citizen_name(given=given, surname=surname, number=number, usage=usage))
-        .issuer_name(issuer.certificate.subject)
-        .public_key(public_key)
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(end)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(_citizen_key_usage(auth=auth), critical=True)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    subject = iran_citizen_name(given=given, surname=surname, number=number, usage=usage)
+    builder = _citizen_builder(
+        subject, public_key, issuer.certificate, serial, not_before, end, auth=usage == "auth"
     )
-    if auth:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
     for ext, critical in _policies(issuer.level):
         builder = builder.add_extension(ext, critical=critical)
     return IssuedCertificate(builder.sign(issuer.key, hashes.SHA256()), key)
-
-
-def _spki_label_any(cert: x509.Certificate) -> str:
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(spki)
-    return digest.finalize().hex()[:32]
 
 
 def iran_anchor_files(pki: IranTestPki) -> dict[str, bytes]:

@@ -149,3 +149,18 @@ def _signed_by_any(crl: Crl, issuers: Sequence[CertificateInfo]) -> bool:
             continue
         return True
     return False
+
+
+def load_crl_files(paths: Sequence[str | Path]) -> list[Crl]:
+    """CRLs named on the command line; a missing or unreadable one is a UsageError naming it."""
+    from idcard.errors import UsageError
+
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(Crl.from_file(path))
+        except OSError as exc:
+            raise UsageError(f"Cannot read the CRL {path}: {exc.strerror}.") from None
+        except IdCardError as exc:
+            raise UsageError(f"{path} is not a CRL: {exc.message}") from None
+    return loaded

@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.errors import (
@@ -58,7 +59,8 @@ from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 from idcard.errors import IdCardError
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.keys import ASN1_ERRORS
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore
+from idcard.pki.ocsp import revocation_check
+from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, ca_problem, validity_check
 from idcard.verdict import Check, Result
 
 Usage = Literal["auth", "sign", "ca"]
@@ -141,12 +143,15 @@ def validate_certificate(
     allowed_policies: Iterable[str] | None = None,
     forbidden_policies: Iterable[str] = (),
     role: str = CITIZEN_CA,
+    offline: bool = False,
 ) -> CertificateValidation:
     """Validate `leaf_der` for `usage` at `at` (default now) against `trust`'s `role` anchors.
 
     `usage`: "auth" (login: digitalSignature, clientAuth if an EKU is present), "sign"
     (nonRepudiation or digitalSignature) or "ca" (a CA certificate listed on its own, as
     `idcard trust` does). Never raises for a bad certificate: every problem is a check.
+    `revocation="ocsp"` asks the leaf's OCSP responder (`idcard.pki.ocsp`; CRLs given too
+    are checked as well); `offline` then asks nobody and the check says so.
     """
     when = _aware(at or datetime.now(UTC))
     out = CertificateValidation()
@@ -155,10 +160,10 @@ def validate_certificate(
         leaf_asn1 = asn1_x509.Certificate.load(bytes(leaf_der), strict=True)
         policies = _policies(leaf_asn1)
         key_bits = (leaf_asn1.public_key.algorithm, leaf_asn1.public_key.bit_size)
-    except (IdCardError, *ASN1_ERRORS) as exc:
-        message = exc.message if isinstance(exc, IdCardError) else str(exc)
-        out.checks.append(_fail("cert.parse", "cert.parse", f"The certificate is unreadable: {message}"))
-        return out
+    except IdCardError as exc:
+        return _unreadable(out, exc.message)
+    except ASN1_ERRORS as exc:
+        return _unreadable(out, str(exc))
     out.path = [leaf]
     out.checks.append(
         Check(
@@ -169,15 +174,20 @@ def validate_certificate(
         )
     )
     out.checks.extend(_profile(leaf, usage, key_bits))
-    out.checks.append(_validity(leaf, when))
+    out.checks.append(validity_check(leaf, when))
     path = _path(out, leaf, leaf_asn1, trust, role, intermediates, when)
-    out.checks.append(_revocation(revocation, out.path, crls, when, path is not None))
+    out.checks.append(_revocation(revocation, out.path, crls, when, path is not None, offline))
     out.checks.append(_policy(policies, allowed_policies, forbidden_policies))
     if path is not None:
-        out.assurance_level = _assurance_level(path, usage, policies)
+        out.assurance_level = path.level
     assurance = _assurance(out.assurance_level, min_assurance)
     if assurance is not None:
         out.checks.append(assurance)
+    return out
+
+
+def _unreadable(out: CertificateValidation, message: str) -> CertificateValidation:
+    out.checks.append(_fail("cert.parse", "cert.parse", f"The certificate is unreadable: {message}"))
     return out
 
 
@@ -256,30 +266,20 @@ def _profile(leaf: CertificateInfo, usage: Usage, key_bits: tuple[str, int]) -> 
     return checks
 
 
-def _validity(cert: CertificateInfo, at: datetime) -> Check:
-    details = {
-        "not_before": cert.not_before.isoformat(),
-        "not_after": cert.not_after.isoformat(),
-        "at": at.isoformat(),
-    }
-    if at < cert.not_before:
-        return _fail(
-            "cert.validity",
-            "cert.not_yet_valid",
-            f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
-            **details,
-        )
-    if at > cert.not_after:
-        return _fail(
-            "cert.validity",
-            "cert.expired",
-            f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
-            **details,
-        )
-    return Check("cert.validity", Result.PASSED, f"valid until {cert.not_after:%Y-%m-%d}", details)
-
-
 # --- the path ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A validated path (leaf first), its `cert.chain` check and assurance level."""
+
+    path: tuple[CertificateInfo, ...]
+    chain: Check
+    level: int | None
+
+
+#: How many validated paths a store remembers (see `_path`).
+PATH_CACHE_SIZE = 4096
 
 
 def _path(
@@ -290,9 +290,23 @@ def _path(
     role: str,
     intermediates: Iterable[bytes],
     at: datetime,
-) -> ValidationPath | None:
-    """Append `cert.chain`; on success set `out.path` (leaf first) and return the path."""
-    anchors = [c for c in (trust or ()) if trust is not None and trust.role_of(c) == role]
+) -> _Found | None:
+    """Append `cert.chain`; on success set `out.path` (leaf first) and return what was found.
+
+    A path found once is remembered by its store (for the same leaf, intermediates and
+    role): a portal sees the same login certificates all day, and the only part of the
+    answer that changes with time is the CAs' validity, checked again on every use."""
+    # An expired (or not yet valid) leaf is reported by cert.validity; the path is still
+    # judged, at the last (first) moment the leaf was valid, so that "expired" and "from a
+    # look-alike root" stay distinguishable.
+    moment = min(max(at, leaf.not_before), leaf.not_after)
+    key = (role, leaf.der, tuple(bytes(d) for d in intermediates))
+    hit = trust.path_cache.get(key) if trust is not None else None
+    if isinstance(hit, _Found) and all(c.valid_at(moment) for c in hit.path[1:]):
+        out.path = list(hit.path)
+        out.checks.append(hit.chain)
+        return hit
+    anchors = [c for c in trust or () if trust is not None and trust.role_of(c) == role]
     if not anchors:
         out.checks.append(
             _untrusted("cert.chain", f"No trusted {role} anchors to check {leaf.issuer_dn} against.")
@@ -306,15 +320,12 @@ def _path(
             _untrusted("cert.chain", f"{leaf.subject_dn} is self-signed and not a trust anchor.")
         )
         return None
-    # An expired (or not yet valid) leaf is reported by cert.validity; the path is still
-    # judged, at the last (first) moment the leaf was valid, so that "expired" and "from a
-    # look-alike root" stay distinguishable.
-    moment = min(max(at, leaf.not_before), leaf.not_after)
+    assert trust is not None  # there are anchors
     context = ValidationContext(
         trust_roots=[
             CertTrustAnchor(_asn1(a.der), derive_default_quals_from_cert=True) for a in anchors
         ],
-        other_certs=[_asn1(bytes(d)) for d in intermediates],
+        other_certs=[_asn1(d) for d in key[2]],
         moment=moment,
         allow_fetching=False,
         revocation_mode="soft-fail",
@@ -367,19 +378,31 @@ def _path(
     except ValidationError as exc:
         out.checks.append(_fail("cert.chain", "cert.ca_invalid", exc.failure_msg))
         return None
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        # A key `cryptography` cannot load (explicit EC parameters of a custom curve …) or
+        # a structure the validator trips over: never an exception out of this function.
+        out.checks.append(
+            _fail("cert.chain", "cert.ca_invalid", f"The path cannot be checked: {exc}")
+        )
+        return None
     certs = [CertificateInfo.from_der(c.dump()) for c in path.iter_certs(include_root=True)]
     out.path = list(reversed(certs))
     anchor = out.path[-1]
     issuing = out.path[1] if len(out.path) > 1 else anchor
-    out.checks.append(
-        Check(
-            "cert.chain",
-            Result.PASSED,
-            f"issued by {issuing.subject_dn}, trusted through {anchor.subject_dn}",
-            {"ca": issuing.subject_dn, "root": anchor.subject_dn, "length": len(out.path)},
-        )
+    level = _assurance_level(path)
+    chain = Check(
+        "cert.chain",
+        Result.PASSED,
+        f"issued by {issuing.subject_dn}, trusted through {anchor.subject_dn}",
+        # The level too, for callers that pass `cert.chain` on.
+        {"ca": issuing.subject_dn, "root": anchor.subject_dn, "length": len(out.path),
+         "assuranceLevel": level},
     )
-    return path
+    out.checks.append(chain)
+    found = _Found(tuple(out.path), chain, level)
+    if len(trust.path_cache) < PATH_CACHE_SIZE:
+        trust.path_cache[key] = found
+    return found
 
 
 def _broken_anchor(leaf: CertificateInfo, trust: TrustStore | None, role: str) -> str | None:
@@ -394,19 +417,10 @@ def _broken_anchor(leaf: CertificateInfo, trust: TrustStore | None, role: str) -
             leaf.verify_issued_by(candidate)
         except (IdCardError, ValueError):
             continue
-        problem = _anchor_problem(candidate)
+        # Its validity is checked by the validator (trust qualifiers from the certificate).
+        problem = ca_problem(candidate, label="the trusted CA")
         if problem is not None:
             return problem
-    return None
-
-
-def _anchor_problem(anchor: CertificateInfo) -> str | None:
-    # The anchor's validity is checked by the validator (trust qualifiers derived from the
-    # certificate); whether it may issue at all, we check.
-    if anchor.is_ca is False:
-        return f"the trusted CA {anchor.subject_dn} is not a CA (basicConstraints cA is false)"
-    if anchor.key_usage is not None and "key_cert_sign" not in anchor.key_usage:
-        return f"the trusted CA {anchor.subject_dn} may not issue certificates (keyUsage)"
     return None
 
 
@@ -426,13 +440,20 @@ def _revocation(
     crls: Iterable[Crl | bytes],
     at: datetime,
     have_path: bool,
+    offline: bool = False,
 ) -> Check:
     code = "cert.revocation"
     if mode == "off":
         return Check(code, Result.NOT_PERFORMED, "revocation checking is switched off")
     if mode == "ocsp":
-        # idcard.pki.ocsp (helper "ocsp") replaces this with an OCSP query per certificate.
-        return Check(code, Result.NOT_PERFORMED, "OCSP is not available in this build")
+        issuer_der = path[1].der if have_path and len(path) > 1 else None
+        by_ocsp = revocation_check(path[0].der, issuer_der, at=at, offline=offline, code=code)
+        given = list(crls)
+        if by_ocsp.result is Result.FAILED or not given:
+            return by_ocsp
+        # CRLs given as well: a revocation they list is not overruled by the responder.
+        by_crl = _revocation("crl", path, given, at, have_path)
+        return by_crl if by_crl.result is Result.FAILED else by_ocsp
     loaded: list[Crl] = []
     for item in crls:
         try:
@@ -495,7 +516,7 @@ def assurance_level_of(policies: Iterable[str]) -> int | None:
     return min(levels) if levels else None
 
 
-def _assurance_level(path: ValidationPath, usage: Usage, leaf_policies: list[str]) -> int | None:
+def _assurance_level(path: ValidationPath) -> int | None:
     # The RFC 5280 valid policy set: a level counts only when every certificate below the
     # anchor asserts it (or anyPolicy), so an intermediate's level does not leak to a leaf
     # issued outside its policy.

@@ -409,7 +409,11 @@ def _identity_html(identity: VerifiedIdentity) -> str:
         if value
     )
     passed = sum(1 for c in identity.verdict.checks if c.result.value == "passed")
-    evidence = "card signature and chip evidence verified" if identity.evidence else "card signature verified"
+    evidence = (
+        "card signature and chip evidence verified"
+        if identity.evidence
+        else "card signature verified; chip evidence not requested"
+    )
     return (
         f"<h1>Welcome</h1>{photo}"
         + (f'<p class="fa" id="name-fa" lang="fa" dir="rtl">{html.escape(fa)}</p>' if fa else "")

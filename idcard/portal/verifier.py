@@ -47,7 +47,7 @@ from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CertificateInfo, TrustStore
-from idcard.pki.validate import validate_certificate
+from idcard.pki.validate import Revocation, validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
 from idcard.verdict import Check, Result, Verdict
@@ -62,6 +62,9 @@ _MAX_TOKEN_BYTES = 4 * MAX_TOKEN_SIZE
 _EC_CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 #: The prefix of the certificate's subject serialNumber for Iranian national codes.
 IR_SERIAL_PREFIX = "PNOIR-"
+#: `VerifiedIdentity.evidence_status` values (also the `evidence` check's details["status"]).
+EVIDENCE_VERIFIED = "verified"
+EVIDENCE_NOT_REQUESTED = "not_requested"
 #: Data groups a token may always carry with evidence (identity and the AA key).
 _ALWAYS_ALLOWED = frozenset({1, 11, 15})
 
@@ -90,6 +93,11 @@ class VerifiedIdentity:
     photo_mime: str | None = None
 
     @property
+    def evidence_status(self) -> str:
+        """"verified", or "not_requested" when the portal accepted a token without it."""
+        return EVIDENCE_VERIFIED if self.evidence else EVIDENCE_NOT_REQUESTED
+
+    @property
     def birth_date_solar_hijri(self) -> str | None:
         return solar_hijri(self.birth_date)
 
@@ -114,6 +122,7 @@ class VerifiedIdentity:
             "certificate": {"subject": self.certificate_subject, "issuer": self.certificate_issuer},
             "algorithm": self.algorithm,
             "evidence": self.evidence,
+            "evidenceStatus": self.evidence_status,
             "verdict": self.verdict.to_json(),
         }
 
@@ -149,6 +158,10 @@ class TokenVerifier:
     certificatePolicies OIDs that make a certificate unacceptable. `min_assurance`: the
     lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
     policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
+    `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
+    `allowed_policies`: when given, the certificate must carry one of these policy OIDs.
+    `revocation`: "crl" (default: the `crls` given), "ocsp" (the certificate's AIA responder,
+    `idcard.pki.ocsp`) or "off"; `offline` asks no OCSP responder and the verdict says so.
     """
 
     def __init__(
@@ -162,6 +175,10 @@ class TokenVerifier:
         allow_http_loopback: bool = False,
         max_token_size: int = MAX_TOKEN_SIZE,
         min_assurance: int | None = None,
+        intermediates: Iterable[bytes] = (),
+        allowed_policies: Iterable[str] | None = None,
+        revocation: Revocation = "crl",
+        offline: bool = False,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -179,11 +196,15 @@ class TokenVerifier:
             raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
         self.require_evidence = require_evidence
         self.forbidden_policies = frozenset(forbidden_policies)
-        if min_assurance is not None and min_assurance not in (1, 2, 3, 4):
-            raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
-        self.min_assurance = min_assurance
+        self.allowed_policies = None if allowed_policies is None else frozenset(allowed_policies)
+        self.min_assurance = assurance_minimum(min_assurance)
+        #: CA certificates to build paths with, never trusted by themselves.
+        self.intermediates = [bytes(c) for c in intermediates]
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
+        #: "crl" (the configured CRLs), "ocsp" (the certificate's responder) or "off".
+        self.revocation: Revocation = revocation
+        self.offline = offline
 
     # -- entry point -------------------------------------------------------------------
     def verify(
@@ -196,6 +217,7 @@ class TokenVerifier:
         at: dt.datetime | None = None,
         consume_nonce: Callable[[], None] | None = None,
         nonce_issued: bool = True,
+        min_assurance: int | None = None,
     ) -> VerifiedIdentity:
         """Verify one token for `origin` and the `nonce` the portal issued.
 
@@ -204,7 +226,8 @@ class TokenVerifier:
         vouches for the nonce (equality only, as `idcard verify-token`), which
         must then carry at least NONCE_BYTES of entropy. `nonce_issued=False`
         (the store knows no nonce for this login) runs step 3 before the
-        signature, so the refusal names the nonce.
+        signature, so the refusal names the nonce. `min_assurance` (a portal's own
+        minimum) applies besides the verifier's; the stricter one wins.
         """
         origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
         nonce = validate_nonce(nonce)
@@ -214,7 +237,10 @@ class TokenVerifier:
             when = when.replace(tzinfo=dt.UTC)
         run = _Run()
         token = self._step1_token(run, token_json)
-        cert, cert_asn1 = self._step2_certificate(run, token.certificate, when)
+        levels = [m for m in (self.min_assurance, assurance_minimum(min_assurance)) if m is not None]
+        cert, cert_asn1 = self._step2_certificate(
+            run, token.certificate, when, max(levels) if levels else None
+        )
         if not nonce_issued:  # nothing to burn: the store's refusal comes before the signature
             self._step3_nonce(run, nonce, consume_nonce)
         # The signature before the nonce is used: a stranger who knows a login's
@@ -271,17 +297,21 @@ class TokenVerifier:
 
     # -- 2 -----------------------------------------------------------------------------
     def _step2_certificate(
-        self, run: _Run, der: bytes, at: dt.datetime
+        self, run: _Run, der: bytes, at: dt.datetime, min_assurance: int | None
     ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
         """Every certificate check comes from the one validator (idcard.pki.validate)."""
         result = validate_certificate(
             der,
             trust=self.trusted_cas,
             usage="auth",
+            intermediates=self.intermediates,
             at=at,
             crls=self.crls,
-            min_assurance=self.min_assurance,
+            min_assurance=min_assurance,
             forbidden_policies=self.forbidden_policies,
+            allowed_policies=self.allowed_policies,
+            revocation=self.revocation,
+            offline=self.offline,
         )
         for check in result.checks:
             if check.result is Result.PASSED:
@@ -384,11 +414,19 @@ class TokenVerifier:
                     "evidence.missing",
                     "This portal requires chip evidence (idcardEvidence), and the token has none.",
                 )
-            run.verdict.not_performed("evidence", "no chip evidence in the token (not required)")
+            run.verdict.not_performed(
+                "evidence",
+                "evidence: not requested (this portal accepts tokens without chip evidence; "
+                "only the card's certificate and signature were verified)",
+                status=EVIDENCE_NOT_REQUESTED,
+            )
             return None
         if self.csca is None:  # only when evidence is optional (see __init__)
             run.verdict.not_performed(
-                "evidence", "no CSCA anchors configured: chip evidence ignored"
+                "evidence",
+                "evidence: not requested (no CSCA anchors configured: the token's chip "
+                "evidence was ignored, not verified)",
+                status=EVIDENCE_NOT_REQUESTED,
             )
             return None
         return self._evidence(run, evidence, cert_asn1, origin, nonce, requested, at)
@@ -625,6 +663,13 @@ def _subject(cert: asn1_x509.Certificate) -> dict[str, Any]:
     except ASN1_ERRORS:
         return {}
     return {k: v for k, v in out.items() if isinstance(v, str)}
+
+
+def assurance_minimum(level: int | None) -> int | None:
+    """`level` if it is a valid minimum assurance level (None: no minimum), else UsageError."""
+    if level is not None and (isinstance(level, bool) or level not in (1, 2, 3, 4)):
+        raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
+    return level
 
 
 def _algorithm_problem(algorithm: str, key: PublicKey) -> str | None:

@@ -320,6 +320,7 @@ def test_assurance_levels_from_the_test_g3_hierarchy() -> None:
     ok = validate_certificate(gold.der, trust=store, intermediates=inter, min_assurance=3)
     assert ok.result is Result.PASSED and ok.assurance_level == 3
     assert ok.to_json()["assuranceLevel"] == 3
+    assert ok.get("cert.chain").details["assuranceLevel"] == 3  # type: ignore[union-attr]
     low = validate_certificate(gold.der, trust=store, intermediates=inter, min_assurance=4)
     assert _error(low, "cert.assurance") == "cert.assurance_too_low"
     nolevel = issue_citizen_certificate(pki, given="A", surname="B", number="7", usage="sign")
@@ -363,3 +364,46 @@ def test_runs_inside_an_event_loop() -> None:
         return validate_certificate(leaf.der, trust=_store(ROOT), intermediates=[SUB.der], at=AT).result
 
     assert asyncio.run(inside()) is Result.PASSED
+
+
+def test_the_portal_refuses_a_broken_issuing_ca_through_the_validator() -> None:
+    """The mutants survived in the portal's old copy: check them where the portal is."""
+    import base64
+    import json
+
+    from idcard.assertion import SoftwareSigner, build_token_with_signer
+    from idcard.portal import TokenError, TokenVerifier
+
+    nonce = base64.b64encode(b"an unguessable nonce of 32 bytes").decode()
+    origin = "https://portal.example"
+    expired_sub = _make("portal-sub-expired", issuer=ROOT, validity=PAST)
+    not_ca_sub = _make("portal-sub-not-ca", issuer=ROOT, ca=False)
+    for sub in (expired_sub, not_ca_sub):
+        leaf = _leaf(sub, cn="portal-leaf", validity=(PAST[0], LONG[1]))
+        token = build_token_with_signer(SoftwareSigner(leaf.key, leaf.der), origin, nonce)  # type: ignore[arg-type]
+        verifier = TokenVerifier(_store(ROOT), require_evidence=False, intermediates=[sub.der])
+        try:
+            verifier.verify(json.dumps(token), origin=origin, nonce=nonce, at=AT)
+        except TokenError as exc:
+            assert exc.code == "cert.ca_invalid", exc.message
+        else:
+            raise AssertionError("a token under a broken CA was accepted")
+    good = _leaf(SUB, cn="portal-good")
+    token = build_token_with_signer(SoftwareSigner(good.key, good.der), origin, nonce)  # type: ignore[arg-type]
+    verifier = TokenVerifier(_store(ROOT), require_evidence=False, intermediates=[SUB.der])
+    assert verifier.verify(json.dumps(token), origin=origin, nonce=nonce, at=AT) is not None
+
+
+def test_a_remembered_path_is_still_held_to_its_cas_dates() -> None:
+    short = _make("short-lived-sub", issuer=ROOT, validity=(LONG[0], dt.datetime(2027, 1, 1, tzinfo=UTC)))
+    leaf = _leaf(short, cn="cached-leaf")
+    store = _store(ROOT)
+    first = validate_certificate(leaf.der, trust=store, intermediates=[short.der], at=AT)
+    assert first.result is Result.PASSED and store.path_cache  # remembered
+    later = validate_certificate(
+        leaf.der, trust=store, intermediates=[short.der], at=dt.datetime(2028, 1, 1, tzinfo=UTC)
+    )
+    assert _error(later, "cert.chain") == "cert.ca_invalid"
+    # A new anchor forgets every remembered path.
+    store.add(_make("another-root").der)
+    assert not store.path_cache
