@@ -27,13 +27,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from mock_card import scheme
 from mock_card.backend import CardBackend
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
-from mock_card.testing.readers import TRANSPORTS
+from mock_card.testing import readers
+from mock_card.testing.readers import TRANSPORTS, TransportUnavailable, serve_card
 
 __all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
 
@@ -52,6 +55,7 @@ class MockCardReader:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    scheme.install()  # `emulator:` reader names in the test process
     config.addinivalue_line(
         "markers", "mock_card(**options): personalisation of the emulated card (see mock_card.personalize)"
     )
@@ -62,7 +66,7 @@ def make_card(
     pin_tries: int | None = None,
     puk_uses: int | None = None,
     latency: float = 0.0,
-    **personalisation: object,
+    **personalisation: Any,
 ) -> CardBackend:
     """A freshly personalised demo card with the given options and counters.
 
@@ -73,8 +77,8 @@ def make_card(
 
     if personalisation.get("profile") in PROFILES:
         options = dict(personalisation)
-        return make_profile_card(str(options.pop("profile")), **options)  # type: ignore[arg-type]
-    image = personalize(**personalisation)  # type: ignore[arg-type]
+        return make_profile_card(str(options.pop("profile")), **options)
+    image = personalize(**personalisation)
     if pin_tries is not None:
         image.counters.pin_tries = pin_tries
     if puk_uses is not None:
@@ -104,17 +108,15 @@ def pcscd_service() -> object:
     `mock_card.testing.pcscd.use_private_socket()` before that (e.g. in
     conftest.py); readers of a system pcscd are then out of this process's reach.
     """
-    from mock_card.testing.readers import TransportUnavailable, pcscd_service
-
     try:
-        return pcscd_service()
+        return readers.pcscd_service()
     except TransportUnavailable as exc:
         unavailable(str(exc))
         raise
 
 
 @pytest.fixture
-def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
+def mock_card_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Personalisation options: the `mock_card` marker's, or parametrise this fixture directly."""
     marker = request.node.get_closest_marker("mock_card")
     return dict(marker.kwargs) if marker else {}
@@ -122,10 +124,8 @@ def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
 
 @pytest.fixture
 def mock_card_reader(
-    request: pytest.FixtureRequest, mock_card_options: dict[str, object]
+    request: pytest.FixtureRequest, mock_card_options: dict[str, Any]
 ) -> Iterator[MockCardReader]:
-    from mock_card.testing.readers import TransportUnavailable, serve_card
-
     transport = getattr(request, "param", "inprocess")
     card = make_card(**mock_card_options)
     try:

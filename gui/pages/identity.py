@@ -34,6 +34,8 @@ from gui.verdict_view import (
     genuineness_note,
     overall_verified,
     result_label,
+    shows_test_verdict,
+    test_notice,
 )
 from gui.widgets import (
     BadgeWidget,
@@ -107,12 +109,12 @@ class IdentityView(QWidget):
         self.badge_box.setColumnStretch(0, 1)
         self.badge_box.setColumnStretch(1, 1)
         layout.addLayout(self.badge_box)
-        self.actions = QHBoxLayout()
+        self.action_row = QHBoxLayout()
         self.details = button()
         self.details.clicked.connect(self.details_requested.emit)
-        self.actions.addWidget(self.details)
-        self.actions.addStretch(1)
-        layout.addLayout(self.actions)
+        self.action_row.addWidget(self.details)
+        self.action_row.addStretch(1)
+        layout.addLayout(self.action_row)
         i18n.changed.connect(self.retranslate)
         self.retranslate()
 
@@ -163,6 +165,8 @@ class IdentityView(QWidget):
         else:
             self.headline.setText("✕ " + self.tr("Not verified: see the reasons below"))
             self.headline.setStyleSheet(f"color: {theme.BAD};")
+        if shows_test_verdict(doc, result.certificate):
+            self.headline.setText(f"{self.headline.text()}\n{test_notice()}")
         clear_layout(self.badge_box)
         shown = badges(doc, result.certificate, i18n, test_anchors=result.test_anchors)
         for i, badge in enumerate(shown):
@@ -192,7 +196,7 @@ class IdentityPage(QWidget):
         self.view.details_requested.connect(self.open_details)
         self.done = button(primary=True)
         self.done.clicked.connect(self.back.emit)
-        self.view.actions.addWidget(self.done)
+        self.view.action_row.addWidget(self.done)
         layout.addWidget(self.view)
         # A real card family (issue 12) is shown here instead of `view`.
         self.nid_view = NidCardView(i18n)

@@ -576,6 +576,10 @@
         <translation>کارت عدد واردشده را نپذیرفت.</translation>
     </message>
     <message>
+        <source>This card failed to prove it is genuine (it may be a copy). Nothing was read from it.</source>
+        <translation>این کارت نتوانست اصل بودن خود را ثابت کند (ممکن است کپی باشد). چیزی از آن خوانده نشد.</translation>
+    </message>
+    <message>
         <source>Your PIN is blocked. Unblock it with your PUK.</source>
         <translation>پین شما مسدود است. با کد PUK آن را باز کنید.</translation>
     </message>
@@ -1228,6 +1232,10 @@
     <message>
         <source>Issued by the TEST registry (demo) — verified</source>
         <translation>صادرشده از مرجع آزمایشی — تأیید شد</translation>
+    </message>
+    <message>
+        <source>TEST certificates (demo): not a verification against the national registry</source>
+        <translation>گواهی‌های آزمایشی (TEST، نمایشی): این تأیید در برابر مرجع ملی نیست</translation>
     </message>
     <message>
         <source>Issued by the national registry — verified</source>

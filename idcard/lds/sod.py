@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from idcard.asn1 import ASN1_ERRORS, HASHES
 from idcard.errors import MalformedResponseError
-from idcard.pki.keys import ASN1_ERRORS, HASHES
 
 ID_LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
 ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -374,15 +374,15 @@ def lds_security_object(
     """DER LDSSecurityObject: v0, or v1 when (LDS version, Unicode version) is given."""
     if hash_algorithm not in _HASH_OIDS:
         raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
-    size = HASHES[hash_algorithm].digest_size
+    size = HASHES[hash_algorithm]().digest_size
     if not 2 <= len(dg_hashes) <= 16:
         raise ValueError("an LDS security object lists 2 to 16 data group hashes")
-    for number, value in dg_hashes.items():
+    for number, digest in dg_hashes.items():
         if not 1 <= number <= 16:
             raise ValueError(f"data group number {number} out of range 1..16")
-        if len(value) != size:
+        if len(digest) != size:
             raise ValueError(
-                f"DG{number} hash is {len(value)} bytes, {hash_algorithm} gives {size}"
+                f"DG{number} hash is {len(digest)} bytes, {hash_algorithm} gives {size}"
             )
     value: dict[str, object] = {
         "version": 1 if lds_version else 0,
@@ -472,7 +472,7 @@ def _signature_algorithm_id(scheme: str, hash_algorithm: str) -> algos.SignedDig
                     {
                         "hash_algorithm": hash_id,
                         "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": hash_id},
-                        "salt_length": HASHES[hash_algorithm].digest_size,
+                        "salt_length": HASHES[hash_algorithm]().digest_size,
                         "trailer_field": 1,
                     }
                 ),
@@ -493,7 +493,7 @@ def _sign(key: PrivateKeyTypes, scheme: str, hash_algorithm: str, data: bytes) -
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"signature_algorithm {scheme!r} needs an RSA private key")
     if scheme == "rsa-pss":
-        pss = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size)
+        pss = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls().digest_size)
         return key.sign(data, pss, hash_cls())
     return key.sign(data, padding.PKCS1v15(), hash_cls())
 

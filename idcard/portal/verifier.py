@@ -40,7 +40,9 @@ from idcard.assertion.messages import (
     validate_nonce,
 )
 from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
+from idcard.document import Document, DocumentFiles, dg14_security_infos, verify_files
 from idcard.errors import IdCardError, UsageError
+from idcard.lds import Dg1, Identity
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
@@ -50,7 +52,11 @@ from idcard.pki.trust import CertificateInfo, TrustStore
 from idcard.pki.validate import Revocation, validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
+from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
+
+#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
+_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
 
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
 
@@ -405,7 +411,7 @@ class TokenVerifier:
         nonce: str,
         requested: list[str],
         at: dt.datetime,
-    ):  # noqa: ANN202 - Document | None
+    ) -> Document | None:
         evidence = token.evidence
         if evidence is None:
             if self.require_evidence:
@@ -440,129 +446,26 @@ class TokenVerifier:
         nonce: str,
         requested: list[str],
         at: dt.datetime,
-    ):  # noqa: ANN202 - Document
-        from idcard.document import DocumentFiles, verify_files
-        from idcard.protocol.active_auth import CHECK_CODE, verify_active_auth_signature
-
-        allowed = set(_ALWAYS_ALLOWED)
-        for attribute in requested:
-            allowed.update(ATTRIBUTES[attribute])
-        extra = sorted(set(evidence.data_groups) - allowed)
-        if extra:
-            names = ", ".join(f"DG{n}" for n in extra)
-            raise run.fail(
-                "evidence.data_groups",
-                "evidence.unrequested_dg",
-                f"The token carries {names}, which this portal did not ask for.",
-                data_groups=extra,
-            )
-        missing = [n for n in (1, 11) if n not in evidence.data_groups]
-        if missing:
-            raise run.fail(
-                "evidence.data_groups",
-                "evidence.missing",
-                f"The evidence lacks {', '.join(f'DG{n}' for n in missing)}.",
-            )
-        run.passed(
-            "evidence.data_groups",
-            "only requested data groups",
-            data_groups=sorted(evidence.data_groups),
-        )
-
+    ) -> Document:
+        """The evidence groups in the documented order; the first that fails ends the run."""
+        _evidence_data_groups(run, evidence, requested)
         # Active Authentication first as a computation, so verify_files counts it as the chip check.
-        dg15 = evidence.data_groups.get(15)
-        challenge = aa_challenge(origin, nonce)
-        aa_check: Check | None = None
-        dg15_problem: str | None = None
-        if dg15 is not None:
-            try:
-                ok = verify_active_auth_signature(dg15, challenge, evidence.active_authentication)
-            except IdCardError as exc:
-                dg15_problem = f"DG15 holds no usable Active Authentication key: {exc.message}"
-            else:
-                aa_check = Check(
-                    CHECK_CODE,
-                    Result.PASSED if ok else Result.FAILED,
-                    "The chip signed the challenge bound to this origin and nonce."
-                    if ok
-                    else "The chip's signature does not verify with the DG15 key (another chip, or a clone).",
-                    {"challenge": challenge.hex()},
-                )
+        aa_check = _evidence_aa_check(evidence, origin, nonce)
+        chip_checks = [aa_check] if aa_check is not None and aa_check.details.get("stage") != "key" else []
         files = DocumentFiles(evidence.sod, dict(evidence.data_groups))
-        document = verify_files(
-            files, self.csca, at=at, crls=self.crls, chip_checks=[aa_check] if aa_check else ()
-        )
-        doc = document.verdict
-        run.verdict.extend(doc.checks)
-
-        def bad(code: str) -> Check | None:
-            check = doc.get(code)
-            return check if check is not None and check.result is not Result.PASSED else None
-
-        for code in ("sod.parse", "sod.signature"):
-            check = bad(code)
-            if check is not None:
-                raise run.fail("evidence.sod", "evidence.sod", f"EF.SOD: {check.reason}")
-        for code in ("sod.signer_role", "ds.validity", "csca.chain", "crl"):
-            check = bad(code)
-            if check is not None and check.result is not Result.NOT_PERFORMED:
-                untrusted = check.result is Result.UNTRUSTED
-                raise run.fail(
-                    "evidence.chain",
-                    "evidence.chain",
-                    f"Document signer: {check.reason}",
-                    untrusted=untrusted,
-                )
-        if doc.get("csca.chain") is None or doc.get("csca.chain").result is not Result.PASSED:  # type: ignore[union-attr]
-            raise run.fail(
-                "evidence.chain", "evidence.chain", "The document signer's chain was not checked."
-            )
-        for number in sorted(evidence.data_groups):
-            check = bad(f"sod.hash.dg{number}")
-            if check is not None or doc.get(f"sod.hash.dg{number}") is None:
-                reason = check.reason if check else f"DG{number} was not checked against EF.SOD"
-                raise run.fail("evidence.hash", "evidence.hash", reason, data_group=number)
-        if dg15 is None:
-            raise run.fail(
-                "evidence.dg15",
-                "evidence.dg15",
-                "The evidence lacks DG15, the chip's Active Authentication key.",
-            )
-        if dg15_problem is not None:
-            raise run.fail("evidence.dg15", "evidence.dg15", dg15_problem)
-        assert aa_check is not None
-        if aa_check.result is not Result.PASSED:
-            raise run.fail("evidence.aa", "evidence.aa", aa_check.reason)
-        for code in ("lds.parse", "mrz.check_digits", "lds.face"):
-            check = bad(code)
-            if check is not None and check.result is not Result.NOT_PERFORMED:
-                raise run.fail("evidence.data", "evidence.data", check.reason)
-        identity = document.identity
-        if identity is None:
-            raise run.fail("evidence.data", "evidence.data", "DG1 does not give an identity.")
-        if not identity.national_code_valid:
-            raise run.fail(
-                "evidence.national_code",
-                "evidence.national_code",
-                f"The national code {identity.national_code} has a wrong check digit.",
-            )
+        document = verify_files(files, self.csca, at=at, crls=self.crls, chip_checks=chip_checks)
+        run.verdict.extend(document.verdict.checks)
+        _evidence_passive(run, document.verdict, evidence)
+        _evidence_chip(run, aa_check)
+        identity = _evidence_data(run, document)
         self._same_person(run, identity, files, cert_asn1)
-        if bad("document.expired") is not None:
-            raise run.fail(
-                "evidence.expired", "evidence.expired", doc.get("document.expired").reason
-            )  # type: ignore[union-attr]
-        if not doc.verified:
-            failure = doc.failures or [c for c in doc.checks if c.result is Result.UNTRUSTED]
-            reason = failure[0].reason if failure else "the document's checks did not all pass"
-            raise run.fail("evidence.data", "evidence.data", reason)
+        _evidence_validity(run, document.verdict)
         run.passed("evidence", "chip evidence verified (passive and active authentication)")
         return document
 
     def _same_person(
-        self, run: _Run, identity: Any, files: Any, cert_asn1: asn1_x509.Certificate
+        self, run: _Run, identity: Identity, files: DocumentFiles, cert_asn1: asn1_x509.Certificate
     ) -> None:
-        from idcard.lds import Dg1
-
         serial = _subject(cert_asn1).get("serial_number")
         expected = f"{IR_SERIAL_PREFIX}{identity.national_code}"
         codes = {identity.national_code}
@@ -690,3 +593,120 @@ def _scheme(algorithm: str, hash_name: str) -> SignatureAlgorithm:
     if algorithm.startswith("PS"):
         return SignatureAlgorithm.rsa_pss(hash_name)  # type: ignore[arg-type]
     return SignatureAlgorithm.rsa_pkcs1(hash_name)  # type: ignore[arg-type]
+
+
+# -- the groups of evidence checks (TokenVerifier._evidence runs them in this order) ----------
+
+
+def _not_passed(verdict: Verdict, code: str) -> Check | None:
+    check = verdict.get(code)
+    return check if check is not None and check.result is not Result.PASSED else None
+
+
+def _evidence_data_groups(run: _Run, evidence: Evidence, requested: list[str]) -> None:
+    """Only the data groups the portal asked for, and at least DG1 and DG11."""
+    allowed = set(_ALWAYS_ALLOWED)
+    for attribute in requested:
+        allowed.update(ATTRIBUTES[attribute])
+    extra = sorted(set(evidence.data_groups) - allowed)
+    if extra:
+        names = ", ".join(f"DG{n}" for n in extra)
+        raise run.fail(
+            "evidence.data_groups",
+            "evidence.unrequested_dg",
+            f"The token carries {names}, which this portal did not ask for.",
+            data_groups=extra,
+        )
+    missing = [n for n in (1, 11) if n not in evidence.data_groups]
+    if missing:
+        raise run.fail(
+            "evidence.data_groups",
+            "evidence.missing",
+            f"The evidence lacks {', '.join(f'DG{n}' for n in missing)}.",
+        )
+    run.passed(
+        "evidence.data_groups", "only requested data groups", data_groups=sorted(evidence.data_groups)
+    )
+
+
+def _evidence_aa_check(evidence: Evidence, origin: str, nonce: str) -> Check | None:
+    """The chip's AA signature over this origin's and nonce's challenge, judged by the one AA check."""
+    dg15 = evidence.data_groups.get(15)
+    if dg15 is None:
+        return None
+    return check_active_auth_signature(
+        dg15,
+        aa_challenge(origin, nonce),
+        evidence.active_authentication,
+        dg14_aa_info=dg14_security_infos(evidence.data_groups.get(14)),
+    )
+
+
+def _evidence_passive(run: _Run, doc: Verdict, evidence: Evidence) -> None:
+    """EF.SOD parses and verifies, its signer chains to a CSCA, every data group matches its hash."""
+    for code in ("sod.parse", "sod.signature"):
+        check = _not_passed(doc, code)
+        if check is not None:
+            raise run.fail("evidence.sod", "evidence.sod", f"EF.SOD: {check.reason}")
+    for code in ("sod.signer_role", "ds.validity", "csca.chain", "crl"):
+        check = _not_passed(doc, code)
+        if check is not None and check.result is not Result.NOT_PERFORMED:
+            raise run.fail(
+                "evidence.chain",
+                "evidence.chain",
+                f"Document signer: {check.reason}",
+                untrusted=check.result is Result.UNTRUSTED,
+            )
+    chain = doc.get("csca.chain")
+    if chain is None or chain.result is not Result.PASSED:
+        raise run.fail("evidence.chain", "evidence.chain", "The document signer's chain was not checked.")
+    for number in sorted(evidence.data_groups):
+        check = _not_passed(doc, f"sod.hash.dg{number}")
+        if check is not None or doc.get(f"sod.hash.dg{number}") is None:
+            reason = check.reason if check else f"DG{number} was not checked against EF.SOD"
+            raise run.fail("evidence.hash", "evidence.hash", reason, data_group=number)
+
+
+def _evidence_chip(run: _Run, aa_check: Check | None) -> None:
+    """DG15 is there and holds a key, and the chip's signature verifies with it."""
+    if aa_check is None:
+        raise run.fail(
+            "evidence.dg15", "evidence.dg15", "The evidence lacks DG15, the chip's Active Authentication key."
+        )
+    if aa_check.details.get("stage") == "key":
+        raise run.fail(
+            "evidence.dg15",
+            "evidence.dg15",
+            f"DG15 holds no usable Active Authentication key: {aa_check.reason}",
+        )
+    if aa_check.result is not Result.PASSED:
+        raise run.fail("evidence.aa", "evidence.aa", aa_check.reason)
+
+
+def _evidence_data(run: _Run, document: Document) -> Identity:
+    """The data groups parse into an identity whose national code is well formed."""
+    for code in ("lds.parse", "mrz.check_digits", "lds.face"):
+        check = _not_passed(document.verdict, code)
+        if check is not None and check.result is not Result.NOT_PERFORMED:
+            raise run.fail("evidence.data", "evidence.data", check.reason)
+    identity = document.identity
+    if identity is None:
+        raise run.fail("evidence.data", "evidence.data", "DG1 does not give an identity.")
+    if not identity.national_code_valid:
+        raise run.fail(
+            "evidence.national_code",
+            "evidence.national_code",
+            f"The national code {identity.national_code} has a wrong check digit.",
+        )
+    return identity
+
+
+def _evidence_validity(run: _Run, doc: Verdict) -> None:
+    """The document has not expired, and nothing else in its verdict failed."""
+    expired = _not_passed(doc, "document.expired")
+    if expired is not None:
+        raise run.fail("evidence.expired", "evidence.expired", expired.reason)
+    if not doc.verified:
+        failure = doc.failures or [c for c in doc.checks if c.result is Result.UNTRUSTED]
+        reason = failure[0].reason if failure else "the document's checks did not all pass"
+        raise run.fail("evidence.data", "evidence.data", reason)

@@ -32,8 +32,10 @@ def pcscd_service():  # noqa: ANN201 - PcscdService
 def serve_card(card: CardBackend, transport: str) -> Iterator[str]:
     """Serve `card` over `transport` for the duration of the block; yield the reader name."""
     if transport == "inprocess":
+        from mock_card import scheme
         from reader.emulated import register_card, unregister_card
 
+        scheme.install()  # `emulator:` names open in this process (benches, scripts)
         name = register_card(card)
         try:
             yield name

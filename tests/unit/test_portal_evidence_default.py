@@ -15,8 +15,8 @@ from idcard.assertion import build_token
 from idcard.errors import UsageError
 from idcard.pki.trust import TrustStore
 from idcard.portal import Portal, SqliteNonceStore, TokenVerifier
-from idcard.portal.demo import _identity_html
 from idcard.verdict import Result
+from mock_card.demo_portal import _identity_html
 from tests.unit.test_portal_verifier import ORIGIN, anchors, open_card, refused
 
 __all__ = ["anchors"]  # the fixture, re-used

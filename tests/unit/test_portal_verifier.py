@@ -31,7 +31,6 @@ from idcard.portal import (
     TokenVerifier,
     http_status,
 )
-from idcard.protocol.active_auth import internal_authenticate
 from idcard.session import PIN, IdCard
 from mock_card.card import EmulatedCard
 from mock_card.personalize import Citizen, personalize
@@ -311,7 +310,7 @@ def test_aa_signature_from_another_chip(portal: Portal) -> None:
     other = open_card(seed=2)
     nonce, token = login(portal, card, asked=[])
     # Another genuine chip signs the very same challenge: its key is not this DG15's.
-    foreign = internal_authenticate(other.channel, aa_challenge(ORIGIN, nonce))
+    foreign = other.internal_authenticate(aa_challenge(ORIGIN, nonce))
 
     def change(obj: dict) -> None:
         obj["idcardEvidence"]["activeAuthentication"] = base64.b64encode(foreign).decode()
@@ -324,7 +323,7 @@ def test_evidence_failures_are_named_in_the_documented_order(portal: Portal) -> 
     card = open_card(variant="tampered-dg")
     other = open_card(seed=2)
     nonce, token = login(portal, card, asked=[])
-    foreign = internal_authenticate(other.channel, aa_challenge(ORIGIN, nonce))
+    foreign = other.internal_authenticate(aa_challenge(ORIGIN, nonce))
 
     def change(obj: dict) -> None:
         obj["idcardEvidence"]["activeAuthentication"] = base64.b64encode(foreign).decode()
