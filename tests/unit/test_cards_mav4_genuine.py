@@ -221,3 +221,13 @@ def test_apdu_trace_hides_pin_and_card_authentication(registry: RegistryService,
             assert answer.startswith("<< ") and (len(answer) <= 3 + 4 or "redacted" in answer), answer
             hidden_answer = hidden_answer or "redacted" in answer
     assert hidden_answer  # the MUTUAL AUTHENTICATE and SM answers had data to hide
+
+
+def test_missing_or_garbled_auth_certificate(registry: RegistryService) -> None:
+    card = Mav4Card()
+    df5000 = card.apps["ias"].children[H("5000")]
+    df5000.children[H("5040")].data = H("3082000400000000")  # type: ignore[union-attr]  # DER header, junk body
+    assert _run(card, registry.url)["chip.genuine"] == "failed"
+    df5000.children[H("5040")].protected = True  # type: ignore[union-attr]  # 6982 to a plain read
+    out = _run(card, registry.url)
+    assert out["chip.genuine"] == "not_performed"
