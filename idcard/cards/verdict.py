@@ -33,7 +33,8 @@ def nid_verdict(
     verdict = Verdict(required=REQUIRED)
     if ca_der is None:
         verdict.not_performed(
-            "certificate.issued_by_card_ca", "this card family's CA certificate location is not public"
+            "certificate.issued_by_card_ca",
+            "the card's CA certificate could not be read (for some families its location is not public)",
         )
     else:
         ca = x509.load_der_x509_certificate(ca_der)
