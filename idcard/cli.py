@@ -550,19 +550,24 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     two lines in cli.md's order: first PIN2, then the CAN. The .p7s appears
     only when complete.
     """
-    from idcard.signing import sign_detached
+    from idcard.signing import is_pdf, pdf_output_path, sign_detached
 
-    target = args.out or f"{args.file}.p7s"
-    if os.path.abspath(target) == os.path.abspath(args.file):
-        raise UsageError("--out must not be the file being signed.")
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
-        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
     try:
         with open(args.file, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    pdf = is_pdf(data)
+    target = args.out or (pdf_output_path(args.file) if pdf else f"{args.file}.p7s")
+    if os.path.abspath(target) == os.path.abspath(args.file):
+        raise UsageError("--out must not be the file being signed.")
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
+    if pdf:
+        from idcard.pdf.cli import run_sign
+
+        return run_sign(args, out, open_card, data)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
     pin2 = secrets.read("Signature PIN (PIN2): ")
     can = secrets.read("CAN (6 digits printed on the card): ")
@@ -918,11 +923,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = card_command(
         "sign",
-        "detached CMS signature of a file with the signing key (PACE-CAN, then PIN2)",
+        "sign a file with the signing key (PACE-CAN, then PIN2): PAdES in a PDF, else detached CMS",
         cmd_sign,
     )
     p.add_argument("file", metavar="FILE", help="the file to sign (left unchanged)")
-    p.add_argument("--out", metavar="FILE.p7s", help="where to write the signature (default FILE.p7s)")
+    p.add_argument("--out", metavar="FILE", help="where to write the signature (default FILE.p7s, or FILE-signed.pdf for a PDF)")
     p.add_argument(
         "--can-stdin",
         action="store_true",
@@ -933,6 +938,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
+    from idcard.pdf.cli import add_sign_options, add_verify_parser
+
+    add_sign_options(p)
+    add_verify_parser(sub)
 
     p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
