@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import abc
 import enum
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from idcard.apdu.channel import is_secret, redact, redact_response
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import header_length
 from idcard.errors import CardStatusError, IdCardError, MalformedResponseError
 from reader.base import Transport
+
+log = logging.getLogger(__name__)
 
 #: Why most protected operations of real NID cards are out of reach (spec §6-§7).
 NEEDS_REGISTRY = "needs the registry's card-authentication service"
@@ -141,14 +145,23 @@ class CardDriver(abc.ABC):
                 self.family, operation, self.capabilities.missing[operation]
             )
 
+    def _transmit(self, apdu: bytes, secret: bool) -> ResponseAPDU:
+        """One round trip, traced like the ICAO channel's (`idcard -v`): secrets redacted."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(">> %s", redact(apdu))
+        answer = self.transport.transmit(apdu)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("<< %s", redact_response(answer, secret))
+        return ResponseAPDU.parse(answer)
+
     def exchange(self, apdu: bytes) -> ResponseAPDU:
         """Send raw command bytes; follow `61xx` with GET RESPONSE (spec §1, iOS/T=0 links)."""
-        response = ResponseAPDU.parse(self.transport.transmit(apdu))
+        # The answer to a secret-bearing command, and every GET RESPONSE chunk of it, stays hidden.
+        secret = is_secret(apdu)
+        response = self._transmit(apdu, secret)
         data = response.data
         while response.sw1 == 0x61:
-            response = ResponseAPDU.parse(
-                self.transport.transmit(bytes([0x00, 0xC0, 0x00, 0x00, response.sw2]))
-            )
+            response = self._transmit(bytes([0x00, 0xC0, 0x00, 0x00, response.sw2]), secret)
             data += response.data
         return ResponseAPDU(data, response.sw)
 

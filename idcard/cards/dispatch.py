@@ -32,8 +32,10 @@ def describe_card(reader_name: str) -> dict[str, object] | None:
     card cannot be reached now; listing readers never fails because of one card.
     """
     from reader.errors import CodedError
-    from reader.registry import open_reader
+    from reader.registry import EMULATOR_DEMO, open_reader
 
+    if reader_name == EMULATOR_DEMO:
+        return None  # the built-in demo is our own nid-v1 card: no need to build it to ask
     try:
         with open_reader(reader_name) as transport:
             driver = nid_driver(transport)

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from idcard.cards.base import NEEDS_REGISTRY
+from idcard.cards.identity import issued_by
 from idcard.cards.keyservice import CardKeyService, KeyServiceError
 from idcard.cards.mav import Mav4Driver
 from idcard.cards.mav_auth import AuthenticatedMav4, authenticate, card_key_request
@@ -31,7 +32,13 @@ from idcard.cards.personal import (
     personal_data_used,
     verify_sod1,
 )
-from idcard.errors import AuthenticationError, IdCardError, SecureMessagingError
+from idcard.errors import (
+    AuthenticationError,
+    CardStatusError,
+    IdCardError,
+    MalformedResponseError,
+    SecureMessagingError,
+)
 from idcard.verdict import Check, Result
 
 CHIP = "chip.genuine"
@@ -61,16 +68,6 @@ def signature_matches(certificate_der: bytes, data: bytes, signature: bytes) -> 
     return True
 
 
-def issued_by(certificate_der: bytes, ca_der: bytes) -> bool:
-    """Whether the CA certificate's key signed `certificate_der` and names match."""
-    cert = x509.load_der_x509_certificate(certificate_der)
-    try:
-        cert.verify_directly_issued_by(x509.load_der_x509_certificate(ca_der))
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
 def _not_performed(reason: str) -> GenuineResult:
     return GenuineResult(
         (
@@ -91,7 +88,10 @@ def _failed(reason: str) -> GenuineResult:
 
 def _auth_certificate_problem(auth_der: bytes, signing_der: bytes, ca_der: bytes | None) -> str | None:
     """Why the authentication certificate is not the same holder's, from the card's CA; or None."""
-    auth = x509.load_der_x509_certificate(auth_der)
+    try:
+        auth = x509.load_der_x509_certificate(auth_der)
+    except ValueError:
+        return "the authentication certificate on the card is not valid X.509"
     signing = x509.load_der_x509_certificate(signing_der)
     holder = [a for a in signing.subject if a.oid != NameOID.COMMON_NAME]
     if [a for a in auth.subject if a.oid != NameOID.COMMON_NAME] != holder:
@@ -118,7 +118,11 @@ def check_genuine(
     """Run §6 against the card; PIN errors propagate (the user must see them)."""
     if service is None:
         return _not_performed(NEEDS_REGISTRY)
-    auth_der = driver.read_auth_certificate()
+    try:
+        auth_der = driver.read_auth_certificate()
+    except (CardStatusError, MalformedResponseError) as exc:
+        # Where real cards keep it is not public (§8): nothing to check the chip's key against.
+        return _not_performed(f"no authentication certificate was found on the card ({exc.message})")
     problem = _auth_certificate_problem(auth_der, signing_der, ca_der)
     if problem:
         return _failed(problem)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from idcard.errors import MalformedResponseError
@@ -74,3 +75,13 @@ def certificate_identity(der: bytes) -> CertificateIdentity:
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
     )
+
+
+def issued_by(certificate_der: bytes, ca_der: bytes) -> bool:
+    """Whether the CA certificate's key signed `certificate_der` and names match."""
+    cert = x509.load_der_x509_certificate(certificate_der)
+    try:
+        cert.verify_directly_issued_by(x509.load_der_x509_certificate(ca_der))
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True

@@ -21,6 +21,7 @@ from idcard.cards.mav import Mav4Driver, PinObjectStatus
 from idcard.cards.pardis import PardisDriver
 from idcard.cards.pardis_pin import PardisPinStatus, pin_status, smd_key_request
 from idcard.cards.verdict import nid_verdict
+from idcard.errors import CardStatusError, MalformedResponseError
 from idcard.verdict import Check, Result, Verdict
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class NidReading:
     genuine: GenuineResult | None = None
     chain: dict[str, object] | None = None
     unsupported: list[dict[str, object]] = field(default_factory=list)
+    #: Items this card did not give in the layout the spec infers (kept out of the verdict).
+    problems: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def assurance_level(self) -> int | None:
@@ -65,6 +68,7 @@ class NidReading:
             "chip": {"genuine": chip.result.value, "reason": chip.reason} if chip else None,
             "personalData": personal.to_json() if personal else None,
             "unsupported": self.unsupported,
+            "problems": self.problems,
             "verdict": self.verdict.to_json(),
         }
 
@@ -140,12 +144,21 @@ def read_nid_card(
         ca_der = driver.read_ca_certificate()
     except UnsupportedOperationError as exc:
         _unsupported(reading, exc)
+    except (CardStatusError, MalformedResponseError) as exc:
+        reading.problems.append({"item": "caCertificate", "code": exc.code, "message": exc.message})
     genuine: GenuineResult | None = None
     chip: Check | None = None
     if isinstance(driver, Mav4Driver):
-        dates = driver.read_dates()
-        reading.dates = {"issue": dates.issue, "expiry": dates.expiry}
-        reading.pin = driver.id_pin_status()
+        # Layouts partly inferred (§3.3, §5): a card that disagrees loses the item, not the read.
+        try:
+            dates = driver.read_dates()
+            reading.dates = {"issue": dates.issue, "expiry": dates.expiry}
+        except (CardStatusError, MalformedResponseError) as exc:
+            reading.problems.append({"item": "dates", "code": exc.code, "message": exc.message})
+        try:
+            reading.pin = driver.id_pin_status()
+        except (CardStatusError, MalformedResponseError) as exc:
+            reading.problems.append({"item": "pinStatus", "code": exc.code, "message": exc.message})
         if pin is not None:
             driver.verify_id_pin(pin)  # §5: a wrong or blocked PIN stops here with its typed error
             reading.pin_verified = True

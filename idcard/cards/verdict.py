@@ -11,28 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from idcard.cards.base import NEEDS_REGISTRY, CardInfo
-from idcard.cards.identity import CertificateIdentity
+from idcard.cards.identity import CertificateIdentity, issued_by
 from idcard.verdict import Check, Result, Verdict
 
 #: A card is verified only when its chain passed and the chip proved itself (§6).
 REQUIRED = ("certificate.chain", "certificate.issued_by_card_ca", "chip.genuine")
-
-
-def _issued_by(leaf: x509.Certificate, ca: x509.Certificate) -> bool:
-    key = ca.public_key()
-    if not isinstance(key, rsa.RSAPublicKey) or leaf.signature_hash_algorithm is None:
-        return False  # citizen certificates are RSA (§4); anything else is not theirs
-    try:
-        key.verify(
-            leaf.signature, leaf.tbs_certificate_bytes, padding.PKCS1v15(), leaf.signature_hash_algorithm
-        )
-    except InvalidSignature:
-        return False
-    return leaf.issuer == ca.subject
 
 
 def nid_verdict(
@@ -46,15 +31,15 @@ def nid_verdict(
     chip_authentication: Check | None = None,
 ) -> Verdict:
     verdict = Verdict(required=REQUIRED)
-    leaf = x509.load_der_x509_certificate(signing_der)
     if ca_der is None:
         verdict.not_performed(
-            "certificate.issued_by_card_ca", "this card family's CA certificate location is not public"
+            "certificate.issued_by_card_ca",
+            "the card's CA certificate could not be read (for some families its location is not public)",
         )
     else:
         ca = x509.load_der_x509_certificate(ca_der)
         subject = ca.subject.rfc4514_string()
-        if _issued_by(leaf, ca):
+        if issued_by(signing_der, ca_der):
             verdict.passed(
                 "certificate.issued_by_card_ca",
                 "the signing certificate is signed by the CA certificate stored on the card",

@@ -110,6 +110,7 @@ def test_root_ca1_card_has_no_assurance_level(mock_card_reader, iran_trust, monk
     assert body["assuranceLevel"] is None
 
 
+@ALL
 @pytest.mark.mock_card(profile="pardis")
 def test_pardis_reads_what_it_can(mock_card_reader, iran_trust, monkeypatch, capsys) -> None:
     _, body = read_json(monkeypatch, capsys, "--reader", mock_card_reader.name, "--trust", str(iran_trust))
@@ -141,3 +142,11 @@ def test_readers_names_family_and_chip_type(mock_card_reader, monkeypatch, capsy
 def test_key_service_must_be_a_url(mock_card_reader, monkeypatch, capsys) -> None:
     code, body = read_json(monkeypatch, capsys, "--reader", mock_card_reader.name, "--key-service", "registry")
     assert code == cli.EXIT_USAGE and body["error"]["code"] == "usage"
+
+
+@ALL
+@pytest.mark.mock_card(profile="omid")
+def test_omid_is_recognised_and_honest(mock_card_reader, monkeypatch, capsys) -> None:
+    code, body = read_json(monkeypatch, capsys, "--reader", mock_card_reader.name)
+    assert body["card"]["family"] == "omid" and body["certificate"] is None
+    assert body["chip"]["genuine"] == "not_performed" and code == 1

@@ -199,3 +199,35 @@ def test_client_sends_the_spec_sequence(registry: RegistryService) -> None:
     assert pso[5:8] == H("870901") and pso[16:18] == H("8E08")
     # The protected answer (signature DO87 > 256 bytes) is fetched with GET RESPONSE 00C00000xx.
     assert sent[11].startswith("00C00000") and len(sent) == 12
+
+
+def test_apdu_trace_hides_pin_and_card_authentication(registry: RegistryService, caplog: pytest.LogCaptureFixture) -> None:
+    """`idcard -v` traces NID exchanges too; the PIN, the nonces and the SM traffic stay hidden."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="idcard.cards.base")
+    assert _run(Mav4Card(), registry.url)["chip.genuine"] == "passed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "idcard.cards.base"]
+    assert ">> 00a4040008a000000018434d00" in messages  # plain commands are traced as they are
+    assert b"5679".hex() not in " ".join(messages)
+    secret_ins = {0x20, 0x24, 0x2C, 0x82, 0x84}
+    hidden_answer = False
+    for sent, answer in zip(messages, messages[1:], strict=False):
+        if not sent.startswith(">> "):
+            continue
+        command = bytes.fromhex(sent[3:11])
+        if command[0] & 0x0C or command[1] in secret_ins:
+            assert len(sent) <= 3 + 10 or "redacted" in sent, sent
+            assert answer.startswith("<< ") and (len(answer) <= 3 + 4 or "redacted" in answer), answer
+            hidden_answer = hidden_answer or "redacted" in answer
+    assert hidden_answer  # the MUTUAL AUTHENTICATE and SM answers had data to hide
+
+
+def test_missing_or_garbled_auth_certificate(registry: RegistryService) -> None:
+    card = Mav4Card()
+    df5000 = card.apps["ias"].children[H("5000")]
+    df5000.children[H("5040")].data = H("3082000400000000")  # type: ignore[union-attr]  # DER header, junk body
+    assert _run(card, registry.url)["chip.genuine"] == "failed"
+    df5000.children[H("5040")].protected = True  # type: ignore[union-attr]  # 6982 to a plain read
+    out = _run(card, registry.url)
+    assert out["chip.genuine"] == "not_performed"

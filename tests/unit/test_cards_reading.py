@@ -35,3 +35,18 @@ def test_omid_reading_names_what_is_missing() -> None:
 def test_text_output_shows_the_unproven_chip() -> None:
     text = reading_text(_read("mav4", pin="5679", key_service=None))
     assert "NOT VERIFIED" in text and "chip.genuine" in text and "SARA REZAEI" in text
+
+
+def test_a_card_disagreeing_with_an_inferred_layout_loses_only_that_item() -> None:
+    card = make_profile_card("mav4")
+    H = bytes.fromhex
+    card.apps["data"].children[H("0300")].children[H("0303")].data = H("B2FF00")  # type: ignore[attr-defined]
+    card.apps["ias"].children[H("5000")].children[H("0303")].protected = True  # type: ignore[attr-defined]
+    driver = nid_driver(EmulatedTransport(card))
+    assert driver is not None
+    body = read_nid_card(driver, pin=None, trust=None, key_service=None).to_json()
+    assert body["dates"] is None and body["certificate"]["givenName"] == "SARA"
+    assert {p["item"] for p in body["problems"]} == {"dates", "caCertificate"}
+    checks = {c["code"]: c["result"] for c in body["verdict"]["checks"]}
+    assert checks["certificate.issued_by_card_ca"] == "not_performed"
+    assert body["verdict"]["verified"] is False
