@@ -144,7 +144,7 @@ def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: 
     try:
         card.unlock(PIN, pin if pin is not None else secrets.read("PIN: "))
     except PinError as exc:
-        if exc.code != "pin.suspended" or can_too:
+        if exc.code != "pin.suspended" or can_too or not secrets.from_stdin:
             raise
         raise PinError(
             "The PIN is suspended after two wrong entries: its last try needs the CAN printed on the "
