@@ -12,14 +12,19 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 from idcard import __version__
+from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
+from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
 from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, PIN, IdCard
+from idcard.session import CAN, MRZ, PIN, IdCard
+from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
+from reader.registry import load_scheme_plugins
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 
@@ -66,20 +71,27 @@ def _pcsc_problem() -> str | None:
 
 
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
+    from idcard.cards.dispatch import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
+    cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
     problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
     lines = [
-        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}" for r in readers
+        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}{_family_text(cards[r.name])}"
+        for r in readers
     ]
-    data: dict[str, object] = {"readers": [r.to_json() for r in readers]}
+    data: dict[str, object] = {"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}
     if problem:
         # Said, not hidden: "no readers" and "pcscd is not running" need different fixes.
         data["pcsc"] = {"available": False, "reason": problem}
         print(f"idcard: no PC/SC readers: {problem}", file=sys.stderr)
     out.result(data, "\n".join(lines))
     return EXIT_OK
+
+
+def _family_text(card: dict[str, object] | None) -> str:
+    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
 
 
 def _default_reader() -> str:
@@ -114,10 +126,8 @@ def _progress(args: argparse.Namespace, label: str, card: IdCard) -> Progress:
 
 def open_card(args: argparse.Namespace) -> IdCard:
     name = args.reader or _default_reader()
-    kwargs: dict[str, object] = {}
-    if getattr(args, "short_apdus", False):
-        kwargs["extended_length"] = False
-    return IdCard.open(name, **kwargs)
+    # --short-apdus: never extended length; otherwise the card's ATR decides.
+    return IdCard.open(name, extended_length=False if getattr(args, "short_apdus", False) else None)
 
 
 # -- PIN entry (cli.md: stdin lines in the order PIN, CAN, PUK) -----------------------
@@ -236,9 +246,8 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
         return None
     store = TrustStore()
     for path in paths:
-        if not os.path.exists(path):
-            raise UsageError(f"No trust anchor file or folder at {path}.")
-        report = store.load_path(path, role=role)
+        path, path_role = _trust_path(path, role)
+        report = store.load_path(path, role=path_role)
         if not report.loaded:
             # Silently trusting nothing would turn every document into "untrusted".
             why = "; ".join(f"{item}: {reason}" for item, reason in report.skipped_with_reason[:3])
@@ -246,6 +255,18 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
                 f"No usable trust anchor in {path}" + (f" ({why})." if why else " (it is empty).")
             )
     return store
+
+
+def _trust_path(path: str, role: str | None) -> tuple[str, str | None]:
+    """A --trust PATH, or the name of shipped anchors (`iran-gov`) with their role."""
+    from idcard.pki.builtin import builtin_trust
+
+    if not os.path.exists(path):
+        builtin = builtin_trust(path)
+        if builtin is None:
+            raise UsageError(f"No trust anchor file or folder at {path} (built-in sets: iran-gov).")
+        return str(builtin[0]), builtin[1]
+    return path, role
 
 
 def _verdict_exit(verdict) -> int:  # noqa: ANN001
@@ -256,7 +277,7 @@ def _verdict_exit(verdict) -> int:  # noqa: ANN001
     return EXIT_OK if verdict.verified else EXIT_VERIFY
 
 
-def _verdict_text(document) -> str:  # noqa: ANN001
+def _verdict_text(document: Document) -> str:
     lines = []
     ident = document.identity
     if ident is not None:
@@ -268,12 +289,19 @@ def _verdict_text(document) -> str:  # noqa: ANN001
             f"Born:          {ident.birth_date} ({ident.birth_date_solar_hijri} SH)",
             f"Document:      {ident.document_number}, expires {ident.expiry_date}",
         ]
-    verdict = document.verdict
+    return "\n".join(lines + _verdict_lines(document.verdict))
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    """The verdict and its checks; a verdict that rests on the TEST PKI says so first."""
     state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
+    lines = []
+    if rests_on_test_anchors(verdict):
+        state += f" ({TEST_LABEL})"
+        lines.append(f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines.append(f"Verdict:       {state}")
-    for check in verdict.checks:
-        lines.append(f"  [{check.result.value:>13}] {check.code}: {check.reason}")
-    return "\n".join(lines)
+    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
+    return lines
 
 
 #: `--mrz` with no value: ask on the terminal (echo off) instead of taking it as an argument.
@@ -304,8 +332,8 @@ def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | N
 def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
     info = _mrz_information(args, secrets)
     if info is not None:
-        if card.channel.extended_length or _has_card_access(card):
-            card.unlock("MRZ", info)
+        if card.extended_length or _has_card_access(card):
+            card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
     elif args.can_stdin and not args.pin_stdin:
@@ -328,6 +356,11 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     trust = load_trust(args.trust)
     secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
+        from idcard.cards.dispatch import nid_driver
+
+        driver = nid_driver(card.transport)
+        if driver is not None:
+            return _read_nid_card(driver, args, trust, secrets, out)
         _unlock_for_read(card, args, secrets)
         with _progress(args, "Reading the card", card):
             document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
@@ -341,6 +374,20 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         )
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
+
+
+def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReader, out: Output) -> int:  # noqa: ANN001
+    """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
+    from idcard.cards.keyservice import HttpCardKeyService
+    from idcard.cards.reading import read_nid_card, reading_text
+
+    if args.key_service and not args.key_service.startswith(("http://", "https://")):
+        raise UsageError("--key-service takes the service's http:// or https:// URL.")
+    service = HttpCardKeyService(args.key_service) if args.key_service else None
+    pin = secrets.read("ID PIN: ") if args.pin_stdin else None
+    reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
+    out.result(reading.to_json(), reading_text(reading))
+    return _verdict_exit(reading.verdict)
 
 
 def _parse_at(value: str | None):  # noqa: ANN202
@@ -381,6 +428,28 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
     return _verdict_exit(document.verdict)
 
 
+def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
+    """A desk record's evidence bundle, re-checked offline (see idcard.desk.records)."""
+    from idcard.desk.records import BundleError, verify_bundle
+
+    text = _read_input(args.file, "the bundle")
+    body: dict[str, object] = {}
+    try:
+        verdict, body = verify_bundle(text, load_trust(args.trust), expected_hash=args.hash)
+    except BundleError as exc:
+        verdict = Verdict(required=("desk.bundle",))
+        verdict.failed("desk.bundle", f"{args.file} is not a desk record bundle: {exc}")
+    record = {k: body.get(k) for k in ("id", "createdAt", "desk", "operator", "purpose", "identity")}
+    lines = [f"Record:        {record['id']} at {record['desk']} ({record['createdAt']})"] if body else []
+    data: dict[str, object] = {
+        "record": record if body else None,
+        "verdict": verdict.to_json(),
+        "testCertificates": rests_on_test_anchors(verdict),
+    }
+    out.result(data, "\n".join(lines + _verdict_lines(verdict)))
+    return _verdict_exit(verdict)
+
+
 def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     """What a set of trust anchors holds: how many loaded, what was skipped and why."""
     from collections import Counter
@@ -390,9 +459,8 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     store = TrustStore()
     loaded, skipped, lists = 0, [], []
     for path in args.paths:
-        if not os.path.exists(path):
-            raise UsageError(f"No trust anchor file or folder at {path}.")
-        report = store.load_path(path)
+        path, role = _trust_path(path, None)
+        report = store.load_path(path, role=role)
         loaded += report.loaded
         skipped += [{"item": item, "reason": reason} for item, reason in report.skipped_with_reason]
         lists += [
@@ -406,17 +474,71 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
         key = cert.public_key()
         kinds[f"{key.kind}{'-explicit' if key.explicit_parameters else ''}"] += 1
         roles[store.role_of(cert) or "none"] += 1
+    certificates = _trust_listing(store)
     data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists,
-            "keyKinds": dict(kinds), "roles": dict(roles)}
+            "keyKinds": dict(kinds), "roles": dict(roles), "certificates": certificates}
     text = [f"{len(store)} trust anchors ({loaded} loaded, {len(skipped)} skipped)"]
     text += [f"  role {role}: {n}" for role, n in sorted(roles.items())]
     text += [f"  {kind}: {n}" for kind, n in sorted(kinds.items())]
+    for c in certificates:
+        if c["selfSigned"]:
+            continue
+        level = f", assurance level {c['assuranceLevel']}" if c["assuranceLevel"] else ""
+        text.append(f"  [{c['result']:>9}] {c['subject']}{level}: {c['reason']}")
     for ml in lists:
         text.append(f"  master list: {ml['loaded']} certificates; signature {'valid' if ml['signerVerified'] else 'INVALID'}, signer {'trusted' if ml['signerTrusted'] else 'not trusted'}")
     text += [f"  skipped {s['item']}: {s['reason']}" for s in skipped]
     out.result(data, "\n".join(text))
     # Nothing loaded is a failure a script must see, not an empty success.
     return EXIT_OK if len(store) else EXIT_USAGE
+
+
+def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustStore
+    """Each national-PKI certificate of `store` (not CSCAs: passive authentication judges
+    those), and whether it verifies under the self-signed roots among them (the one
+    validator, at now: an expired intermediate says so)."""
+    from idcard.pki.trust import CSCA, TrustStore
+    from idcard.pki.validate import assurance_level_of, validate_certificate
+
+    out: list[dict[str, object]] = []
+    by_role: dict[str, TrustStore] = {}
+    for cert in store:
+        role = store.role_of(cert) or "none"
+        if role not in by_role:
+            by_role[role] = TrustStore(
+                [c.der for c in store if c.is_self_issued and store.role_of(c) == role], role=role
+            )
+    others = [c.der for c in store if not c.is_self_issued]
+    for cert in store:
+        role = store.role_of(cert) or "none"
+        if role == CSCA:
+            continue
+        entry: dict[str, object] = {
+            "subject": cert.subject_dn, "issuer": cert.issuer_dn, "role": role,
+            "serialNumber": format(cert.serial_number, "X"), "source": cert.source,
+            "notBefore": cert.not_before.isoformat(), "notAfter": cert.not_after.isoformat(),
+            "selfSigned": cert.is_self_issued,
+        }
+        if cert.is_self_issued:
+            policies = _certificate_policies(cert.der)
+            entry.update(result="anchor", reason="self-signed root", assuranceLevel=assurance_level_of(policies))
+        else:
+            result = validate_certificate(cert.der, trust=by_role[role], usage="ca", intermediates=others, role=role)
+            problem = result.first_problem
+            entry.update(
+                result=result.result.value,
+                reason=problem.reason if problem else f"verifies under {result.path[-1].subject_dn}",
+                assuranceLevel=result.assurance_level,
+            )
+        out.append(entry)
+    return out
+
+
+def _certificate_policies(der: bytes) -> list[str]:
+    from asn1crypto import x509 as asn1_x509
+
+    policies = asn1_x509.Certificate.load(der).certificate_policies_value
+    return [] if policies is None else [p["policy_identifier"].dotted for p in policies]
 
 
 # -- sign ------------------------------------------------------------------------
@@ -428,19 +550,24 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     two lines in cli.md's order: first PIN2, then the CAN. The .p7s appears
     only when complete.
     """
-    from idcard.signing import sign_detached
+    from idcard.signing import is_pdf, pdf_output_path, sign_detached
 
-    target = args.out or f"{args.file}.p7s"
-    if os.path.abspath(target) == os.path.abspath(args.file):
-        raise UsageError("--out must not be the file being signed.")
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
-        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
     try:
         with open(args.file, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    pdf = is_pdf(data)
+    target = args.out or (pdf_output_path(args.file) if pdf else f"{args.file}.p7s")
+    if os.path.abspath(target) == os.path.abspath(args.file):
+        raise UsageError("--out must not be the file being signed.")
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
+    if pdf:
+        from idcard.pdf.cli import run_sign
+
+        return run_sign(args, out, open_card, data)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
     pin2 = secrets.read("Signature PIN (PIN2): ")
     can = secrets.read("CAN (6 digits printed on the card): ")
@@ -489,6 +616,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
+    prompt: Prompt
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
@@ -588,8 +716,10 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
     if not len(csca):
         csca = None
+    crls, revocation, offline = _revocation_options(args)
     verifier = TokenVerifier(
-        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True
+        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True,
+        min_assurance=args.min_assurance, crls=crls, revocation=revocation, offline=offline,
     )
     token = _read_token(args.token)
     try:
@@ -618,25 +748,49 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     if identity.birth_date:
         lines.append(f"Born:          {identity.birth_date} ({identity.birth_date_solar_hijri} SH)")
     lines.append(f"Certificate:   {identity.certificate_subject}")
+    test = rests_on_test_anchors(identity.verdict)
+    if test:
+        lines[0] += f" ({TEST_LABEL})"
+        lines.insert(1, f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
-    out.result({"verified": True, **identity.to_json()}, "\n".join(lines))
+    out.result({"verified": True, "testCertificates": test, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK
 
 
+def _add_revocation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crl", action="append", default=[], metavar="FILE",
+                   help="a CRL (DER or PEM) of a CA on the certificate's path; repeatable")
+    p.add_argument("--ocsp", action="store_true",
+                   help="ask the certificate's OCSP responder (AIA); no sound, fresh answer refuses it")
+    p.add_argument("--offline", action="store_true",
+                   help="no network: with --ocsp the responder is not asked and the result says so")
+
+
+def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl], Revocation, bool)
+    """The validator's revocation settings from --crl / --ocsp / --offline."""
+    from idcard.pki.crl import load_crl_files
+
+    return load_crl_files(args.crl), ("ocsp" if args.ocsp else "crl"), bool(args.offline)
+
+
 # -- demo ------------------------------------------------------------------------
+def _demo_csca() -> list[bytes]:
+    """The demo card's CSCA, from the emulator package (the library itself ships no test PKI)."""
+    for entry in entry_points(group="idcard.demo_anchors", name="csca"):
+        return [entry.load()()]
+    raise UsageError("The demo needs the card emulator (the mock_card package), which is not installed.")
+
+
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
 
     The demo card is issued by the *test* PKI, so this trusts the test CSCA
     (and says so); a real card is verified against the anchors given with --trust.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     from idcard.document import read_document
     from idcard.pki.trust import TrustStore
-    from mock_card.testpki import test_pki
 
-    trust = TrustStore([test_pki().csca_cert.public_bytes(Encoding.DER)])
+    trust = TrustStore(_demo_csca())
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")
@@ -739,6 +893,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
     p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--key-service", metavar="URL", help="card-authentication service for real NID cards (chip genuineness)")
 
     p = add_parser("verify-document", "passive authentication of files read earlier")
     p.add_argument("--sod", required=True, metavar="FILE", help="the EF.SOD file (document security object)")
@@ -754,18 +909,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_document)
 
+    p = add_parser("verify-bundle", "re-check a desk record's evidence bundle offline")
+    p.add_argument("file", metavar="FILE", help="the bundle (JSON) the desk exported")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA trust anchors")
+    p.add_argument("--hash", metavar="HEX", help="the record hash from the receipt's QR code (sha256 hex)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(func=cmd_verify_bundle)
+
     p = add_parser("trust", "load trust anchors and report what they hold")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list, or a shipped set (iran-gov)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_trust)
 
     p = card_command(
         "sign",
-        "detached CMS signature of a file with the signing key (PACE-CAN, then PIN2)",
+        "sign a file with the signing key (PACE-CAN, then PIN2): PAdES in a PDF, else detached CMS",
         cmd_sign,
     )
     p.add_argument("file", metavar="FILE", help="the file to sign (left unchanged)")
-    p.add_argument("--out", metavar="FILE.p7s", help="where to write the signature (default FILE.p7s)")
+    p.add_argument("--out", metavar="FILE", help="where to write the signature (default FILE.p7s, or FILE-signed.pdf for a PDF)")
     p.add_argument(
         "--can-stdin",
         action="store_true",
@@ -776,6 +938,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
+    from idcard.pdf.cli import add_sign_options, add_verify_parser
+
+    add_sign_options(p)
+    add_verify_parser(sub)
 
     p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
@@ -815,7 +981,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csca", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
+    p.add_argument("--min-assurance", type=int, choices=(1, 2, 3, 4), metavar="N",
+                   help="refuse certificates whose chain has no assurance level or one below N "
+                        "(1 Bronze … 4 Platinum, policy 2.16.364.101.1.1.N)")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
+    _add_revocation_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_token)
 
@@ -832,6 +1002,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    load_scheme_plugins()  # e.g. `emulator:` from the mock_card package
     out = Output(getattr(args, "json", False))
     try:
         return int(args.func(args, out))

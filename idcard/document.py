@@ -14,11 +14,21 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from idcard.errors import IdCardError
+from idcard.errors import IdCardError, UnsupportedCardError
 from idcard.lds import Dg1, Dg11, Dg12, FaceImage, Identity
+from idcard.lds.com import Com
 from idcard.lds.dg2 import Dg2
 from idcard.lds.security_infos import SecurityInfos, parse_dg14
+from idcard.lds.sod import Sod
 from idcard.lds.tags import dg_for_tag
+from idcard.marking import rests_on_test_anchors
+from idcard.pki.crl import Crl
+from idcard.pki.passive import passive_authentication
+from idcard.pki.trust import TrustStore
+from idcard.protocol.active_auth import CHECK_CODE as AA
+from idcard.protocol.chip_auth import CHECK_CODE as CA
+from idcard.protocol.chip_auth import choose_chip_authentication
+from idcard.session import SFI_COM, SFI_SOD, IdCard
 from idcard.verdict import Check, Result, Verdict
 
 Rng = Callable[[int], bytes]
@@ -52,6 +62,7 @@ class Document:
         return {
             "identity": self.identity.to_json() if self.identity else None,
             "verdict": self.verdict.to_json(),
+            "testCertificates": rests_on_test_anchors(self.verdict),
             "dataGroups": sorted(self.files.dgs),
             "photo": {"mime": self.face.mime, "width": self.face.width, "height": self.face.height}
             if self.face
@@ -59,7 +70,7 @@ class Document:
         }
 
 
-def _security_infos(dg14: bytes | None) -> SecurityInfos | None:
+def dg14_security_infos(dg14: bytes | None) -> SecurityInfos | None:
     """DG14's SecurityInfos, or None when absent or unreadable (the SOD hash check reports that)."""
     if dg14 is None:
         return None
@@ -70,29 +81,24 @@ def _security_infos(dg14: bytes | None) -> SecurityInfos | None:
 
 
 def _offers_chip_auth(infos: SecurityInfos | None) -> bool:
-    from idcard.protocol.chip_auth import choose_chip_authentication
-
     if infos is None:
         return False
     try:
         choose_chip_authentication(infos)
-    except IdCardError:
+    except UnsupportedCardError:
         return False
+    except IdCardError:
+        return True  # a CA key it cannot use (oversized, malformed): CA runs and fails, not skipped
     return True
 
 
-def _listed_data_groups(card: object, sod: bytes) -> tuple[set[int], object | None]:
+def _listed_data_groups(card: IdCard, sod: bytes) -> tuple[set[int], Sod | None]:
     """Which DGs exist, from EF.SOD (signed) — EF.COM only when the SOD cannot be parsed.
 
     EF.COM is unsigned: a clone can leave DG14/DG15 out of it to skip the chip
     checks. When the SOD does not parse, passive authentication fails the
     document anyway, so falling back to EF.COM cannot make a clone verify.
     """
-    from idcard.lds.com import Com
-    from idcard.lds.sod import Sod
-    from idcard.session import SFI_COM, IdCard
-
-    assert isinstance(card, IdCard)
     try:
         parsed = Sod.parse(sod)
         return set(parsed.dg_hashes), parsed
@@ -100,11 +106,9 @@ def _listed_data_groups(card: object, sod: bytes) -> tuple[set[int], object | No
         return set(Com.parse(card.read_lds_file(SFI_COM)).data_groups), None
 
 
-def _matches_sod(sod: object | None, number: int, data: bytes) -> bool:
+def _matches_sod(sod: Sod | None, number: int, data: bytes) -> bool:
     """True when the DG's bytes hash to the SOD's value: only then may the chip check use it."""
-    from idcard.lds.sod import Sod
-
-    if not isinstance(sod, Sod) or number not in sod.dg_hashes:
+    if sod is None or number not in sod.dg_hashes:
         return False
     try:
         digest = hashlib.new(sod.hash_algorithm, data).digest()
@@ -114,7 +118,7 @@ def _matches_sod(sod: object | None, number: int, data: bytes) -> bool:
 
 
 def read_files(
-    card: object, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
+    card: IdCard, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
 ) -> tuple[DocumentFiles, list[Check]]:
     """Read EF.SOD and the DGs it lists that are wanted, then prove the chip genuine.
 
@@ -125,23 +129,16 @@ def read_files(
     required: "not performed" for it never verifies. DG14/DG15 are used only
     after their SOD hash matched, so a tampered key costs no work.
     """
-    from idcard.protocol.active_auth import CHECK_CODE as AA
-    from idcard.protocol.active_auth import active_authentication
-    from idcard.protocol.chip_auth import CHECK_CODE as CA
-    from idcard.protocol.chip_auth import chip_authentication
-    from idcard.session import SFI_SOD, IdCard
-
-    assert isinstance(card, IdCard)
     sod = card.read_lds_file(SFI_SOD)
     listed, parsed_sod = _listed_data_groups(card, sod)
     dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
     chip: list[Check] = []
     unhashed = "{} does not match its EF.SOD hash, so its key was not used."
     trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
-    infos = _security_infos(dgs[14]) if trusted.get(14) else None
+    infos = dg14_security_infos(dgs[14]) if trusted.get(14) else None
     if 15 in listed:
         if trusted.get(15):
-            chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
+            chip.append(card.active_authentication(dgs[15], dg14_aa_info=infos, rng=rng))
         elif 15 in dgs:
             chip.append(Check(AA, Result.FAILED, unhashed.format("DG15")))
         else:
@@ -154,23 +151,18 @@ def read_files(
         elif infos is None:
             chip.append(Check(CA, Result.FAILED, "DG14 does not parse."))
         elif _offers_chip_auth(infos):
-            check, secure = chip_authentication(card.channel, infos, rng=rng)
-            card.channel.secure = secure
-            chip.append(check)
+            chip.append(card.chip_authentication(infos, rng=rng))
     unlock = _unlock_mrz_check(card, dgs.get(1))
     if unlock is not None:
         chip.append(unlock)
     return DocumentFiles(sod, dgs), chip
 
 
-def _unlock_mrz_check(card: object, dg1: bytes | None) -> Check | None:
+def _unlock_mrz_check(card: IdCard, dg1: bytes | None) -> Check | None:
     """DG1's MRZ against the MRZ that opened the card (None when no MRZ opened it).
 
     A clone opened with person A's MRZ must not show person B's signed DG1.
     """
-    from idcard.session import IdCard
-
-    assert isinstance(card, IdCard)
     if card.unlocked_with_mrz("") is None:
         return None
     try:
@@ -234,21 +226,19 @@ def _cross_check(verdict: Verdict, dg1: Dg1, dg11: Dg11) -> None:
 
 def verify_files(
     files: DocumentFiles,
-    trust: object | None,
+    trust: TrustStore | None,
     *,
     at: dt.datetime | None = None,
-    crls: Iterable[object] = (),
+    crls: Iterable[Crl | bytes] = (),
     chip_checks: Iterable[Check] = (),
 ) -> Document:
     """Passive authentication + the document's own rules, with chip checks from a live read."""
-    from idcard.pki.passive import passive_authentication
-
     at = at or dt.datetime.now(dt.UTC)
     if files.sod is None:
         verdict = Verdict(required=("sod.signature",))
         verdict.failed("sod.signature", "No EF.SOD: the data cannot be traced to an issuer.")
     else:
-        verdict = passive_authentication(files.sod, files.dgs, trust, at=at, crls=crls)  # type: ignore[arg-type]
+        verdict = passive_authentication(files.sod, files.dgs, trust, at=at, crls=crls)
     required = list(verdict.required)
     for number in sorted(files.dgs):
         required.append(f"sod.hash.dg{number}")
@@ -291,8 +281,8 @@ def _document_rules(verdict: Verdict, identity: Identity, today: dt.date) -> Non
 
 
 def read_document(
-    card: object,
-    trust: object | None,
+    card: IdCard,
+    trust: TrustStore | None,
     *,
     photo: bool = True,
     at: dt.datetime | None = None,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mock_card.backend import CardBackend
-from reader.base import Transport
+from reader.base import CardBackend, Transport
 from reader.errors import CardRemovedError
 
 _LIVE_CARDS: dict[str, CardBackend] = {}

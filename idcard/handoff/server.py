@@ -125,7 +125,7 @@ _STATUS_BY_CODE = {"request.unavailable": 502, "app.error": 500}
 class _HeaderDeadline(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing connections that trickle their request head."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._arm_header_timer()
 
