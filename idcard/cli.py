@@ -147,7 +147,7 @@ def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: 
         pin = secrets.read("PIN: ") if secrets.from_stdin else None
     if can_too:
         card.unlock(CAN, secrets.read("CAN: "))
-    elif not secrets.from_stdin and card.pin_status().state == "suspended":
+    elif not secrets.from_stdin and card.secret_request().kind == CAN:  # the card's PIN state machine
         _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
              "then the PIN (its last try).")
         card.unlock(CAN, secrets.read("CAN: "))
