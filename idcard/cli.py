@@ -620,7 +620,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
-        prompt: Prompt = AutoPrompt()
+        prompt = AutoPrompt()
     else:
         prompt = TerminalPrompt(show_progress=True)
     server = HandoffServer(_handoff_workflow(args, prompt), port=args.port).bind()
