@@ -941,7 +941,7 @@ def build_parser() -> argparse.ArgumentParser:
     from idcard.pdf.cli import add_sign_options, add_verify_parser
 
     add_sign_options(p)
-    add_verify_parser(sub)
+    add_verify_parser(add_parser)
 
     p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
@@ -992,23 +992,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add_parser("demo", "a tour of the built-in demo card")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_demo)
-    _complete_subcommands(sub)
     return parser
-
-
-def _complete_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Subcommands added by other modules (e.g. `verify-pdf`) get what every command has.
-
-    Their description (from the one-line help), the exit codes, --version, -v and -q.
-    """
-    helps = {action.dest: action.help for action in sub._choices_actions}
-    for name, p in sub.choices.items():
-        if "--version" in p._option_string_actions:
-            continue
-        p.description = p.description or helps.get(name)
-        p.epilog = EXIT_CODES_HELP
-        p.formatter_class = argparse.RawDescriptionHelpFormatter
-        _add_common_options(p, top=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

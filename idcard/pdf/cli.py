@@ -107,7 +107,7 @@ def run_sign(
     if args.tsa and not args.tsa.startswith(("http://", "https://")):
         raise UsageError(f"--tsa takes an http:// or https:// URL, not {args.tsa!r}.")
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
-    # Lines in cli.md's order (PIN before CAN), as for every `idcard sign`.
+    # cli.md's order for `sign`: the signature PIN, then the CAN (as for detached signatures).
     pin2 = secrets.read("Signature PIN (PIN2): ")
     can = secrets.read("CAN (6 digits printed on the card): ")
     with open_card(args) as card:
@@ -127,8 +127,9 @@ def run_sign(
     return EXIT_OK
 
 
-def add_verify_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("verify-pdf", help="verify the signatures in a PDF (integrity, chain, revocation, level)")
+def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """`verify-pdf`, registered through the CLI's own `add_parser` (exit codes, --version)."""
+    p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
     p.add_argument("file", metavar="FILE", help="the signed PDF")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
     p.add_argument("--chain", action="append", default=[], metavar="PATH", help="extra intermediate CA certificates")

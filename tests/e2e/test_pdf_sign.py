@@ -17,7 +17,7 @@ from tests.pdf_support import blank_pdf, crl, tsa_server
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="needs pdfsig (poppler-utils)")
 
-SECRETS = "12345\n123456\n"  # PIN2, then CAN (cli.md order)
+SECRETS = "12345\n123456\n"  # PIN2, then CAN (cli.md)
 
 
 @pytest.fixture
