@@ -147,14 +147,14 @@ def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: 
         pin = secrets.read("PIN: ") if secrets.from_stdin else None
     if can_too:
         card.unlock(CAN, secrets.read("CAN: "))
-    elif not secrets.from_stdin and card.pin_status().state == "suspended":
+    elif not secrets.from_stdin and card.secret_request().kind == CAN:  # the card's PIN state machine
         _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
              "then the PIN (its last try).")
         card.unlock(CAN, secrets.read("CAN: "))
     try:
         card.unlock(PIN, pin if pin is not None else secrets.read("PIN: "))
     except PinError as exc:
-        if exc.code != "pin.suspended" or can_too:
+        if exc.code != "pin.suspended" or can_too or not secrets.from_stdin:
             raise
         raise PinError(
             "The PIN is suspended after two wrong entries: its last try needs the CAN printed on the "
@@ -620,7 +620,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
-        prompt: Prompt = AutoPrompt()
+        prompt = AutoPrompt()
     else:
         prompt = TerminalPrompt(show_progress=True)
     server = HandoffServer(_handoff_workflow(args, prompt), port=args.port).bind()
