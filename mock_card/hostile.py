@@ -23,20 +23,26 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import encode_tlv
+from idcard.protocol.sm import ChipSecureMessaging
 from mock_card.card import EmulatedCard
 from mock_card.filesystem import FID_CARD_ACCESS, FID_COM, FID_SOD, dg_fid
 from mock_card.image import CardImage
 from mock_card.personalize import DEMO_CITIZEN, Citizen, personalize
 
+if TYPE_CHECKING:
+    from idcard.document import Document
+    from idcard.pki.trust import TrustStore
+
 ImageTrick = Callable[[CardImage], None]
 #: (card, plain command, plain answer) -> the answer the chip gives instead (or the same)
 PlainTrick = Callable[["HostileCard", CommandAPDU, ResponseAPDU], ResponseAPDU]
 #: (card, chip secure messaging, plain command, plain answer) -> the protected answer
-SmTrick = Callable[["HostileCard", object, CommandAPDU, ResponseAPDU], ResponseAPDU | None]
+SmTrick = Callable[["HostileCard", ChipSecureMessaging, CommandAPDU, ResponseAPDU], ResponseAPDU | None]
 #: (card, raw command, raw answer) -> raw answer on the wire
 WireTrick = Callable[["HostileCard", bytes, bytes], bytes]
 
@@ -98,13 +104,13 @@ class HostileCard(EmulatedCard):
         if trick is None or sm is None:
             return super()._process_secure(protected)
         try:
-            cmd = sm.unwrap_command(protected)  # type: ignore[attr-defined]
+            cmd = sm.unwrap_command(protected)
         except Exception:  # noqa: BLE001 - a card answers, it does not raise
             self._end_secure_session()
             return ResponseAPDU(b"", 0x6988)
         response = self._dispatch(cmd, secure=True)
         forged = trick(self, sm, cmd, response)
-        return forged if forged is not None else sm.wrap_response(response)  # type: ignore[attr-defined]
+        return forged if forged is not None else sm.wrap_response(response)
 
     def selected_fid(self) -> int | None:
         return self._s.ef.fid if self._s.ef is not None else None
@@ -348,28 +354,31 @@ def wire_at(n: int, change: Callable[[bytes], bytes], *, secure_only: bool = Tru
 
 
 def sm_structure(
-    when: Callable[[HostileCard, CommandAPDU], bool], build: Callable[[object, ResponseAPDU], bytes]
+    when: Callable[[HostileCard, CommandAPDU], bool],
+    build: Callable[[ChipSecureMessaging, ResponseAPDU], bytes],
 ) -> SmTrick:
     """A protected answer with a valid MAC over objects a real chip would not send."""
 
-    def trick(card: HostileCard, sm: object, cmd: CommandAPDU, response: ResponseAPDU) -> ResponseAPDU | None:
+    def trick(
+        card: HostileCard, sm: ChipSecureMessaging, cmd: CommandAPDU, response: ResponseAPDU
+    ) -> ResponseAPDU | None:
         if not when(card, cmd):
             return None
-        ssc = sm._advance()  # type: ignore[attr-defined]  # the chip's own counter, as wrap_response uses it
+        ssc = sm._advance()  # the chip's own counter, as wrap_response uses it
         dos = build(sm, response)
-        mac = sm._mac(ssc, dos)  # type: ignore[attr-defined]
+        mac = sm._mac(ssc, dos)
         return ResponseAPDU(dos + encode_tlv(0x8E, mac), response.sw)
 
     return trick
 
 
-def _cryptogram(sm: object, padded: bytes) -> bytes:
+def _cryptogram(sm: ChipSecureMessaging, padded: bytes) -> bytes:
     """Encrypt exactly `padded` under the chip's session keys (no padding added)."""
-    ssc = sm._ssc_bytes(sm.ssc)  # type: ignore[attr-defined]
-    return sm.cipher.encrypt_cbc(sm._ks_enc, padded, sm._iv(ssc))  # type: ignore[attr-defined]
+    ssc = sm._ssc_bytes(sm.ssc)
+    return sm.cipher.encrypt_cbc(sm._ks_enc, padded, sm._iv(ssc))
 
 
-def _padded_cryptogram(sm: object, padded: bytes, indicator: int = 0x01) -> bytes:
+def _padded_cryptogram(sm: ChipSecureMessaging, padded: bytes, indicator: int = 0x01) -> bytes:
     return encode_tlv(0x87, bytes([indicator]) + _cryptogram(sm, padded))
 
 
@@ -394,8 +403,19 @@ CA_GA = nth(INS_GA, 1, secure=True)
 def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clearest form
     b: list[Behaviour] = []
 
-    def add(name: str, why: str, expect: str, **kw: object) -> None:
-        b.append(Behaviour(name, why, expect, **kw))  # type: ignore[arg-type]
+    def add(
+        name: str,
+        why: str,
+        expect: str,
+        *,
+        image: ImageTrick | None = None,
+        plain: PlainTrick | None = None,
+        sm: SmTrick | None = None,
+        wire: WireTrick | None = None,
+        variant: str = "genuine",
+        unlock_mrz: Citizen | None = None,
+    ) -> None:
+        b.append(Behaviour(name, why, expect, image, plain, sm, wire, variant, unlock_mrz))
 
     # Data altered after signing: the SOD hash catches each one.
     for n in (1, 2, 11, 12):
@@ -769,7 +789,7 @@ def _card_key_forgery(image: CardImage) -> None:
     key = load_der_private_key(bytes.fromhex(str(image.keys["auth"])), password=None)
     dgs = {n: lds[dg_fid(n)] for n in range(1, 17) if dg_fid(n) in lds}
     hashes = {n: hashlib.sha256(d).digest() for n, d in dgs.items()}
-    lds[FID_SOD] = sign_sod(hashes, "sha256", image.files["pki"][FID_AUTH_CERT], key)  # type: ignore[arg-type]
+    lds[FID_SOD] = sign_sod(hashes, "sha256", image.files["pki"][FID_AUTH_CERT], key)
 
 
 def _flip_econtent(sod: bytes) -> bytes:
@@ -804,7 +824,9 @@ def _aa_replay(card: HostileCard, cmd: CommandAPDU, response: ResponseAPDU) -> R
     if cmd.ins != INS_AA or response.sw != 0x9000 or cmd.p2 != 0:
         return response
     chip = card._aa_chip
-    return ResponseAPDU(chip.sign(b"\x00" * 8), 0x9000)  # type: ignore[attr-defined]
+    if chip is None:
+        return response
+    return ResponseAPDU(chip.sign(b"\x00" * 8), 0x9000)
 
 
 def _ca_keep_keys(card: HostileCard, cmd: CommandAPDU, response: ResponseAPDU) -> ResponseAPDU:
@@ -823,10 +845,12 @@ def _reflect_ephemeral(card: HostileCard, cmd: CommandAPDU, response: ResponseAP
     return response
 
 
-def _sm_status_differs(card: HostileCard, sm: object, cmd: CommandAPDU, response: ResponseAPDU) -> ResponseAPDU | None:
+def _sm_status_differs(
+    card: HostileCard, sm: ChipSecureMessaging, cmd: CommandAPDU, response: ResponseAPDU
+) -> ResponseAPDU | None:
     if not DG1_READ(card, cmd):
         return None
-    wrapped = sm.wrap_response(response)  # type: ignore[attr-defined]
+    wrapped = sm.wrap_response(response)
     return ResponseAPDU(wrapped.data, 0x6282)
 
 
@@ -892,7 +916,7 @@ class Outcome:
     """What `idcard read` made of a hostile card: a typed error, or a document with its verdict."""
 
     error: Exception | None
-    document: object | None  # idcard.document.Document
+    document: Document | None
     seconds: float
 
     @property
@@ -900,7 +924,7 @@ class Outcome:
         return getattr(self.error, "code", None)
 
 
-def play(behaviour: Behaviour, trust: object | None) -> Outcome:
+def play(behaviour: Behaviour, trust: TrustStore | None) -> Outcome:
     """Run `idcard read`'s library path (unlock, read, verify) against the behaviour's card."""
     import time
 

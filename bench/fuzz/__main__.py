@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.table_from:
             for item in json.loads(Path(path).read_text()):
                 merged[item["family"]] = Stats.from_json(item)
-        order = [name for name in FAMILIES if name in merged]
+        order = [name for name in FAMILIES if name in merged] + [n for n in merged if n not in FAMILIES]
         text = table([merged[name] for name in order])
         print(text)
         if args.docs:

@@ -6,14 +6,27 @@ The long campaign and its table: `make fuzz`, docs/fuzz.md.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from bench.fuzz.engine import SLOW_SECONDS, Mutator, run_mutator
 from bench.fuzz.targets import FAMILIES
+from reader.errors import CodedError
 
 #: Inputs per family: the slow families (image decoding, 900 KB master list) get fewer.
 INPUTS = {"dg2": 200, "master_list": 400, "sod": 2000, "certificate": 2000, "crl": 2000, "token_json": 1500}
 DEFAULT_INPUTS = 5000
+
+
+def _seconds(target: Callable[[bytes], None], data: bytes) -> float:
+    start = time.perf_counter()
+    try:
+        target(data)
+    except CodedError:
+        pass
+    return time.perf_counter() - start
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
@@ -24,7 +37,10 @@ def test_short_fuzz_run(name: str) -> None:
     stats = run_mutator(name, family.target, seeds, INPUTS.get(name, DEFAULT_INPUTS), seed=20261129)
     crashes = "\n".join(f"{c.site}: {c.message} (input {c.input_hex[:200]})" for c in stats.crashes.values())
     assert not stats.crashes, crashes
-    assert stats.slow_count == 0, f"{stats.slow_count} inputs slower than {SLOW_SECONDS} s"
+    # Wall time on a shared machine: an input counts as slow only if it is slow again alone.
+    assert stats.slow_count <= len(stats.slow_inputs), f"{stats.slow_count} inputs over {SLOW_SECONDS} s"
+    confirmed = [h for h in stats.slow_inputs if _seconds(family.target, bytes.fromhex(h)) > SLOW_SECONDS]
+    assert not confirmed, f"inputs slower than {SLOW_SECONDS} s: {[h[:200] for h in confirmed]}"
     assert stats.inputs >= len(seeds) + INPUTS.get(name, DEFAULT_INPUTS)
 
 

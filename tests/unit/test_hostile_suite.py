@@ -36,7 +36,7 @@ def test_catalogue_has_at_least_100_distinct_behaviours() -> None:
 
 def test_the_harness_verifies_a_genuine_card(trust) -> None:
     outcome = play(Behaviour("genuine", "control", "none"), trust)
-    assert outcome.error is None, outcome.error
+    assert outcome.error is None and outcome.document is not None, outcome.error
     assert outcome.document.verdict.verified, outcome.document.verdict.to_json()
 
 
@@ -48,6 +48,7 @@ def test_hostile_card_is_caught(behaviour: Behaviour, trust) -> None:
         assert isinstance(outcome.error, CodedError), f"untyped: {outcome.error!r}"
         assert outcome.code == behaviour.expect, outcome.error
         return
+    assert outcome.document is not None
     verdict = outcome.document.verdict
     assert not verdict.verified, verdict.to_json()
     check = verdict.get(behaviour.expect)
