@@ -292,3 +292,20 @@ def overall_verified(document: Document, certificate: CertificateReport | None) 
     if not document.verdict.verified:
         return False
     return certificate is None or certificate.verified
+
+
+def genuineness_note(chip: Check | None) -> str | None:
+    """Plain words for a real card whose chip could not be proven genuine (issue 12); None if it was."""
+    if chip is not None and chip.result is Result.PASSED:
+        return None
+    if chip is not None and chip.result is Result.FAILED:
+        return translate(
+            "Verdict",
+            "This chip failed the registry's card check: it may be a copy. Do not rely on this card.",
+        )
+    return translate(
+        "Verdict",
+        "The certificate on this card was read, but whether the chip itself is genuine could not be "
+        "checked here: that needs the registry's card-authentication service. A copied chip would "
+        "look the same.",
+    )

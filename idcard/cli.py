@@ -58,14 +58,21 @@ class Output:
 
 # -- readers ---------------------------------------------------------------------
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
+    from idcard.cards.dispatch import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
+    cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
     lines = [
-        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}" for r in readers
+        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}{_family_text(cards[r.name])}"
+        for r in readers
     ]
-    out.result({"readers": [r.to_json() for r in readers]}, "\n".join(lines))
+    out.result({"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}, "\n".join(lines))
     return EXIT_OK
+
+
+def _family_text(card: dict[str, object] | None) -> str:
+    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
 
 
 def _default_reader() -> str:
@@ -163,9 +170,8 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
         return None
     store = TrustStore()
     for path in paths:
-        if not os.path.exists(path):
-            raise UsageError(f"No trust anchor file or folder at {path}.")
-        report = store.load_path(path, role=role)
+        path, path_role = _trust_path(path, role)
+        report = store.load_path(path, role=path_role)
         if not report.loaded:
             # Silently trusting nothing would turn every document into "untrusted".
             why = "; ".join(f"{item}: {reason}" for item, reason in report.skipped_with_reason[:3])
@@ -173,6 +179,18 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
                 f"No usable trust anchor in {path}" + (f" ({why})." if why else " (it is empty).")
             )
     return store
+
+
+def _trust_path(path: str, role: str | None) -> tuple[str, str | None]:
+    """A --trust PATH, or the name of shipped anchors (`iran-gov`) with their role."""
+    from idcard.pki.builtin import builtin_trust
+
+    if not os.path.exists(path):
+        builtin = builtin_trust(path)
+        if builtin is None:
+            raise UsageError(f"No trust anchor file or folder at {path} (built-in sets: iran-gov).")
+        return str(builtin[0]), builtin[1]
+    return path, role
 
 
 def _verdict_exit(verdict) -> int:  # noqa: ANN001
@@ -242,6 +260,11 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     trust = load_trust(args.trust)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
     with open_card(args) as card:
+        from idcard.cards.dispatch import nid_driver
+
+        driver = nid_driver(card.transport)
+        if driver is not None:
+            return _read_nid_card(driver, args, trust, secrets, out)
         _unlock_for_read(card, args, secrets)
         document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
     if args.photo:
@@ -254,6 +277,20 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         )
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
+
+
+def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReader, out: Output) -> int:  # noqa: ANN001
+    """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
+    from idcard.cards.keyservice import HttpCardKeyService
+    from idcard.cards.reading import read_nid_card, reading_text
+
+    if args.key_service and not args.key_service.startswith(("http://", "https://")):
+        raise UsageError("--key-service takes the service's http:// or https:// URL.")
+    service = HttpCardKeyService(args.key_service) if args.key_service else None
+    pin = secrets.read("ID PIN: ") if args.pin_stdin else None
+    reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
+    out.result(reading.to_json(), reading_text(reading))
+    return _verdict_exit(reading.verdict)
 
 
 def _parse_at(value: str | None):  # noqa: ANN202
@@ -325,9 +362,8 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     store = TrustStore()
     loaded, skipped, lists = 0, [], []
     for path in args.paths:
-        if not os.path.exists(path):
-            raise UsageError(f"No trust anchor file or folder at {path}.")
-        report = store.load_path(path)
+        path, role = _trust_path(path, None)
+        report = store.load_path(path, role=role)
         loaded += report.loaded
         skipped += [{"item": item, "reason": reason} for item, reason in report.skipped_with_reason]
         lists += [
@@ -341,17 +377,71 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
         key = cert.public_key()
         kinds[f"{key.kind}{'-explicit' if key.explicit_parameters else ''}"] += 1
         roles[store.role_of(cert) or "none"] += 1
+    certificates = _trust_listing(store)
     data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists,
-            "keyKinds": dict(kinds), "roles": dict(roles)}
+            "keyKinds": dict(kinds), "roles": dict(roles), "certificates": certificates}
     text = [f"{len(store)} trust anchors ({loaded} loaded, {len(skipped)} skipped)"]
     text += [f"  role {role}: {n}" for role, n in sorted(roles.items())]
     text += [f"  {kind}: {n}" for kind, n in sorted(kinds.items())]
+    for c in certificates:
+        if c["selfSigned"]:
+            continue
+        level = f", assurance level {c['assuranceLevel']}" if c["assuranceLevel"] else ""
+        text.append(f"  [{c['result']:>9}] {c['subject']}{level}: {c['reason']}")
     for ml in lists:
         text.append(f"  master list: {ml['loaded']} certificates; signature {'valid' if ml['signerVerified'] else 'INVALID'}, signer {'trusted' if ml['signerTrusted'] else 'not trusted'}")
     text += [f"  skipped {s['item']}: {s['reason']}" for s in skipped]
     out.result(data, "\n".join(text))
     # Nothing loaded is a failure a script must see, not an empty success.
     return EXIT_OK if len(store) else EXIT_USAGE
+
+
+def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustStore
+    """Each national-PKI certificate of `store` (not CSCAs: passive authentication judges
+    those), and whether it verifies under the self-signed roots among them (the one
+    validator, at now: an expired intermediate says so)."""
+    from idcard.pki.trust import CSCA, TrustStore
+    from idcard.pki.validate import assurance_level_of, validate_certificate
+
+    out: list[dict[str, object]] = []
+    by_role: dict[str, TrustStore] = {}
+    for cert in store:
+        role = store.role_of(cert) or "none"
+        if role not in by_role:
+            by_role[role] = TrustStore(
+                [c.der for c in store if c.is_self_issued and store.role_of(c) == role], role=role
+            )
+    others = [c.der for c in store if not c.is_self_issued]
+    for cert in store:
+        role = store.role_of(cert) or "none"
+        if role == CSCA:
+            continue
+        entry: dict[str, object] = {
+            "subject": cert.subject_dn, "issuer": cert.issuer_dn, "role": role,
+            "serialNumber": format(cert.serial_number, "X"), "source": cert.source,
+            "notBefore": cert.not_before.isoformat(), "notAfter": cert.not_after.isoformat(),
+            "selfSigned": cert.is_self_issued,
+        }
+        if cert.is_self_issued:
+            policies = _certificate_policies(cert.der)
+            entry.update(result="anchor", reason="self-signed root", assuranceLevel=assurance_level_of(policies))
+        else:
+            result = validate_certificate(cert.der, trust=by_role[role], usage="ca", intermediates=others, role=role)
+            problem = result.first_problem
+            entry.update(
+                result=result.result.value,
+                reason=problem.reason if problem else f"verifies under {result.path[-1].subject_dn}",
+                assuranceLevel=result.assurance_level,
+            )
+        out.append(entry)
+    return out
+
+
+def _certificate_policies(der: bytes) -> list[str]:
+    from asn1crypto import x509 as asn1_x509
+
+    policies = asn1_x509.Certificate.load(der).certificate_policies_value
+    return [] if policies is None else [p["policy_identifier"].dotted for p in policies]
 
 
 # -- sign ------------------------------------------------------------------------
@@ -510,8 +600,10 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
     if not len(csca):
         csca = None
+    crls, revocation, offline = _revocation_options(args)
     verifier = TokenVerifier(
-        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True
+        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True,
+        min_assurance=args.min_assurance, crls=crls, revocation=revocation, offline=offline,
     )
     token = _read_token(args.token)
     try:
@@ -547,6 +639,22 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
     out.result({"verified": True, "testCertificates": test, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK
+
+
+def _add_revocation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crl", action="append", default=[], metavar="FILE",
+                   help="a CRL (DER or PEM) of a CA on the certificate's path; repeatable")
+    p.add_argument("--ocsp", action="store_true",
+                   help="ask the certificate's OCSP responder (AIA); no sound, fresh answer refuses it")
+    p.add_argument("--offline", action="store_true",
+                   help="no network: with --ocsp the responder is not asked and the result says so")
+
+
+def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl], Revocation, bool)
+    """The validator's revocation settings from --crl / --ocsp / --offline."""
+    from idcard.pki.crl import load_crl_files
+
+    return load_crl_files(args.crl), ("ocsp" if args.ocsp else "crl"), bool(args.offline)
 
 
 # -- demo ------------------------------------------------------------------------
@@ -616,6 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--key-service", metavar="URL", help="card-authentication service for real NID cards (chip genuineness)")
 
     p = sub.add_parser("verify-document", help="passive authentication of files read earlier")
     p.add_argument("--sod", required=True, metavar="FILE")
@@ -633,7 +742,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify_bundle)
 
     p = sub.add_parser("trust", help="load trust anchors and report what they hold")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="certificate, folder or CSCA master list, or a shipped set (iran-gov)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_trust)
 
@@ -689,7 +799,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
+    p.add_argument("--min-assurance", type=int, choices=(1, 2, 3, 4), metavar="N",
+                   help="refuse certificates whose chain has no assurance level or one below N "
+                        "(1 Bronze … 4 Platinum, policy 2.16.364.101.1.1.N)")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
+    _add_revocation_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_token)
 

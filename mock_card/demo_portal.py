@@ -407,7 +407,11 @@ def _identity_html(identity: VerifiedIdentity) -> str:
         if value
     )
     passed = sum(1 for c in identity.verdict.checks if c.result.value == "passed")
-    evidence = "card signature and chip evidence verified" if identity.evidence else "card signature verified"
+    evidence = (
+        "card signature and chip evidence verified"
+        if identity.evidence
+        else "card signature verified; chip evidence not requested"
+    )
     test = ""
     if rests_on_test_anchors(identity.verdict):
         test = f'<p class="error" id="test-certificates"><strong>{html.escape(TEST_NOTICE)}</strong></p>'

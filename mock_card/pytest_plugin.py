@@ -15,6 +15,11 @@ and the card it holds by the `mock_card` marker (or by parametrising the
 
     @pytest.mark.mock_card(pin="111111", pin_tries=1, extended_length=False, latency=0.0)
     @pytest.mark.parametrize("mock_card_options", [{"variant": "cloned"}])
+
+An emulated real card family instead of our `nid-v1` profile (see
+`mock_card.profiles.cardfile`; variants are that module's):
+
+    @pytest.mark.mock_card(profile="mav4", variant="clone")
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
 from mock_card.testing import readers
 from mock_card.testing.readers import TRANSPORTS, TransportUnavailable, serve_card
+from reader.base import CardBackend
 
 __all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
 
@@ -44,7 +50,8 @@ class MockCardReader:
 
     name: str
     transport: str
-    card: EmulatedCard
+    #: An `EmulatedCard`, or a `FileSystemCard` of an emulated real family.
+    card: CardBackend
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,8 +67,17 @@ def make_card(
     puk_uses: int | None = None,
     latency: float = 0.0,
     **personalisation: Any,
-) -> EmulatedCard:
-    """A freshly personalised demo card with the given options and counters."""
+) -> CardBackend:
+    """A freshly personalised demo card with the given options and counters.
+
+    `profile="mav4"|"pardis"|"omid"` gives an emulated real card family instead
+    (options: variant, seed, citizen, citizen_ca).
+    """
+    from mock_card.profiles.cardfile import PROFILES, make_profile_card
+
+    if personalisation.get("profile") in PROFILES:
+        options = dict(personalisation)
+        return make_profile_card(str(options.pop("profile")), **options)
     image = personalize(**personalisation)
     if pin_tries is not None:
         image.counters.pin_tries = pin_tries
@@ -117,3 +133,22 @@ def mock_card_reader(
             yield MockCardReader(name, transport, card)
     except TransportUnavailable as exc:
         unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def mock_registry():  # noqa: ANN201 - RegistryService
+    """The emulated registry card-authentication service on 127.0.0.1 (TEST keys); `.url`."""
+    from mock_card.registry_service import RegistryService
+
+    with RegistryService() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def iran_test_anchors(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Path
+    """A folder with the TEST look-alike of the Iranian PKI (seed 1), as `mock-card pki` writes it."""
+    from mock_card.testpki import iran_test_pki, write_iran_anchors
+
+    out = tmp_path_factory.mktemp("iran-test")
+    write_iran_anchors(iran_test_pki(1), out)
+    return out

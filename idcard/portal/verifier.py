@@ -48,14 +48,12 @@ from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
+from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.validate import Revocation, validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
 from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
-
-#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
-_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
 
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
 
@@ -67,6 +65,9 @@ _MAX_TOKEN_BYTES = 4 * MAX_TOKEN_SIZE
 _EC_CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 #: The prefix of the certificate's subject serialNumber for Iranian national codes.
 IR_SERIAL_PREFIX = "PNOIR-"
+#: `VerifiedIdentity.evidence_status` values (also the `evidence` check's details["status"]).
+EVIDENCE_VERIFIED = "verified"
+EVIDENCE_NOT_REQUESTED = "not_requested"
 #: Data groups a token may always carry with evidence (identity and the AA key).
 _ALWAYS_ALLOWED = frozenset({1, 11, 15})
 
@@ -95,6 +96,11 @@ class VerifiedIdentity:
     photo_mime: str | None = None
 
     @property
+    def evidence_status(self) -> str:
+        """"verified", or "not_requested" when the portal accepted a token without it."""
+        return EVIDENCE_VERIFIED if self.evidence else EVIDENCE_NOT_REQUESTED
+
+    @property
     def birth_date_solar_hijri(self) -> str | None:
         return solar_hijri(self.birth_date)
 
@@ -119,6 +125,7 @@ class VerifiedIdentity:
             "certificate": {"subject": self.certificate_subject, "issuer": self.certificate_issuer},
             "algorithm": self.algorithm,
             "evidence": self.evidence,
+            "evidenceStatus": self.evidence_status,
             "verdict": self.verdict.to_json(),
         }
 
@@ -151,7 +158,13 @@ class TokenVerifier:
     direct issuer must be one of them. `csca`: CSCA anchors for the evidence's
     document signer. `crls`: CRLs (objects or DER/PEM bytes) for both the
     authentication certificates' CAs and the CSCAs. `forbidden_policies`:
-    certificatePolicies OIDs that make a certificate unacceptable.
+    certificatePolicies OIDs that make a certificate unacceptable. `min_assurance`: the
+    lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
+    policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
+    `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
+    `allowed_policies`: when given, the certificate must carry one of these policy OIDs.
+    `revocation`: "crl" (default: the `crls` given), "ocsp" (the certificate's AIA responder,
+    `idcard.pki.ocsp`) or "off"; `offline` asks no OCSP responder and the verdict says so.
     """
 
     def __init__(
@@ -164,6 +177,11 @@ class TokenVerifier:
         forbidden_policies: Iterable[str] = (),
         allow_http_loopback: bool = False,
         max_token_size: int = MAX_TOKEN_SIZE,
+        min_assurance: int | None = None,
+        intermediates: Iterable[bytes] = (),
+        allowed_policies: Iterable[str] | None = None,
+        revocation: Revocation = "crl",
+        offline: bool = False,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -181,8 +199,15 @@ class TokenVerifier:
             raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
         self.require_evidence = require_evidence
         self.forbidden_policies = frozenset(forbidden_policies)
+        self.allowed_policies = None if allowed_policies is None else frozenset(allowed_policies)
+        self.min_assurance = assurance_minimum(min_assurance)
+        #: CA certificates to build paths with, never trusted by themselves.
+        self.intermediates = [bytes(c) for c in intermediates]
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
+        #: "crl" (the configured CRLs), "ocsp" (the certificate's responder) or "off".
+        self.revocation: Revocation = revocation
+        self.offline = offline
 
     # -- entry point -------------------------------------------------------------------
     def verify(
@@ -195,6 +220,7 @@ class TokenVerifier:
         at: dt.datetime | None = None,
         consume_nonce: Callable[[], None] | None = None,
         nonce_issued: bool = True,
+        min_assurance: int | None = None,
     ) -> VerifiedIdentity:
         """Verify one token for `origin` and the `nonce` the portal issued.
 
@@ -203,7 +229,8 @@ class TokenVerifier:
         vouches for the nonce (equality only, as `idcard verify-token`), which
         must then carry at least NONCE_BYTES of entropy. `nonce_issued=False`
         (the store knows no nonce for this login) runs step 3 before the
-        signature, so the refusal names the nonce.
+        signature, so the refusal names the nonce. `min_assurance` (a portal's own
+        minimum) applies besides the verifier's; the stricter one wins.
         """
         origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
         nonce = validate_nonce(nonce)
@@ -213,7 +240,10 @@ class TokenVerifier:
             when = when.replace(tzinfo=dt.UTC)
         run = _Run()
         token = self._step1_token(run, token_json)
-        cert, cert_asn1 = self._step2_certificate(run, token.certificate, when)
+        levels = [m for m in (self.min_assurance, assurance_minimum(min_assurance)) if m is not None]
+        cert, cert_asn1 = self._step2_certificate(
+            run, token.certificate, when, max(levels) if levels else None
+        )
         if not nonce_issued:  # nothing to burn: the store's refusal comes before the signature
             self._step3_nonce(run, nonce, consume_nonce)
         # The signature before the nonce is used: a stranger who knows a login's
@@ -270,142 +300,38 @@ class TokenVerifier:
 
     # -- 2 -----------------------------------------------------------------------------
     def _step2_certificate(
-        self, run: _Run, der: bytes, at: dt.datetime
+        self, run: _Run, der: bytes, at: dt.datetime, min_assurance: int | None
     ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
-        try:
-            cert = CertificateInfo.from_der(der)
-            cert_asn1 = asn1_x509.Certificate.load(der, strict=True)
-            cert.public_key()
-            eku = cert_asn1.extended_key_usage_value
-            eku_names = None if eku is None else list(eku.native)
-            policies_ext = cert_asn1.certificate_policies_value
-            policies = (
-                []
-                if policies_ext is None
-                else [p["policy_identifier"].dotted for p in policies_ext]
-            )
-        except _PARSE_ERRORS as exc:
-            message = exc.message if isinstance(exc, IdCardError) else str(exc)
-            raise run.fail(
-                "cert.parse", "cert.parse", f"The certificate is unreadable: {message}"
-            ) from None
-        run.passed("cert.parse", cert.subject_dn, issuer=cert.issuer_dn, serial=cert.serial_number)
-
-        if cert.key_usage is None or "digital_signature" not in cert.key_usage:
-            raise run.fail(
-                "cert.key_usage",
-                "cert.key_usage",
-                "The certificate may not be used for signatures (keyUsage lacks digitalSignature).",
-            )
-        run.passed("cert.key_usage", "keyUsage has digitalSignature")
-        if eku_names is not None and "client_auth" not in eku_names:
-            raise run.fail(
-                "cert.eku",
-                "cert.eku",
-                "The certificate is not for client authentication (extendedKeyUsage lacks clientAuth).",
-            )
-        run.passed("cert.eku", "clientAuth" if eku_names else "no extendedKeyUsage")
-
-        validity: dict[str, Any] = {
-            "not_before": cert.not_before.isoformat(),
-            "not_after": cert.not_after.isoformat(),
-            "at": at.isoformat(),
-        }
-        if at < cert.not_before:
-            raise run.fail(
-                "cert.validity",
-                "cert.not_yet_valid",
-                f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
-                **validity,
-            )
-        if at > cert.not_after:
-            raise run.fail(
-                "cert.validity",
-                "cert.expired",
-                f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
-                **validity,
-            )
-        run.passed("cert.validity", f"valid until {cert.not_after:%Y-%m-%d}", **validity)
-
-        issuers = self._chain(run, cert, at)
-        self._revocation(run, cert, issuers, at)
-
-        forbidden = sorted(self.forbidden_policies.intersection(policies))
-        if forbidden:
-            raise run.fail(
-                "cert.policy",
-                "cert.policy",
-                f"The certificate carries a policy this portal refuses: {', '.join(forbidden)}.",
-            )
-        run.passed("cert.policy", "no forbidden policy", policies=policies)
-        return cert, cert_asn1
-
-    def _chain(self, run: _Run, cert: CertificateInfo, at: dt.datetime) -> list[CertificateInfo]:
-        # Only citizen CAs issue login certificates: a CSCA in the same store never does.
-        candidates = [
-            c
-            for c in self.trusted_cas.issuer_candidates(cert)
-            if self.trusted_cas.role_of(c) == CITIZEN_CA
-        ]
-        signers = []
-        for candidate in candidates:
-            try:
-                cert.verify_issued_by(candidate)
-            except IdCardError:
-                continue
-            signers.append(candidate)
-        if not signers:
-            raise run.fail(
-                "cert.chain",
-                "cert.untrusted",
-                f"The certificate's issuer {cert.issuer_dn} is not a trusted CA.",
-                untrusted=True,
-                issuer=cert.issuer_dn,
-                candidates=len(candidates),
-            )
-        problems = []
-        for ca in signers:
-            problem = _ca_problem(ca, at)
-            if problem is None:
-                run.passed("cert.chain", f"issued by trusted CA {ca.subject_dn}", ca=ca.subject_dn)
-                return signers
-            problems.append(problem)
-        raise run.fail("cert.chain", "cert.ca_invalid", "; ".join(problems), issuer=cert.issuer_dn)
-
-    def _revocation(
-        self, run: _Run, cert: CertificateInfo, issuers: list[CertificateInfo], at: dt.datetime
-    ) -> None:
-        if not self.crls:
-            run.verdict.not_performed("cert.revocation", "no CRL configured (OCSP is off)")
-            return
-        mine = [c for c in self.crls if same_name(c.issuer, cert.issuer)]
-        if not mine:
-            run.verdict.not_performed("cert.revocation", f"no CRL configured for {cert.issuer_dn}")
-            return
-        authentic = [c for c in mine if _signed_by_any(c, issuers)]
-        if not authentic:
-            raise run.fail(
-                "cert.revocation",
-                "cert.crl",
-                f"The CRL for {cert.issuer_dn} is not signed by that CA.",
-            )
-        for crl in authentic:
-            revoked_on = crl.revocation_date(cert.serial_number)
-            if revoked_on is not None:
+        """Every certificate check comes from the one validator (idcard.pki.validate)."""
+        result = validate_certificate(
+            der,
+            trust=self.trusted_cas,
+            usage="auth",
+            intermediates=self.intermediates,
+            at=at,
+            crls=self.crls,
+            min_assurance=min_assurance,
+            forbidden_policies=self.forbidden_policies,
+            allowed_policies=self.allowed_policies,
+            revocation=self.revocation,
+            offline=self.offline,
+        )
+        for check in result.checks:
+            if check.result is Result.PASSED:
+                run.passed(check.code, check.reason, **check.details)
+            elif check.result is Result.NOT_PERFORMED:
+                run.verdict.not_performed(check.code, check.reason, **check.details)
+            else:
+                details = dict(check.details)
+                error = str(details.pop("error", check.code))
                 raise run.fail(
-                    "cert.revocation",
-                    "cert.revoked",
-                    f"The certificate was revoked on {revoked_on:%Y-%m-%d}.",
-                    revoked=revoked_on.isoformat(),
+                    check.code,
+                    error,
+                    check.reason,
+                    untrusted=check.result is Result.UNTRUSTED,
+                    **details,
                 )
-        newest = max(authentic, key=lambda c: c.this_update)
-        if newest.next_update is not None and newest.next_update < at:
-            raise run.fail(
-                "cert.revocation",
-                "cert.crl",
-                f"The newest CRL for {cert.issuer_dn} is out of date (next update was {newest.next_update:%Y-%m-%d}).",
-            )
-        run.passed("cert.revocation", "not revoked", crl_this_update=newest.this_update.isoformat())
+        return result.path[0], asn1_x509.Certificate.load(der, strict=True)
 
     # -- 3 -----------------------------------------------------------------------------
     def _step3_nonce(self, run: _Run, nonce: str, consume_nonce: Callable[[], None] | None) -> None:
@@ -491,11 +417,19 @@ class TokenVerifier:
                     "evidence.missing",
                     "This portal requires chip evidence (idcardEvidence), and the token has none.",
                 )
-            run.verdict.not_performed("evidence", "no chip evidence in the token (not required)")
+            run.verdict.not_performed(
+                "evidence",
+                "evidence: not requested (this portal accepts tokens without chip evidence; "
+                "only the card's certificate and signature were verified)",
+                status=EVIDENCE_NOT_REQUESTED,
+            )
             return None
         if self.csca is None:  # only when evidence is optional (see __init__)
             run.verdict.not_performed(
-                "evidence", "no CSCA anchors configured: chip evidence ignored"
+                "evidence",
+                "evidence: not requested (no CSCA anchors configured: the token's chip "
+                "evidence was ignored, not verified)",
+                status=EVIDENCE_NOT_REQUESTED,
             )
             return None
         return self._evidence(run, evidence, cert_asn1, origin, nonce, requested, at)
@@ -631,27 +565,11 @@ def _subject(cert: asn1_x509.Certificate) -> dict[str, Any]:
     return {k: v for k, v in out.items() if isinstance(v, str)}
 
 
-def _ca_problem(ca: CertificateInfo, at: dt.datetime) -> str | None:
-    if not ca.valid_at(at):
-        return (
-            f"the issuing CA {ca.subject_dn} is not valid at {at:%Y-%m-%d} "
-            f"(valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d})"
-        )
-    if ca.is_ca is False:
-        return f"{ca.subject_dn} is not a CA (basicConstraints)"
-    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
-        return f"{ca.subject_dn} may not issue certificates (keyUsage)"
-    return None
-
-
-def _signed_by_any(crl: Crl, issuers: list[CertificateInfo]) -> bool:
-    for issuer in issuers:
-        try:
-            crl.verify_signature(issuer.public_key())
-        except IdCardError:
-            continue
-        return True
-    return False
+def assurance_minimum(level: int | None) -> int | None:
+    """`level` if it is a valid minimum assurance level (None: no minimum), else UsageError."""
+    if level is not None and (isinstance(level, bool) or level not in (1, 2, 3, 4)):
+        raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
+    return level
 
 
 def _algorithm_problem(algorithm: str, key: PublicKey) -> str | None:
