@@ -10,7 +10,7 @@ DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd re
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 postgresql
 PYTEST_ARGS ?=
 
-.PHONY: all install system-deps test run bench lint clean
+.PHONY: all install system-deps test run bench pulled fuzz lint clean
 
 all: test
 
@@ -49,6 +49,15 @@ run: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Every APDU of `idcard read` and `idcard token` x {removed, garbage, wrong MAC, silence}.
+pulled: install
+	$(BIN)/python -m bench.pulled
+
+# The fuzz campaign (docs/fuzz.md); FUZZ_ARGS e.g. "--inputs 1000000 --family tlv".
+FUZZ_ARGS ?= --inputs 20000
+fuzz: install
+	nice -n 10 $(BIN)/python -m bench.fuzz $(FUZZ_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,15 +12,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 
 from idcard import __version__
+from idcard.demo_anchors import demo_anchor
 from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
 from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
+from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, MRZ, PIN, IdCard
+from idcard.session import CAN, MRZ, PIN, IdCard, SecretRequest
 from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
 from reader.registry import load_scheme_plugins
@@ -29,7 +30,7 @@ EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2,
 
 
 def _exit_code(exc: Exception) -> int:
-    if isinstance(exc, UsageError):
+    if isinstance(exc, UsageError) or getattr(exc, "code", "") == "reader.bad_name":
         return EXIT_USAGE
     code = getattr(exc, "code", "")
     if isinstance(exc, PinError) or code.split(".")[0] in ("pin", "pin2", "puk", "can", "mrz"):
@@ -57,17 +58,35 @@ class Output:
 
 
 # -- readers ---------------------------------------------------------------------
+def _pcsc_problem() -> str | None:
+    """Why PC/SC readers cannot be listed (pcscd stopped, pyscard missing), or None."""
+    from reader.errors import TransportError as _TransportError
+    from reader.pcsc import list_pcsc_readers
+
+    try:
+        list_pcsc_readers(strict=True)
+    except _TransportError as exc:
+        return exc.message
+    return None
+
+
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
     from idcard.cards.dispatch import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
     cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
+    problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
     lines = [
         f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}{_family_text(cards[r.name])}"
         for r in readers
     ]
-    out.result({"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}, "\n".join(lines))
+    data: dict[str, object] = {"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}
+    if problem:
+        # Said, not hidden: "no readers" and "pcscd is not running" need different fixes.
+        data["pcsc"] = {"available": False, "reason": problem}
+        print(f"idcard: no PC/SC readers: {problem}", file=sys.stderr)
+    out.result(data, "\n".join(lines))
     return EXIT_OK
 
 
@@ -84,6 +103,13 @@ def _default_reader() -> str:
         return with_card[0].name
     names = ", ".join(r.name for r in readers) or "none found"
     if not with_card:
+        problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
+        if problem:
+            raise TransportError(
+                f"No card reader available: {problem}. Or use --reader emulator:demo for the "
+                "built-in demo card.",
+                code="reader.pcscd",
+            )
         raise TransportError(
             f"No card found in any reader (readers: {names}). Put your card on the reader, "
             "or use --reader emulator:demo for the built-in demo card.",
@@ -92,10 +118,56 @@ def _default_reader() -> str:
     raise UsageError(f"Several readers hold a card ({names}); choose one with --reader.")
 
 
+def _progress(args: argparse.Namespace, label: str, card: IdCard) -> Progress:
+    """A progress line for a card operation (after a second; not with --quiet or -v, nor off a terminal)."""
+    quiet = getattr(args, "quiet", False) or getattr(args, "verbose", False)  # -v: log lines instead
+    return Progress(label, lambda: card.stats.bytes_received, enabled=not quiet)
+
+
 def open_card(args: argparse.Namespace) -> IdCard:
     name = args.reader or _default_reader()
     # --short-apdus: never extended length; otherwise the card's ATR decides.
     return IdCard.open(name, extended_length=False if getattr(args, "short_apdus", False) else None)
+
+
+# -- PIN entry (cli.md: stdin lines in the order PIN, CAN, PUK) -----------------------
+def _say(text: str) -> None:
+    print(f"idcard: {text}", file=sys.stderr, flush=True)
+
+
+def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: str | None = None) -> None:
+    """PACE-PIN through the card's PIN dialogue, resuming a suspended PIN with the CAN first.
+
+    `can_too` (--pin-stdin with --can-stdin): standard input holds the PIN,
+    then the CAN, and the card is opened with the CAN and then the PIN, which
+    is exactly what resuming a suspended PIN takes. On a terminal the CAN is
+    asked for only when the card says the PIN is suspended. A refused secret
+    ends the command with the card's word on it (no second try here).
+    """
+    if pin is None:
+        pin = secrets.read("PIN: ") if secrets.from_stdin else None
+    request = card.secret_request()
+    if can_too or (request.kind == CAN and not secrets.from_stdin):
+        if not can_too:
+            _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
+                 "then the PIN (its last try).")
+        resumed = card.answer(SecretRequest(CAN, request.tries_left, "given"), secrets.read("CAN: "))
+        if resumed is not None and resumed.error is not None:
+            raise resumed.error
+    following = card.answer(
+        SecretRequest(PIN, request.tries_left, "start"), pin if pin is not None else secrets.read("PIN: ")
+    )
+    if following is None:
+        return
+    error = following.error or PinError("The PIN cannot be used now.", code="pin.suspended", tries_left=1)
+    if error.code == "pin.suspended" and not can_too:
+        raise PinError(
+            "The PIN is suspended after two wrong entries: its last try needs the CAN printed on the "
+            "card first. Add --can-stdin and put the CAN on the line after the PIN.",
+            code="pin.suspended",
+            tries_left=1,
+        ) from None
+    raise error
 
 
 # -- pin -------------------------------------------------------------------------
@@ -108,15 +180,17 @@ def cmd_pin(args: argparse.Namespace, out: Output) -> int:
             return _pin_status(card, args, secrets, out)
         if action == "change":
             if args.signature_pin:
-                if args.can_stdin or not stdin:
-                    card.unlock(CAN, secrets.read("CAN: "))
+                # Lines in cli.md's order: the (signature) PINs first, then the CAN.
                 current = secrets.read("Current signature PIN: ")
                 new = secrets.read("New signature PIN: ")
+                card.unlock(CAN, secrets.read("CAN: "))
                 card.change_signature_pin(current, new)
                 out.result({"signaturePin": {"changed": True}}, "Signature PIN changed.")
                 return EXIT_OK
             current = secrets.read("Current PIN: ")
             new = secrets.read("New PIN: ")
+            # A suspended PIN: the CAN (next line, or asked) opens the last try.
+            unlock_with_pin(card, secrets, can_too=args.can_stdin, pin=current)
             card.change_pin(current, new)
             out.result({"pin": {"changed": True}}, "PIN changed.")
             return EXIT_OK
@@ -151,6 +225,14 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
     text = f"PIN: {pin.state}, {pin.tries_left} tries left"
     if signature:
         text += f"\nSignature PIN: {signature.state}, {signature.tries_left} tries left"
+    else:
+        hint = (
+            "The signature PIN's counter can only be read over a secure channel: run "
+            "`idcard pin status --can-stdin` with the CAN (the 6 digits printed on the card) on "
+            "standard input. Reading it costs no PIN try."
+        )
+        data["signaturePinHint"] = hint
+        text += f"\nSignature PIN: not read. {hint}"
     if puk_uses is not None:
         text += f"\nPUK: {puk_uses} uses left"
     out.result(data, text)
@@ -228,22 +310,42 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     return lines
 
 
-def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
-    if args.mrz:
-        parts = [p.strip() for p in args.mrz.split(",")]
-        if len(parts) != 3:
-            raise UsageError("--mrz takes DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD).")
-        from idcard.lds.checkdigit import mrz_information
+#: `--mrz` with no value: ask on the terminal (echo off) instead of taking it as an argument.
+MRZ_PROMPT = "?"
 
-        info = mrz_information(parts[0].upper(), parts[1], parts[2])
+
+def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | None:
+    """The MRZ data from --mrz-stdin, the --mrz prompt, or (deprecated) the --mrz value."""
+    if args.mrz_stdin:
+        value = secrets.read("MRZ data (DOCUMENT,BIRTH,EXPIRY): ")
+    elif args.mrz == MRZ_PROMPT:
+        value = SecretReader(False).read("MRZ data (DOCUMENT,BIRTH YYMMDD,EXPIRY YYMMDD): ")
+    elif args.mrz:
+        # Other users of the machine see arguments (ps, /proc) and shells keep them.
+        print("idcard: warning: --mrz VALUE puts the document data in the process list and "
+              "shell history; use --mrz-stdin or --mrz alone (it asks).", file=sys.stderr)
+        value = args.mrz
+    else:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 3 or not all(parts):
+        raise UsageError("The MRZ data is DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD), separated by commas.")
+    from idcard.lds.checkdigit import mrz_information
+
+    return mrz_information(parts[0].upper(), parts[1], parts[2])
+
+
+def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
+    info = _mrz_information(args, secrets)
+    if info is not None:
         if card.extended_length or _has_card_access(card):
             card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
-    elif args.can_stdin:
+    elif args.can_stdin and not args.pin_stdin:
         card.unlock(CAN, secrets.read("CAN: "))
     else:
-        card.unlock(PIN, secrets.read("PIN: "))
+        unlock_with_pin(card, secrets, can_too=args.can_stdin)
 
 
 def _has_card_access(card: IdCard) -> bool:
@@ -258,7 +360,7 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     from idcard.document import read_document
 
     trust = load_trust(args.trust)
-    secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
         from idcard.cards.dispatch import nid_driver
 
@@ -266,7 +368,8 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         if driver is not None:
             return _read_nid_card(driver, args, trust, secrets, out)
         _unlock_for_read(card, args, secrets)
-        document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
+        with _progress(args, "Reading the card", card):
+            document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
     if args.photo:
         if document.face is None:
             raise IdCardError("The card has no readable face image.", code="lds.face")
@@ -449,26 +552,34 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     """Detached CMS signature of FILE with the card's signing key (cli.md).
 
     The channel is opened with PACE-CAN; the signature PIN (PIN2) authorises
-    this one signature. With --can-stdin / --pin-stdin, standard input holds
-    two lines: first the CAN, then PIN2. The .p7s appears only when complete.
+    this one signature. With --pin-stdin / --can-stdin, standard input holds
+    two lines in cli.md's order: first PIN2, then the CAN. The .p7s appears
+    only when complete.
     """
-    from idcard.signing import sign_detached
+    from idcard.signing import is_pdf, pdf_output_path, sign_detached
 
-    target = args.out or f"{args.file}.p7s"
-    if os.path.abspath(target) == os.path.abspath(args.file):
-        raise UsageError("--out must not be the file being signed.")
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
-        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
     try:
         with open(args.file, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    pdf = is_pdf(data)
+    target = args.out or (pdf_output_path(args.file) if pdf else f"{args.file}.p7s")
+    if os.path.abspath(target) == os.path.abspath(args.file):
+        raise UsageError("--out must not be the file being signed.")
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
+    if pdf:
+        from idcard.pdf.cli import run_sign
+
+        return run_sign(args, out, open_card, data)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    pin2 = secrets.read("Signature PIN (PIN2): ")
+    can = secrets.read("CAN (6 digits printed on the card): ")
     with open_card(args) as card:
-        card.unlock(CAN, secrets.read("CAN: "))
-        signature = sign_detached(card, data, secrets.read("Signature PIN (PIN2): "))
+        card.unlock(CAN, can)
+        signature = sign_detached(card, data, pin2)
     write_atomically(target, signature)  # a signature is public: the usual mode
     signer = _signer_of(signature)
     out.result(
@@ -500,13 +611,13 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 
     # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return HandoffWorkflow(prompt, reader=args.reader or None, policy=UrlPolicy(dev=args.dev))
+    # Without --reader, the CLI's own choice: it also says when pcscd is not running.
+    return HandoffWorkflow(prompt, reader=args.reader or _default_reader, policy=UrlPolicy(dev=args.dev))
 
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
-    from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
-    from idcard.handoff.prompt import Prompt
+    from idcard.handoff import AutoPrompt, HandoffServer, Prompt, TerminalPrompt
 
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
@@ -526,20 +637,30 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def _auth_exit(code: str) -> int:
+    """Exit code of a hand-off that did not log in (docs/cli.md, `auth`)."""
     family = code.split(".")[0]
     if family in ("pin", "can", "puk"):
         return EXIT_PIN
     if family in ("card", "reader"):
         return EXIT_CARD
-    if family == "request":
-        return EXIT_USAGE
-    return EXIT_VERIFY  # refused by the citizen or by the portal
+    if family == "usage":
+        return EXIT_USAGE  # e.g. no terminal to ask for consent
+    # Refused by the citizen, or the portal's request/answer unusable: the run
+    # was well formed, its outcome is "not logged in".
+    return EXIT_VERIFY
 
 
 def cmd_auth(args: argparse.Namespace, out: Output) -> int:
     """The hand-off without a browser: fetch the request, consent, PIN, submit; print the redirect."""
     from idcard.handoff import TerminalPrompt
+    from idcard.handoff.request import HandoffError, UrlPolicy
 
+    # The URL the user typed is checked here: a bad one is a usage error (2);
+    # what the portal then answers is the hand-off's outcome (1 when refused).
+    try:
+        UrlPolicy(dev=args.dev).check(args.request, "request URL")
+    except HandoffError as exc:
+        raise UsageError(exc.message) from None
     prompt = TerminalPrompt(assume_yes=args.yes, pin_stdin=args.pin_stdin)
     outcome = _handoff_workflow(args, prompt).run(args.request)
     if outcome.ok:
@@ -570,10 +691,11 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
     origin = normalize_origin(args.origin, allow_http_loopback=True)
     nonce = validate_nonce(args.nonce)
     attributes = _token_attributes(args.attributes)
-    secrets = SecretReader(args.pin_stdin)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin)
     with open_card(args) as card:
-        card.unlock(PIN, secrets.read("PIN: "))
-        token = build_token(card, origin, nonce, attributes=attributes)
+        unlock_with_pin(card, secrets, can_too=args.can_stdin)
+        with _progress(args, "Reading the card and signing", card):
+            token = build_token(card, origin, nonce, attributes=attributes)
     out.result(token, dumps(token))
     return EXIT_OK
 
@@ -658,13 +780,6 @@ def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl],
 
 
 # -- demo ------------------------------------------------------------------------
-def _demo_csca() -> list[bytes]:
-    """The demo card's CSCA, from the emulator package (the library itself ships no test PKI)."""
-    for entry in entry_points(group="idcard.demo_anchors", name="csca"):
-        return [entry.load()()]
-    raise UsageError("The demo needs the card emulator (the mock_card package), which is not installed.")
-
-
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
 
@@ -674,7 +789,7 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     from idcard.document import read_document
     from idcard.pki.trust import TrustStore
 
-    trust = TrustStore(_demo_csca())
+    trust = TrustStore([demo_anchor("csca")])
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")
@@ -692,26 +807,66 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
 
 
 # -- parser ----------------------------------------------------------------------
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  verification failed (the result is still printed)
+  2  usage error (bad option, bad reader name, missing input)
+  3  card or reader error (no card, card removed, pcscd not running, unsupported card)
+  4  PIN problem (wrong, suspended, blocked; also CAN, PUK, MRZ)
+  5  untrusted (no trust anchor for the document or certificate)
+130  interrupted (Ctrl-C)
+
+Secrets (PIN, CAN, PUK, MRZ) are never options: --pin-stdin, --can-stdin,
+--puk-stdin read one line each from standard input, in that order; without
+them the command asks on the terminal with echo off."""
+
+
+def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--version, -v and -q on the main parser and on every subcommand.
+
+    On subcommands they default to SUPPRESS so that `idcard -v read` is not
+    undone by the subcommand's own default.
+    """
+    default: bool | str = False if top else argparse.SUPPRESS
+    parser.add_argument("--version", action="version", version=f"idcard {__version__}",
+                        help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="log what happens, APDUs included (secrets redacted)")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="no progress line on stderr (it only appears on a terminal anyway)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="idcard", description="National smart ID card client")
-    parser.add_argument("--version", action="version", version=f"idcard {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log APDUs (secrets redacted)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="idcard", description="National smart ID card client",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_parser(name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+        p = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        _add_common_options(p, top=False)
+        return p
 
     def card_command(name: str, help_text: str, func: Callable[..., int]) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+        p = add_parser(name, help_text)
         p.add_argument("--reader", help="reader name (see `idcard readers`)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument("--short-apdus", action="store_true", help="never use extended-length APDUs")
         p.set_defaults(func=func)
         return p
 
-    p = sub.add_parser("readers", help="list readers and whether a card is present")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("readers", "list readers and whether a card is present")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_readers)
 
     p = card_command("pin", "PIN status, change, unblock", cmd_pin)
-    p.add_argument("action", choices=["status", "change", "unblock"])
+    p.add_argument(
+        "action", choices=["status", "change", "unblock"],
+        help="status: counters; change: current PIN then new PIN; unblock: PUK then new PIN",
+    )
     p.add_argument("--pin-stdin", action="store_true", help="read PIN(s) from standard input")
     p.add_argument("--can-stdin", action="store_true", help="read the CAN from standard input")
     p.add_argument("--puk-stdin", action="store_true", help="read the PUK from standard input")
@@ -719,53 +874,75 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = card_command("read", "unlock, read and verify the card", cmd_read)
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
-    p.add_argument("--can-stdin", action="store_true", help="unlock with the CAN from standard input")
-    p.add_argument("--mrz", metavar="DOC,BIRTH,EXPIRY", help="unlock with MRZ data (passports)")
+    p.add_argument(
+        "--can-stdin", action="store_true",
+        help="unlock with the CAN from standard input; with --pin-stdin: the PIN line, then the CAN "
+        "line, and the card is opened with the CAN then the PIN (resumes a suspended PIN)",
+    )
+    mrz = p.add_mutually_exclusive_group()
+    mrz.add_argument(
+        "--mrz", nargs="?", const=MRZ_PROMPT, metavar="DOC,BIRTH,EXPIRY",
+        help="unlock with the MRZ data (passports); alone it asks with echo off "
+        "(a value on the command line still works but is deprecated: others can see it)",
+    )
+    mrz.add_argument(
+        "--mrz-stdin", action="store_true",
+        help="unlock with the MRZ data read from standard input: one line DOCUMENT,YYMMDD,YYMMDD",
+    )
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
     p.add_argument("--key-service", metavar="URL", help="card-authentication service for real NID cards (chip genuineness)")
 
-    p = sub.add_parser("verify-document", help="passive authentication of files read earlier")
-    p.add_argument("--sod", required=True, metavar="FILE")
-    p.add_argument("--dg", action="append", default=[], metavar="N=FILE")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH")
+    p = add_parser("verify-document", "passive authentication of files read earlier")
+    p.add_argument("--sod", required=True, metavar="FILE", help="the EF.SOD file (document security object)")
+    p.add_argument(
+        "--dg", action="append", default=[], metavar="N=FILE",
+        help="data group N's file, hash-checked against the SOD (repeat for more)",
+    )
+    p.add_argument(
+        "--trust", action="extend", nargs="+", default=[], metavar="PATH",
+        help="CSCA certificate (DER/PEM), folder of them, or master list (.ml); repeat for more",
+    )
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_document)
 
-    p = sub.add_parser("verify-bundle", help="re-check a desk record's evidence bundle offline")
+    p = add_parser("verify-bundle", "re-check a desk record's evidence bundle offline")
     p.add_argument("file", metavar="FILE", help="the bundle (JSON) the desk exported")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA trust anchors")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA trust anchors")
     p.add_argument("--hash", metavar="HEX", help="the record hash from the receipt's QR code (sha256 hex)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_bundle)
 
-    p = sub.add_parser("trust", help="load trust anchors and report what they hold")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="certificate, folder or CSCA master list, or a shipped set (iran-gov)")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("trust", "load trust anchors and report what they hold")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list, or a shipped set (iran-gov)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_trust)
 
     p = card_command(
         "sign",
-        "detached CMS signature of a file with the signing key (PACE-CAN, then PIN2)",
+        "sign a file with the signing key (PACE-CAN, then PIN2): PAdES in a PDF, else detached CMS",
         cmd_sign,
     )
     p.add_argument("file", metavar="FILE", help="the file to sign (left unchanged)")
-    p.add_argument("--out", metavar="FILE.p7s", help="where to write the signature (default FILE.p7s)")
+    p.add_argument("--out", metavar="FILE", help="where to write the signature (default FILE.p7s, or FILE-signed.pdf for a PDF)")
     p.add_argument(
         "--can-stdin",
         action="store_true",
-        help="read secrets from standard input, one line each: first the CAN, then the signature PIN",
+        help="read secrets from standard input, one line each: first the signature PIN, then the CAN",
     )
     p.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="same as --can-stdin (either reads both lines: the CAN, then the signature PIN)",
+        help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
+    from idcard.pdf.cli import add_sign_options, add_verify_parser
 
-    p = sub.add_parser("serve", help="run the browser hand-off service on 127.0.0.1 and [::1]")
+    add_sign_options(p)
+    add_verify_parser(sub)
+
+    p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
     p.add_argument("--dev", action="store_true", help="also accept http:// request URLs on this computer")
     p.add_argument("--reader", help="reader name (default: the only reader with a card)")
@@ -776,7 +953,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("auth", help="the browser hand-off without a browser: prints where it would go")
+    p = add_parser("auth", "the browser hand-off without a browser: prints where it would go")
     p.add_argument("--request", required=True, metavar="URL", help="the portal's request URL")
     p.add_argument("--yes", action="store_true", help="accept the request without asking")
     p.add_argument("--reader", help="reader name (default: the only reader with a card)")
@@ -790,13 +967,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nonce", required=True, help="the nonce the portal issued")
     p.add_argument("--attributes", metavar="a,b", help="consented attributes: name,nationalCode,birthDate,photo")
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    p.add_argument(
+        "--can-stdin", action="store_true",
+        help="also read the CAN (after the PIN line) and open the card with it first: resumes a suspended PIN",
+    )
 
-    p = sub.add_parser("verify-token", help="verify a web-eid:1 token (nonce by equality only)")
+    p = add_parser("verify-token", "verify a web-eid:1 token (nonce by equality only)")
     p.add_argument("--token", required=True, metavar="FILE|-", help="the token JSON, - for standard input")
     p.add_argument("--origin", required=True, help="the portal's origin the token must be for")
     p.add_argument("--nonce", required=True, help="the nonce the token must be for")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CAs that issue authentication certificates")
-    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CAs that issue authentication certificates")
+    p.add_argument("--csca", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
     p.add_argument("--min-assurance", type=int, choices=(1, 2, 3, 4), metavar="N",
@@ -804,11 +985,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "(1 Bronze … 4 Platinum, policy 2.16.364.101.1.1.N)")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
     _add_revocation_options(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_token)
 
-    p = sub.add_parser("demo", help="a tour of the built-in demo card")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("demo", "a tour of the built-in demo card")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -828,7 +1009,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(exc)
         return _exit_code(exc)
     except KeyboardInterrupt:
+        print("idcard: interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"idcard: unexpected error ({type(exc).__name__}); this is a bug. "
+              "Run with -v to see the details.", file=sys.stderr)
+        if out.as_json:
+            json.dump({"error": {"code": "internal", "message": type(exc).__name__}}, sys.stdout)
+            sys.stdout.write("\n")
+        return EXIT_CARD
 
 
 if __name__ == "__main__":

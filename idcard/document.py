@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from idcard.errors import IdCardError
+from idcard.errors import IdCardError, UnsupportedCardError
 from idcard.lds import Dg1, Dg11, Dg12, FaceImage, Identity
 from idcard.lds.com import Com
 from idcard.lds.dg2 import Dg2
@@ -85,8 +85,10 @@ def _offers_chip_auth(infos: SecurityInfos | None) -> bool:
         return False
     try:
         choose_chip_authentication(infos)
-    except IdCardError:
+    except UnsupportedCardError:
         return False
+    except IdCardError:
+        return True  # a CA key it cannot use (oversized, malformed): CA runs and fails, not skipped
     return True
 
 

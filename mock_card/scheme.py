@@ -54,3 +54,8 @@ def demo_csca() -> bytes:
 
 
     return test_pki().csca_cert.public_bytes(Encoding.DER)
+
+
+def demo_citizen_ca() -> bytes:
+    """DER of the TEST citizen CA that issues the demo card's certificates (`idcard.demo_anchors`)."""
+    return test_pki().citizen_ca_cert.public_bytes(Encoding.DER)

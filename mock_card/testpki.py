@@ -91,13 +91,15 @@ __all__ = [
 ]
 
 CSCA_CURVE: ec.EllipticCurve = ec.BrainpoolP384R1()
+#: The hashes X.509 signing takes (cryptography's CertificateBuilder.sign).
+SigningHash = hashes.SHA256 | hashes.SHA384 | hashes.SHA512
 #: Hash the CSCA signs certificates (and CRLs) with.
-CSCA_HASH: hashes.SHA384 = hashes.SHA384()
+CSCA_HASH: SigningHash = hashes.SHA384()
 DS_CURVE: ec.EllipticCurve = ec.BrainpoolP256R1()
 #: Hash for the SOD signature made with the DS key (and for the DG hashes in the SOD).
-DS_HASH: hashes.SHA256 = hashes.SHA256()
+DS_HASH: SigningHash = hashes.SHA256()
 NID_CURVE: ec.EllipticCurve = ec.SECP384R1()
-NID_HASH: hashes.SHA384 = hashes.SHA384()
+NID_HASH: SigningHash = hashes.SHA384()
 
 
 def _name(cn: str) -> x509.Name:
@@ -232,7 +234,7 @@ def _build(
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
     issuer_cert: x509.Certificate | None,
     issuer_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
-    sign_hash: hashes.SHA256 | hashes.SHA384 | hashes.SHA512,
+    sign_hash: SigningHash,
     validity: tuple[dt.datetime, dt.datetime],
     ca: bool,
     path_length: int | None = None,

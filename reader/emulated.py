@@ -36,7 +36,7 @@ class EmulatedTransport(Transport):
 
     def transmit(self, apdu: bytes) -> bytes:
         if not self._present:
-            raise CardRemovedError("The card was removed. Put it back to continue.")
+            raise CardRemovedError()
         return self.card.process(bytes(apdu))
 
     def remove_card(self) -> None:

@@ -78,7 +78,15 @@ def open_reader(name: str, *, timeout: float = 5.0) -> Transport:
             target = int(rest)
         return PcscTransport(target, timeout=timeout)
     if kind == "nfc":
-        return NfcTransport(parse_nfc_reader_name(name), timeout=timeout)
+        try:
+            path = parse_nfc_reader_name(name)
+        except ValueError:
+            raise ReaderNotFoundError(
+                f"Not an NFC reader name: {_printable(name)}. Use nfc:usb, nfc:usb:<bus>:<device> "
+                "or nfc:udp:<host>:<port> (the port is required, 1 to 65535).",
+                code=BAD_NAME,
+            ) from None
+        return NfcTransport(path, timeout=timeout)
     scheme = _SCHEMES.get(kind)
     if scheme is not None:
         return scheme.opener(rest)
@@ -87,8 +95,19 @@ def open_reader(name: str, *, timeout: float = 5.0) -> Transport:
             f"{name}: the card emulator is not installed here (it comes with the mock_card package)."
         )
     raise ReaderNotFoundError(
-        f"Unknown reader name {name!r}: use pcsc:<name>, nfc:usb, nfc:udp:<host>:<port> or emulator:demo."
+        f"Unknown reader name {_printable(name)}: use pcsc:<name>, nfc:usb, nfc:udp:<host>:<port> "
+        "or emulator:demo (see `idcard readers`).",
+        code=BAD_NAME,
     )
+
+
+#: A reader name that cannot name any reader: the user's mistake, not the hardware's.
+BAD_NAME = "reader.bad_name"
+
+
+def _printable(name: str) -> str:
+    # A name pasted with control characters must not drive the terminal.
+    return repr(name[:80])
 
 
 def list_readers(*, include_demo: bool = True) -> list[ReaderInfo]:

@@ -7,13 +7,14 @@ import html
 import io
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QMarginsF, Qt, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument, QTextOption
 
 from gui import theme
 from gui.i18n import I18n
 from gui.verdict_view import test_notice
 from idcard.desk.records import Record
+from idcard.files import write_atomically
 from idcard.marking import json_rests_on_test_anchors
 
 translate = QCoreApplication.translate
@@ -137,9 +138,16 @@ def purpose_label(key: str) -> str:
 
 
 def write_receipt(record: Record, path: str | Path, i18n: I18n) -> Path:
-    """Write the receipt PDF (A4)."""
+    """Write the receipt PDF (A4), readable by the desk's account only (photo, national code).
+
+    The PDF is rendered in memory and written in one go: a file QPdfWriter
+    opened itself would get the umask's mode and be half-written on a crash.
+    """
     path = Path(path)
-    writer = QPdfWriter(str(path))
+    pdf = QByteArray()
+    buffer = QBuffer(pdf)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setResolution(300)
     writer.setTitle(translate("Receipt", "Identity verification receipt"))
     writer.setCreator("idcard")
@@ -169,5 +177,6 @@ def write_receipt(record: Record, path: str | Path, i18n: I18n) -> Path:
     )
     doc.setHtml(receipt_html(record, i18n))
     doc.print_(writer)
-    del writer  # finishes the file
-    return path
+    del writer  # finishes the PDF
+    buffer.close()
+    return write_atomically(path, bytes(pdf.data()), private=True)

@@ -165,11 +165,14 @@ class SqliteStore(_SqlStore):
             if self.location != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if self.location != ":memory:":
+                    # Created 0600 before SQLite opens it: no moment at the umask's mode.
+                    os.close(os.open(self.location, os.O_RDWR | os.O_CREAT, 0o600))
                 self._db = sqlite3.connect(self.location)
                 self._db.execute(SCHEMA)
                 self._db.execute(INDEX)
                 self._db.commit()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise StoreError(
                     f"Cannot open the records database {self.location}: {exc}"
                 ) from None

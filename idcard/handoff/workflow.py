@@ -111,6 +111,19 @@ class HandoffWorkflow:
         # The running login's budget while it has not reached the card (None otherwise).
         self._stale_guard = threading.Lock()
         self._cancellable: Budget | None = None
+        # The running login's checked request, so an interrupted service can still
+        # send the browser back to the portal (see `interrupted`).
+        self._current: AuthRequest | None = None
+
+    def interrupted(self) -> Outcome:
+        """Where the browser of the running login goes when the service stops under it.
+
+        The portal's own error address when its request was already checked
+        (the citizen stopped the app: `user.refused`), else no address.
+        """
+        return self._failed(
+            self._current, "user.refused", "The ID card app was stopped; nothing was sent to the portal."
+        )
 
     def cancel_stale(self) -> bool:
         """Cancel the running login if it is still fetching its request; True if one was.
@@ -143,7 +156,7 @@ class HandoffWorkflow:
         try:
             self.prompt.progress("fetch", 5)
             try:
-                request = self.client.fetch(request_url, budget)
+                request = self._current = self.client.fetch(request_url, budget)
             except ReturnableError as exc:
                 # The request is unusable, but its `return` URL was checked: send the browser back.
                 outcome = Outcome(False, exc.error_location, None, exc.code, exc.message)
@@ -165,6 +178,7 @@ class HandoffWorkflow:
             outcome = self._failed(request, "app.error", "The ID card app failed; see its log.")
         finally:
             self._set_cancellable(None)
+            self._current = None
         log.info(
             "hand-off for %s: %s",
             outcome.origin or "(no valid request)",

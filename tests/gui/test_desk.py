@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,9 @@ def test_desk_record_receipt_bundle_reverified(
     assert (
         b"/NotoSansArabic" in pdf.read_bytes()
     )  # the Persian name is set in a shaping Persian font
+    # Photo, national code: readable by the desk's account only, whatever the umask.
+    for private in (pdf, bundle_path, tmp_path / "desk.sqlite3"):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
     bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
     assert bundle["hash"] == f"sha256:{record.hash}"
 
