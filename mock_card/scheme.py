@@ -51,8 +51,6 @@ def install() -> None:
 
 def demo_csca() -> bytes:
     """DER of the TEST CSCA that issues the demo card (the `idcard.demo_anchors` entry point)."""
-
-
     return test_pki().csca_cert.public_bytes(Encoding.DER)
 
 
