@@ -134,8 +134,6 @@ class ReaderState:
 
 
 def _emulator_present(name: str) -> bool:
-
-
     label = name.removeprefix("emulator:")
     if label == "demo" or registered_card(label) is not None:
         return True

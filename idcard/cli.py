@@ -12,16 +12,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 
 from idcard import __version__
+from idcard.demo_anchors import demo_anchor
 from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
 from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
 from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, MRZ, PIN, IdCard
+from idcard.session import CAN, MRZ, PIN, IdCard, SecretRequest
 from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
 from reader.registry import load_scheme_plugins
@@ -136,32 +136,38 @@ def _say(text: str) -> None:
 
 
 def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: str | None = None) -> None:
-    """PACE-PIN, resuming a suspended PIN with the CAN first where asked or needed.
+    """PACE-PIN through the card's PIN dialogue, resuming a suspended PIN with the CAN first.
 
     `can_too` (--pin-stdin with --can-stdin): standard input holds the PIN,
     then the CAN, and the card is opened with the CAN and then the PIN, which
     is exactly what resuming a suspended PIN takes. On a terminal the CAN is
-    asked for only when the card says the PIN is suspended.
+    asked for only when the card says the PIN is suspended. A refused secret
+    ends the command with the card's word on it (no second try here).
     """
     if pin is None:
         pin = secrets.read("PIN: ") if secrets.from_stdin else None
-    if can_too:
-        card.unlock(CAN, secrets.read("CAN: "))
-    elif not secrets.from_stdin and card.secret_request().kind == CAN:  # the card's PIN state machine
-        _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
-             "then the PIN (its last try).")
-        card.unlock(CAN, secrets.read("CAN: "))
-    try:
-        card.unlock(PIN, pin if pin is not None else secrets.read("PIN: "))
-    except PinError as exc:
-        if exc.code != "pin.suspended" or can_too or not secrets.from_stdin:
-            raise
+    request = card.secret_request()
+    if can_too or (request.kind == CAN and not secrets.from_stdin):
+        if not can_too:
+            _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
+                 "then the PIN (its last try).")
+        resumed = card.answer(SecretRequest(CAN, request.tries_left, "given"), secrets.read("CAN: "))
+        if resumed is not None and resumed.error is not None:
+            raise resumed.error
+    following = card.answer(
+        SecretRequest(PIN, request.tries_left, "start"), pin if pin is not None else secrets.read("PIN: ")
+    )
+    if following is None:
+        return
+    error = following.error or PinError("The PIN cannot be used now.", code="pin.suspended", tries_left=1)
+    if error.code == "pin.suspended" and not can_too:
         raise PinError(
             "The PIN is suspended after two wrong entries: its last try needs the CAN printed on the "
             "card first. Add --can-stdin and put the CAN on the line after the PIN.",
             code="pin.suspended",
             tries_left=1,
         ) from None
+    raise error
 
 
 # -- pin -------------------------------------------------------------------------
@@ -774,13 +780,6 @@ def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl],
 
 
 # -- demo ------------------------------------------------------------------------
-def _demo_csca() -> list[bytes]:
-    """The demo card's CSCA, from the emulator package (the library itself ships no test PKI)."""
-    for entry in entry_points(group="idcard.demo_anchors", name="csca"):
-        return [entry.load()()]
-    raise UsageError("The demo needs the card emulator (the mock_card package), which is not installed.")
-
-
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
 
@@ -790,7 +789,7 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     from idcard.document import read_document
     from idcard.pki.trust import TrustStore
 
-    trust = TrustStore(_demo_csca())
+    trust = TrustStore([demo_anchor("csca")])
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")

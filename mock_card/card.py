@@ -395,7 +395,6 @@ class EmulatedCard:
 
     def _ca_oid_from_dg14(self, key_id: int | None) -> str:
         """The CA algorithm the card's own DG14 announces (default: ECDH with AES-128)."""
-
         raw = self.image.files.get("lds", {}).get(dg_fid(14))
         if raw is not None:
             for info in parse_dg14(raw).chip_authentication_infos:
@@ -478,7 +477,6 @@ class EmulatedCard:
     @cached_property
     def _pki_keys(self) -> dict[str, object]:
         """The image's "auth" and "sign" private keys (either may be absent)."""
-
         out: dict[str, object] = {}
         for name in ("auth", "sign"):
             der = self.image.keys.get(name)
@@ -488,7 +486,6 @@ class EmulatedCard:
 
     def _pki_sign(self, name: str, digest: bytes) -> bytes:
         """Plain ECDSA r||s (BSI TR-03111) over a SHA-384 digest; deterministic (RFC 6979)."""
-
         key = self._pki_keys[name]
         der = key.sign(  # type: ignore[attr-defined]
             digest, ec.ECDSA(Prehashed(hashes.SHA384()), deterministic_signing=True)

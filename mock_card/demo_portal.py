@@ -45,11 +45,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -60,12 +58,11 @@ from starlette.routing import Route
 from idcard.assertion.messages import normalize_attributes, origin_of_url
 from idcard.errors import IdCardError, UsageError
 from idcard.marking import TEST_NOTICE, rests_on_test_anchors
-from idcard.pki.trust import TrustStore
+from idcard.portal.anchors import dev_verifier, load_trust_dir
 from idcard.portal.errors import CODES, TokenError, http_status
 from idcard.portal.nonces import DEFAULT_TTL, NonceStore, SqliteNonceStore
 from idcard.portal.server import Portal
 from idcard.portal.verifier import MAX_TOKEN_SIZE, TokenVerifier, VerifiedIdentity
-from mock_card.testpki import test_pki
 
 __all__ = ["DemoPortal", "create_app", "load_trust_dir", "main", "dev_verifier"]
 
@@ -121,43 +118,6 @@ def _message(code: str) -> str:
 
 
 # -- trust -----------------------------------------------------------------------------
-def load_trust_dir(path: str | Path) -> tuple[Any, Any, list[bytes]]:
-    """(issuing CAs, CSCAs, CRLs) from a folder laid out as `mock-card pki --out` writes it.
-
-    Files named ``csca*`` and CSCA master lists (``*.ml``) are document
-    anchors; ``*.crl`` are CRLs; every other certificate file (.pem .der .crt
-    .cer) is a CA that issues authentication certificates.
-    """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise UsageError(f"--trust takes a folder of trust anchors; {folder} is not one.")
-    cas, cscas, crls = TrustStore(), TrustStore(), []
-    for file in sorted(folder.iterdir()):
-        name = file.name.lower()
-        if not file.is_file() or name.startswith("."):
-            continue
-        if name.endswith(".crl"):
-            crls.append(file.read_bytes())
-        elif name.startswith("csca") or name.endswith(".ml"):
-            cscas.load_path(file)
-        elif name.endswith((".pem", ".der", ".crt", ".cer")):
-            cas.load_path(file)
-    if not len(cas) or not len(cscas):
-        raise UsageError(
-            f"{folder} needs both a CSCA (csca.pem) and the citizen CA (e.g. nid-citizen-ca.pem); "
-            "`mock-card pki --out DIR` writes the test ones."
-        )
-    return cas, cscas, crls
-
-
-def dev_verifier(*, allow_http_loopback: bool = True) -> TokenVerifier:
-    """A verifier trusting the TEST PKI (IR CSCA TEST, IR NID CITIZEN CA TEST): demo cards only."""
-    pki = test_pki()
-    cas = TrustStore([pki.citizen_ca_cert.public_bytes(Encoding.DER)])
-    cscas = TrustStore([pki.csca_cert.public_bytes(Encoding.DER)])
-    return TokenVerifier(cas, csca=cscas, require_evidence=True, allow_http_loopback=allow_http_loopback)
-
-
 # -- state -------------------------------------------------------------------------------
 @dataclass
 class _Login:

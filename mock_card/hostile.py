@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import encode_tlv
+from idcard.pki.trust import TrustStore
 from idcard.protocol.sm import ChipSecureMessaging
 from mock_card.card import EmulatedCard
 from mock_card.filesystem import FID_CARD_ACCESS, FID_COM, FID_SOD, dg_fid
@@ -824,7 +825,7 @@ def _aa_replay(card: HostileCard, cmd: CommandAPDU, response: ResponseAPDU) -> R
     if cmd.ins != INS_AA or response.sw != 0x9000 or cmd.p2 != 0:
         return response
     chip = card._aa_chip
-    if chip is None:
+    if chip is None:  # a card without AA has nothing to replay
         return response
     return ResponseAPDU(chip.sign(b"\x00" * 8), 0x9000)
 

@@ -32,11 +32,11 @@ from typing import Any
 import pytest
 
 from mock_card import scheme
-from mock_card.backend import CardBackend
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
 from mock_card.testing import readers
 from mock_card.testing.readers import TRANSPORTS, TransportUnavailable, serve_card
+from reader.base import CardBackend
 
 __all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
 

@@ -179,4 +179,4 @@ def write_receipt(record: Record, path: str | Path, i18n: I18n) -> Path:
     doc.print_(writer)
     del writer  # finishes the PDF
     buffer.close()
-    return write_atomically(path, pdf.data(), private=True)
+    return write_atomically(path, bytes(pdf.data()), private=True)

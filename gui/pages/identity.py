@@ -203,7 +203,9 @@ class IdentityPage(QWidget):
         self.nid_view.setVisible(False)
         self.nid_done = button(primary=True)
         self.nid_done.clicked.connect(self.back.emit)
-        self.nid_view.layout().addWidget(self.nid_done)
+        nid_layout = self.nid_view.layout()
+        assert nid_layout is not None  # NidCardView lays itself out
+        nid_layout.addWidget(self.nid_done)
         layout.addWidget(self.nid_view)
         self.dialog: VerdictDialog | None = None
         i18n.changed.connect(self.retranslate)

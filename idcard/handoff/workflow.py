@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from idcard.assertion.builder import build_token
+from idcard.cards.login import refuse_without_service
 from idcard.errors import PinError
 from idcard.handoff.budget import Budget
 from idcard.handoff.prompt import Prompt
@@ -209,11 +210,8 @@ class HandoffWorkflow:
         prompt.progress("card", 25)
 
         def use(card: IdCard) -> Mapping[str, Any]:
-            if isinstance(card, IdCard):
-                from idcard.cards.login import refuse_without_service
-
-                # A real card family logs in only through the registry's service (issue 12).
-                refuse_without_service(card.transport)
+            # A real card family logs in only through the registry's service (issue 12).
+            refuse_without_service(card.transport)
             self._unlock(card, request.origin)
             prompt.progress("token", 60)
             return self.token_builder(card, request.origin, request.nonce, attributes=granted)

@@ -77,7 +77,6 @@ class FaceImage:
 
     def to_pillow(self) -> Image:
         """The decoded image. Undecodable or oversized image data: MalformedResponseError."""
-
         kind = {MIME_JPEG: "JPEG", MIME_JP2: "JPEG 2000"}.get(self.mime, self.mime)
         try:
             # Only the two formats 19794-5 allows: no other Pillow decoder sees card bytes.

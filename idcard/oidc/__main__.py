@@ -148,15 +148,11 @@ def _trust_folder(path: str):  # noqa: ANN202 - (TrustStore, TrustStore, list[Cr
 
 def _demo_anchors():  # noqa: ANN202 - (TrustStore, TrustStore, list[Crl])
     """The TEST anchors of the demo card, from the emulator package (the library ships no test PKI)."""
-    from importlib.metadata import entry_points
-
+    from idcard.demo_anchors import demo_anchor
     from idcard.pki.trust import CITIZEN_CA, CSCA, TrustStore
 
-    found = {entry.name: entry for entry in entry_points(group="idcard.demo_anchors")}
-    if "csca" not in found or "citizen_ca" not in found:
-        raise UsageError("--dev needs the card emulator (the mock_card package) for its TEST anchors.")
-    cas = TrustStore([found["citizen_ca"].load()()], role=CITIZEN_CA)
-    cscas = TrustStore([found["csca"].load()()], role=CSCA)
+    cas = TrustStore([demo_anchor("citizen_ca")], role=CITIZEN_CA)
+    cscas = TrustStore([demo_anchor("csca")], role=CSCA)
     return cas, cscas, []
 
 

@@ -49,9 +49,6 @@ from idcard.pki.keys import (
 )
 from idcard.verdict import Check, Result
 
-#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
-_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
-
 ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 

@@ -55,9 +55,6 @@ from idcard.portal.nonces import NONCE_BYTES
 from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
 
-#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
-_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
-
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
 
 MIN_TOKEN_SIZE = 100
