@@ -56,7 +56,7 @@ def pace_and_read(extended: bool, transport: str) -> Callable[[], Sample]:
 
 
 def full_read(extended: bool, transport: str) -> Callable[[], Sample]:
-    """`idcard read` with photo: PACE-PIN, EF.COM, SOD, DG1/2/11/12/14/15, AA, CA, verification."""
+    """`idcard read` with photo: PACE-PIN, SOD, DG1/2/11/12/14/15, CA, AA (proving CA), verification."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from idcard.document import read_document

@@ -118,49 +118,92 @@ def read_files(
 ) -> tuple[DocumentFiles, list[Check]]:
     """Read EF.SOD and the DGs it lists that are wanted, then prove the chip genuine.
 
-    Active Authentication first (one APDU), Chip Authentication last: a chip
-    that fails CA leaves no working secure channel (its MAC cannot be
-    trusted), so everything must have been read by then. A chip check the SOD
+    Every file is read first: a chip that fails Chip Authentication leaves no
+    working secure channel (its MAC cannot be trusted). Then CA agrees new
+    keys and Active Authentication's INTERNAL AUTHENTICATE goes out under
+    them, so its MAC doubles as CA's proof and no confirming SELECT is sent
+    (one APDU less; a SELECT is used only when AA does not run). A chip check the SOD
     makes possible (DG15 → AA, DG14 → CA) is always reported, so it is
     required: "not performed" for it never verifies. DG14/DG15 are used only
     after their SOD hash matched, so a tampered key costs no work.
     """
     from idcard.protocol.active_auth import CHECK_CODE as AA
-    from idcard.protocol.active_auth import active_authentication
     from idcard.protocol.chip_auth import CHECK_CODE as CA
-    from idcard.protocol.chip_auth import chip_authentication
+    from idcard.protocol.chip_auth import chip_authentication, confirm_chip_authentication
     from idcard.session import SFI_SOD, IdCard
 
     assert isinstance(card, IdCard)
     sod = card.read_lds_file(SFI_SOD)
     listed, parsed_sod = _listed_data_groups(card, sod)
     dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
-    chip: list[Check] = []
     unhashed = "{} does not match its EF.SOD hash, so its key was not used."
     trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
     infos = _security_infos(dgs[14]) if trusted.get(14) else None
-    if 15 in listed:
-        if trusted.get(15):
-            chip.append(active_authentication(card.channel, dgs[15], rng=rng, dg14_aa_info=infos))
-        elif 15 in dgs:
-            chip.append(Check(AA, Result.FAILED, unhashed.format("DG15")))
-        else:
-            chip.append(Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read."))
+    aa_check: Check | None = None
+    ca_check: Check | None = None
+    agreed = False  # CA keys installed, not yet proved by a command under them
     if 14 in listed:
         if 14 not in dgs:
-            chip.append(Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read."))
+            ca_check = Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read.")
         elif not trusted[14]:
-            chip.append(Check(CA, Result.FAILED, unhashed.format("DG14")))
+            ca_check = Check(CA, Result.FAILED, unhashed.format("DG14"))
         elif infos is None:
-            chip.append(Check(CA, Result.FAILED, "DG14 does not parse."))
+            ca_check = Check(CA, Result.FAILED, "DG14 does not parse.")
         elif _offers_chip_auth(infos):
-            check, secure = chip_authentication(card.channel, infos, rng=rng)
+            ca_check, secure = chip_authentication(card.channel, infos, rng=rng, confirm=False)
+            agreed = secure is not card.channel.secure
             card.channel.secure = secure
-            chip.append(check)
+    run_aa = 15 in listed and trusted.get(15, False)
+    if run_aa:
+        aa_check, ca_check = _active_auth_confirming_ca(card, dgs[15], infos, ca_check, agreed, rng)
+    elif 15 in dgs:
+        aa_check = Check(AA, Result.FAILED, unhashed.format("DG15"))
+    elif 15 in listed:
+        aa_check = Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read.")
+    if agreed and ca_check is not None and ca_check.result is Result.NOT_PERFORMED:
+        # No AA command proved the new keys: one SELECT under them does.
+        ca_check = confirm_chip_authentication(card.channel, details=ca_check.details)
+    chip = [c for c in (aa_check, ca_check) if c is not None]
     unlock = _unlock_mrz_check(card, dgs.get(1))
     if unlock is not None:
         chip.append(unlock)
     return DocumentFiles(sod, dgs), chip
+
+
+def _active_auth_confirming_ca(
+    card: object,
+    dg15: bytes,
+    infos: SecurityInfos | None,
+    ca: Check | None,
+    agreed: bool,
+    rng: Rng,
+) -> tuple[Check, Check | None]:
+    """AA, and CA's verdict from the same answer when CA keys are pending (`agreed`).
+
+    Only a 9000 with a good MAC proves the new keys: a refusal may come
+    without one (the caller then confirms with a SELECT), and a MAC failure
+    means the chip derived other keys (a clone).
+    """
+    from idcard.errors import SecureMessagingError
+    from idcard.protocol.active_auth import CHECK_CODE as AA
+    from idcard.protocol.active_auth import active_authentication
+    from idcard.protocol.chip_auth import chip_auth_confirmed, chip_auth_refuted
+    from idcard.session import IdCard
+
+    assert isinstance(card, IdCard)
+    sent = card.channel.stats.apdus
+    try:
+        aa = active_authentication(card.channel, dg15, rng=rng, dg14_aa_info=infos)
+    except SecureMessagingError as exc:
+        if not agreed or ca is None:
+            raise
+        # The chip answered the challenge under keys other than CA's: no
+        # signature from it can be trusted, so AA fails with CA.
+        reason = "The chip's answer to the challenge failed secure messaging (possibly a cloned chip)."
+        return Check(AA, Result.FAILED, reason), chip_auth_refuted(exc, ca.details)
+    if not agreed or ca is None or card.channel.stats.apdus == sent or "sw" in aa.details:
+        return aa, ca  # nothing proved (yet)
+    return aa, chip_auth_confirmed(ca.details)
 
 
 def _unlock_mrz_check(card: object, dg1: bytes | None) -> Check | None:
