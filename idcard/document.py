@@ -8,6 +8,7 @@ check, so a data group is judged the same way wherever it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -225,12 +226,26 @@ def _unlock_mrz_check(card: object, dg1: bytes | None) -> Check | None:
     return Check(UNLOCK_MRZ, Result.FAILED, "DG1's MRZ is not the MRZ that opened the card.")
 
 
+# A portal sees a returning citizen's data groups again and again; the parsed
+# objects are frozen, so one parse per distinct file serves every later token.
+# Parse errors are not cached (functools does not), so bad bytes pay each time.
+_parsed_dg11 = functools.lru_cache(maxsize=1024)(Dg11.parse)
+_parsed_dg12 = functools.lru_cache(maxsize=1024)(Dg12.parse)
+_parsed_dg2 = functools.lru_cache(maxsize=64)(Dg2.parse)
+_parsed_dg1 = functools.lru_cache(maxsize=1024)(Dg1.parse)
+
+
+def parsed_dg1(data: bytes) -> Dg1:
+    """`Dg1.parse`, once per distinct DG1 (the portal's identity check reads it too)."""
+    return _parsed_dg1(bytes(data))
+
+
 def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
     identity = face = None
     try:
-        dg1 = Dg1.parse(dgs[1]) if 1 in dgs else None
-        dg11 = Dg11.parse(dgs[11]) if 11 in dgs else None
-        dg12 = Dg12.parse(dgs[12]) if 12 in dgs else None
+        dg1 = parsed_dg1(dgs[1]) if 1 in dgs else None
+        dg11 = _parsed_dg11(bytes(dgs[11])) if 11 in dgs else None
+        dg12 = _parsed_dg12(bytes(dgs[12])) if 12 in dgs else None
         if dg1 is not None and dg11 is not None:
             _cross_check(verdict, dg1, dg11)
         if dg1 is not None:
@@ -250,7 +265,7 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
         verdict.not_performed("lds.face", "The face image is not used: DG2 did not pass its hash check.")
     elif 2 in dgs:
         try:
-            face = Dg2.parse(dgs[2]).face
+            face = _parsed_dg2(bytes(dgs[2])).face
         except IdCardError as exc:
             verdict.failed("lds.face", f"The face image cannot be read: {exc.message}")
     return identity, face

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from idcard.errors import IdCardError, UsageError
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
+from idcard.pki.certcache import certificate_info, issuer_candidates, x509_certificate
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
@@ -199,7 +201,7 @@ class TokenVerifier:
         (the store knows no nonce for this login) runs step 3 before the
         signature, so the refusal names the nonce.
         """
-        origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
+        origin = _normalized_origin(origin, self.allow_http_loopback)
         nonce = validate_nonce(nonce)
         requested = normalize_attributes(requested_attributes)
         when = at or dt.datetime.now(dt.UTC)
@@ -267,8 +269,8 @@ class TokenVerifier:
         self, run: _Run, der: bytes, at: dt.datetime
     ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
         try:
-            cert = CertificateInfo.from_der(der)
-            cert_asn1 = asn1_x509.Certificate.load(der, strict=True)
+            cert = certificate_info(der)
+            cert_asn1 = x509_certificate(der)
             cert.public_key()
             eku = cert_asn1.extended_key_usage_value
             eku_names = None if eku is None else list(eku.native)
@@ -338,7 +340,7 @@ class TokenVerifier:
         # Only citizen CAs issue login certificates: a CSCA in the same store never does.
         candidates = [
             c
-            for c in self.trusted_cas.issuer_candidates(cert)
+            for c in issuer_candidates(self.trusted_cas, cert)
             if self.trusted_cas.role_of(c) == CITIZEN_CA
         ]
         signers = []
@@ -624,12 +626,12 @@ class TokenVerifier:
     def _same_person(
         self, run: _Run, identity: Any, files: Any, cert_asn1: asn1_x509.Certificate
     ) -> None:
-        from idcard.lds import Dg1
+        from idcard.document import parsed_dg1
 
         serial = _subject(cert_asn1).get("serial_number")
         expected = f"{IR_SERIAL_PREFIX}{identity.national_code}"
         codes = {identity.national_code}
-        mrz = Dg1.parse(files.dgs[1]).mrz
+        mrz = parsed_dg1(files.dgs[1]).mrz
         if mrz.format == "TD1" and mrz.optional_data:
             codes.add(mrz.optional_data)
         if len(codes) != 1:
@@ -702,6 +704,12 @@ class TokenVerifier:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized_origin(origin: str, allow_http_loopback: bool) -> str:
+    # A portal verifies for a handful of origins; IDNA and URL parsing cost more than a signature.
+    return normalize_origin(origin, allow_http_loopback=allow_http_loopback)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
