@@ -20,6 +20,7 @@ import base64
 import hashlib
 import json
 import os
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,22 +52,28 @@ class EfficiencyRow:
         return self.limit_ms / self.verifier_ms
 
 
-def per_call_ms(fn: Callable[[], object], seconds: float) -> float:
-    """Median of five timed batches, after a warm-up call."""
-    fn()
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds / 5 or n < 3:
+def paired_ms(first: Callable[[], object], second: Callable[[], object], seconds: float) -> tuple[float, float]:
+    """ms per call of each, timed in alternating batches so machine load hits both alike.
+
+    Medians over the rounds; each batch runs about seconds / 20.
+    """
+    def batch_size(fn: Callable[[], object]) -> int:
         fn()
-        n += 1
-    batch = n
-    samples = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(batch):
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / 20 or n < 3:
             fn()
-        samples.append((time.perf_counter() - t0) * 1000 / batch)
-    samples.sort()
-    return samples[2]
+            n += 1
+        return n
+
+    sizes = (batch_size(first), batch_size(second))
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(9):
+        for fn, size, out in zip((first, second), sizes, samples, strict=True):
+            t0 = time.perf_counter()
+            for _ in range(size):
+                fn()
+            out.append((time.perf_counter() - t0) * 1000 / size)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def _raw_to_der(signature: bytes) -> bytes:
@@ -175,7 +182,7 @@ def efficiency_rows(seconds: float = 1.0) -> list[EfficiencyRow]:
             identity = v.verify(t, origin=ORIGIN, nonce=nonce, requested_attributes=list(a))
             assert identity.evidence is v.require_evidence
 
-        rows.append(EfficiencyRow(kind, per_call_ms(verify, seconds), per_call_ms(bare_crypto(token, nonce), seconds)))
+        rows.append(EfficiencyRow(kind, *paired_ms(verify, bare_crypto(token, nonce), seconds)))
     return rows
 
 

@@ -240,16 +240,36 @@ def parsed_dg1(data: bytes) -> Dg1:
     return _parsed_dg1(bytes(data))
 
 
+@functools.lru_cache(maxsize=1024)
+def _identity_of(dg1: bytes, dg11: bytes | None, dg12: bytes | None, today: dt.date) -> Identity:
+    return Identity.from_lds(
+        parsed_dg1(dg1),
+        _parsed_dg11(dg11) if dg11 is not None else None,
+        _parsed_dg12(dg12) if dg12 is not None else None,
+        today=today,
+    )
+
+
+def _identity(dg1: bytes, dg11: bytes | None, dg12: bytes | None, today: dt.date) -> Identity:
+    """`Identity.from_lds` of the parsed groups, once per distinct files and day."""
+    return _identity_of(bytes(dg1), _opt_bytes(dg11), _opt_bytes(dg12), today)
+
+
+def _opt_bytes(data: bytes | None) -> bytes | None:
+    return None if data is None else bytes(data)
+
+
 def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
     identity = face = None
     try:
         dg1 = parsed_dg1(dgs[1]) if 1 in dgs else None
         dg11 = _parsed_dg11(bytes(dgs[11])) if 11 in dgs else None
-        dg12 = _parsed_dg12(bytes(dgs[12])) if 12 in dgs else None
+        if 12 in dgs:
+            _parsed_dg12(bytes(dgs[12]))  # a DG12 that does not parse fails lds.parse here
         if dg1 is not None and dg11 is not None:
             _cross_check(verdict, dg1, dg11)
         if dg1 is not None:
-            identity = Identity.from_lds(dg1, dg11, dg12, today=today)
+            identity = _identity(dgs[1], dgs.get(11), dgs.get(12), today)
             checks = dg1.mrz.check_digits
             bad = [name for name, ok in checks.items() if not ok]
             if bad:
