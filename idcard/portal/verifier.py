@@ -507,7 +507,7 @@ class TokenVerifier:
         at: dt.datetime,
     ):  # noqa: ANN202 - Document
         from idcard.document import DocumentFiles, verify_files
-        from idcard.protocol.active_auth import CHECK_CODE, verify_active_auth_signature
+        from idcard.protocol.active_auth import CHECK_CODE
 
         allowed = set(_ALWAYS_ALLOWED)
         for attribute in requested:
@@ -541,7 +541,7 @@ class TokenVerifier:
         dg15_problem: str | None = None
         if dg15 is not None:
             try:
-                ok = verify_active_auth_signature(dg15, challenge, evidence.active_authentication)
+                ok = _aa_key(bytes(dg15)).verify(challenge, evidence.active_authentication)
             except IdCardError as exc:
                 dg15_problem = f"DG15 holds no usable Active Authentication key: {exc.message}"
             else:
@@ -704,6 +704,14 @@ class TokenVerifier:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2048)
+def _aa_key(dg15: bytes) -> Any:  # noqa: ANN401 - AaPublicKey, imported lazily
+    """DG15's Active Authentication key, loaded once per distinct DG15 (raises as loading does)."""
+    from idcard.protocol.active_auth import load_aa_public_key
+
+    return load_aa_public_key(dg15)
 
 
 @functools.lru_cache(maxsize=256)

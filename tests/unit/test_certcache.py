@@ -68,3 +68,18 @@ def test_parsed_sod_is_shared_and_bad_sods_still_raise() -> None:
     for _ in range(2):
         with pytest.raises(IdCardError):
             certcache.parsed_sod(sod[:-3])
+
+
+def test_large_base64_is_decoded_once_and_bad_text_always_refused() -> None:
+    import base64
+
+    from idcard.assertion.token import TokenFormatError, unb64
+
+    data = bytes(range(256)) * 40  # 10 KB: a face image's size class
+    text = base64.b64encode(data).decode()
+    assert unb64(text, "dg2") == data
+    assert unb64(text, "dg2") is unb64(text, "dg2")
+    for bad in (text[:-1] + "!", text + "A", " " + text):
+        for _ in range(2):
+            with pytest.raises(TokenFormatError):
+                unb64(bad, "dg2")
