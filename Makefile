@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core xvfb xauth \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 postgresql
 PYTEST_ARGS ?=
+# e.g. make bench BENCH_ARGS="--write docs/bench.md" (store the output), or --only verifier,apdus
+BENCH_ARGS ?=
 
 .PHONY: all install system-deps test run bench lint clean
 
@@ -48,7 +50,7 @@ run: install
 	fi
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,14 +17,13 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from mock_card.testing.redis_server import RedisUnavailable, redis_server
 
 ORIGIN = "https://portal.example"
 ATTRIBUTES = ("name",)
@@ -167,51 +166,6 @@ def run(spec: str, store_name: str, tokens: list[list[str]]) -> ScaleRow:
     return ScaleRow(store_name, len(tokens), ok, errors, seconds, first, cpu_ms)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throw-away redis-server on a loopback port (no persistence)."""
-    import redis
-
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(binary):
-        raise FileNotFoundError("redis-server is not installed (Debian package redis-server)")
-    with tempfile.TemporaryDirectory(prefix="bench-redis-") as workdir:
-        port = _free_port()
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", workdir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-        client = redis.Redis.from_url(url)
-        try:
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    if client.ping():
-                        break
-                except redis.exceptions.ConnectionError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise
-                time.sleep(0.05)
-            yield url
-        finally:
-            client.close()
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def _parallel_tokens(workers: int, count: int) -> list[list[str]]:
     """Tokens for every worker, made in parallel (one process per worker)."""
     ctx = mp.get_context("fork")
@@ -233,7 +187,7 @@ def scaleout_rows(per_worker: int = 600, cores: int | None = None) -> list[Scale
             try:
                 with spec_of() as spec:
                     rows.append(run(spec, name, tokens[:n]))
-            except (FileNotFoundError, ModuleNotFoundError) as exc:
+            except RedisUnavailable as exc:
                 rows.append(ScaleRow(name, n, 0, 0, 0.0, f"skipped: {exc}"))
                 break
     return rows

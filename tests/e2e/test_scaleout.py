@@ -14,6 +14,7 @@ import pytest
 
 from bench import scaleout
 from idcard.portal.errors import TokenError
+from mock_card.testing.redis_server import redis_server
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_two_processes_on_one_sqlite_file(kind: str, tokens: list[list[str]], tm
 def test_two_processes_on_one_redis(tokens: list[list[str]]) -> None:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    with scaleout.redis_server() as url:
+    with redis_server() as url:
         row = scaleout.run(f"redis:{url}", "redis", tokens)
     assert (row.logins, row.errors, row.first_error) == (16, 0, "")
 
