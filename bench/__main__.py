@@ -229,6 +229,18 @@ def _captured() -> Iterator[io.StringIO]:
         sys.stdout = original
 
 
+#: Measured at the start of issue 10's work (commit 4fc5a19) with the same bench code, for comparison.
+BASELINE = """\
+| measure (before issue 10's changes) | before | now: see the tables below |
+|---|---|---|
+| verifier, plain token: CPU ms / bare-crypto ms / efficiency | 1.064 / 0.285 / 27 % | verifier efficiency table |
+| verifier, token + evidence, no photo | 3.140 / 0.584 / 19 % | |
+| verifier, token + evidence + photo | 3.311 / 0.605 / 18 % | |
+| APDUs of a full read + verify, extended / short | 23 / 127 (a SELECT after CA) | APDU tables |
+| SQLite nonce store: commits (fsyncs) per login | 3 (issue: delete + insert apart) | 2 |
+"""
+
+
 def write_markdown(path: Path, output: str, argv: list[str]) -> None:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -243,7 +255,8 @@ def write_markdown(path: Path, output: str, argv: list[str]) -> None:
         "`bench/scaleout.py`, `bench/trust.py`, `bench/apdus.py`, `bench/client_cpu.py`, "
         "`bench/__main__.py`. How to run the verifier on many processes and machines: "
         "[scale-out.md](scale-out.md).\n\n"
-        "```text\n" + output.rstrip() + "\n```\n"
+        + BASELINE
+        + "\n```text\n" + output.rstrip() + "\n```\n"
     )
     path.write_text(text, encoding="utf-8")
 
