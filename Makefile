@@ -6,13 +6,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core xvfb xauth \
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core xvfb xauth poppler-utils \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 postgresql
 PYTEST_ARGS ?=
 # e.g. make bench BENCH_ARGS="--write docs/bench.md" (store the output), or --only verifier,apdus
 BENCH_ARGS ?=
 
-.PHONY: all install system-deps test run bench lint clean
+.PHONY: all install system-deps test run bench pulled fuzz lint clean
 
 all: test
 
@@ -52,8 +52,18 @@ run: install
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# Every APDU of `idcard read` and `idcard token` x {removed, garbage, wrong MAC, silence}.
+pulled: install
+	$(BIN)/python -m bench.pulled
+
+# The fuzz campaign (docs/fuzz.md); FUZZ_ARGS e.g. "--inputs 1000000 --family tlv".
+FUZZ_ARGS ?= --inputs 20000
+fuzz: install
+	nice -n 10 $(BIN)/python -m bench.fuzz $(FUZZ_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -18,7 +18,7 @@ def handoff_table(repeat: int = 3) -> None:
     from starlette.testclient import TestClient
 
     from idcard.handoff import AutoPrompt, HandoffWorkflow, PortalClient, UrlPolicy
-    from idcard.portal.demo import create_app
+    from mock_card.demo_portal import create_app
     from mock_card.testing.readers import TransportUnavailable, serve_card
 
     demo_url = "http://127.0.0.1:8000"

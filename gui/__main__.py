@@ -1,5 +1,5 @@
 """`python -m gui`: the same as `idcard-gui`."""
 
-from gui.app import main
+from gui.launch import main
 
 raise SystemExit(main())

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Sequence
 
 from gui.config import AppConfig
-from gui.desk.records import PURPOSES
 from gui.i18n import LANGUAGES
+from idcard.desk.records import PURPOSES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,10 +123,12 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
 
 def install_demo_card(latency: float = 0.0) -> str:
     """One demo card for the app's lifetime: PIN counters and PIN changes persist while it runs."""
+    from mock_card import scheme
     from mock_card.card import EmulatedCard
     from mock_card.personalize import demo_card
     from reader.emulated import register_card
 
+    scheme.install()
     return register_card(EmulatedCard(demo_card(), latency=latency), "demo")
 
 
@@ -135,7 +137,8 @@ def create_app(argv: Sequence[str] | None = None):  # noqa: ANN201 - QApplicatio
 
     from gui import theme
 
-    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("idcard")
     app.setOrganizationName("idcard")
     app.setApplicationDisplayName("")

@@ -14,6 +14,7 @@ from its `changed` signal.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
+
+from reader.emulated import registered_card
+from reader.registry import EMULATOR_DEMO, list_readers
 
 log = logging.getLogger("idcard.gui")
 
@@ -130,9 +134,7 @@ class ReaderState:
 
 
 def _emulator_present(name: str) -> bool:
-    import os
 
-    from reader.emulated import registered_card
 
     label = name.removeprefix("emulator:")
     if label == "demo" or registered_card(label) is not None:
@@ -142,7 +144,6 @@ def _emulator_present(name: str) -> bool:
 
 def discover(extra: list[str], include_demo: bool) -> list[ReaderState]:
     """Every reader of every kind, plus readers named on the command line."""
-    from reader.registry import EMULATOR_DEMO, list_readers
 
     found = [
         ReaderState(r.name, r.kind, r.description, r.card_present)

@@ -7,8 +7,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from gui.desk.records import DEFAULT_PURPOSE
 from gui.i18n import DEFAULT_LANGUAGE
+from idcard.desk.records import DEFAULT_PURPOSE
 
 
 def _operator() -> str:

@@ -1,7 +1,7 @@
 """The unlock dialogue with the card: PIN, and CAN / PUK when the PIN needs them.
 
 `UnlockFlow` drives one card session on the card thread: it learns what the
-card needs (`next_secret`, which costs no try), asks the GUI for that
+card needs (`IdCard.secret_request`, which costs no try), asks the GUI for that
 secret, unlocks, and then runs a task (read the identity, record a desk
 verification ...) in the same session. The GUI renders its signals; the
 flow holds no secret: `submit(secret)` hands it to one card job, which
@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from gui.cardio import CardWorker, Report
-from idcard.errors import AuthenticationError, PinError
-from idcard.session import CAN, PIN, PUK, IdCard
+from idcard.session import IdCard, SecretRequest
 from reader.errors import CodedError, TransportError
 
 log = logging.getLogger("idcard.gui")
@@ -32,17 +30,6 @@ Opener = Callable[[str], IdCard]
 
 #: Errors that mean "the card is gone" (removed, not answering, reader unplugged).
 REMOVED_CODES = {"card.removed", "card.absent", "card.timeout", "card.io", "reader.not_found"}
-
-
-@dataclass(frozen=True)
-class SecretRequest:
-    """What the PIN pad asks for, and why."""
-
-    kind: str  # PIN | CAN | PUK
-    #: PIN tries left (PIN, CAN), or PUK uses left (PUK); None when unknown.
-    tries_left: int | None
-    #: Why: start | pin.wrong | can.wrong | puk.wrong | suspended | blocked | can.ok | unblocked
-    reason: str
 
 
 def open_card(reader: str) -> IdCard:
@@ -90,13 +77,13 @@ class UnlockFlow(QObject):
         """Use `secret` for the pending request once; it is not kept."""
         if self.state != "asking" or self.request is None:
             return
-        kind = self.request.kind
+        request = self.request
         self.state = "working"
         self.progress.emit("unlocking", 20)
 
         def job(report: Report, secret: str = secret) -> Any:
             try:
-                return self._job_unlock(kind, secret, report)
+                return self._job_unlock(request, secret, report)
             finally:
                 del secret
 
@@ -183,62 +170,18 @@ class UnlockFlow(QObject):
             self._card = self.opener(self.reader)
         return self._card
 
-    def _request_from_status(self, card: IdCard, reason: str) -> SecretRequest:
-        needed = card.next_secret()
-        if needed.secret == PUK:
-            return SecretRequest(
-                PUK, card.puk_uses_left(), "blocked" if reason == "start" else reason
-            )
-        if needed.secret == CAN:
-            return SecretRequest(
-                CAN, needed.tries_left, "suspended" if reason == "start" else reason
-            )
-        return SecretRequest(PIN, needed.tries_left, reason)
-
     def _job_open(self, report: Report) -> SecretRequest:
         self._close()
         card = self._session()
         report("connecting", 10)
-        return self._request_from_status(card, "start")
+        return card.secret_request()
 
-    def _job_unlock(self, kind: str, secret: str, report: Report) -> tuple[str, Any]:
+    def _job_unlock(self, request: SecretRequest, secret: str, report: Report) -> tuple[str, Any]:
         card = self._session()
-        try:
-            if kind == PIN:
-                card.unlock(PIN, secret)
-            elif kind == CAN:
-                card.unlock(CAN, secret)
-                # The PIN may now be tried once more, in this same card session.
-                return "ask", SecretRequest(PIN, 1, "can.ok")
-            elif kind == PUK:
-                card.unblock_pin(secret)
-                return "ask", SecretRequest(PIN, card.pin_status().tries_left, "unblocked")
-        except PinError as exc:
-            return "ask", self._after_wrong(card, kind, exc)
-        except AuthenticationError as exc:
-            if kind == CAN:
-                return "ask", SecretRequest(CAN, 1, "can.wrong")
-            raise exc
+        following = card.answer(request, secret)
+        if following is not None:
+            return "ask", following
         report("reading", 30)
         result = self.task(card, report)
         self._close()
         return "done", result
-
-    def _after_wrong(self, card: IdCard, kind: str, exc: PinError) -> SecretRequest:
-        if exc.code == "puk.blocked":
-            raise exc
-        if kind == PUK:
-            if exc.tries_left == 0:
-                raise PinError(
-                    "The PUK is used up; this card can no longer unblock its PIN.",
-                    code="puk.blocked",
-                    tries_left=0,
-                )
-            return SecretRequest(PUK, exc.tries_left, "puk.wrong")
-        if kind == CAN:
-            return SecretRequest(CAN, 1, "can.wrong")
-        if exc.code == "pin.blocked":
-            return SecretRequest(PUK, card.puk_uses_left(), "pin.blocked")
-        if exc.code == "pin.suspended" or exc.tries_left == 1:
-            return SecretRequest(CAN, 1, "pin.suspended")
-        return SecretRequest(PIN, exc.tries_left, "pin.wrong")

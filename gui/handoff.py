@@ -13,12 +13,14 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from idcard.handoff import HandoffServer, HandoffWorkflow, Outcome, UrlPolicy
 from idcard.session import IdCard
+
+T = TypeVar("T")
 
 log = logging.getLogger("idcard.gui")
 
@@ -83,32 +85,49 @@ class QtPrompt(QObject):
         answer = self._ask(Question("consent", origin, list(attributes)))
         if answer is None:
             return False
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def pin(self, origin: str, tries_left: int | None) -> str | None:
         self._pin_asks += 1
         question = Question("pin", origin, tries_left=tries_left, attempt=self._pin_asks)
         pin = self._ask(question)
         question.answer = None  # the workflow has it now; nobody else keeps it
-        return pin  # type: ignore[no-any-return]
+        return pin
 
     def progress(self, step: str, percent: int) -> None:
         self.progressed.emit(step, int(percent))
 
     def done(self, origin: str | None, ok: bool, message: str) -> None:
-        self.finished.emit(origin, ok, message, None)
+        """The workflow's word without the code: `outcome` (which has it) tells the GUI, once."""
 
     def outcome(self, outcome: Outcome) -> None:
         self.finished.emit(outcome.origin, outcome.ok, outcome.message, outcome.code or "")
 
 
+#: Runs a function on the app's card thread and returns its result.
+CardThread = Callable[[Callable[[], T]], T]
+
+
+def _here(fn: Callable[[], T]) -> T:
+    return fn()
+
+
 class GuiWorkflow(HandoffWorkflow):
-    """Tells the prompt the outcome's code too, so the GUI can say it in the citizen's language."""
+    """The hand-off inside the app: cards on the card thread, one `finished` per hand-off with its code."""
+
+    def __init__(self, prompt: QtPrompt, *, card_thread: CardThread = _here, **kwargs: Any) -> None:
+        super().__init__(prompt, **kwargs)
+        self.qt_prompt = prompt
+        self.card_thread = card_thread
+
+    def card_session(self, reader: str, use: Callable[[IdCard], T]) -> T:
+        # The app's rule: a card is opened, used and closed on the card thread only.
+        # The PIN question inside `use` waits there for the GUI's answer.
+        return self.card_thread(lambda: HandoffWorkflow.card_session(self, reader, use))
 
     def run(self, request_url: str) -> Outcome:
         outcome = super().run(request_url)
-        if isinstance(self.prompt, QtPrompt):
-            self.prompt.outcome(outcome)
+        self.qt_prompt.outcome(outcome)
         return outcome
 
 
@@ -123,10 +142,15 @@ class HandoffService:
         port: int,
         dev: bool = False,
         open_card: Callable[[str], IdCard] = IdCard.open,
+        card_thread: CardThread = _here,
     ) -> None:
         self.prompt = prompt
         self.workflow = GuiWorkflow(
-            prompt, reader=reader, policy=UrlPolicy(dev=dev), open_card=open_card
+            prompt,
+            card_thread=card_thread,
+            reader=reader,
+            policy=UrlPolicy(dev=dev),
+            open_card=open_card,
         )
         self.server = HandoffServer(self.workflow, port=port)
         self.error: str | None = None

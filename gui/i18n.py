@@ -19,16 +19,16 @@ from pathlib import Path
 import jdatetime
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTranslator, Signal
 
+from idcard.digits import PERSIAN_DIGITS
+
 log = logging.getLogger("idcard.gui")
 
 TRANSLATIONS = Path(__file__).with_name("translations")
+
 LANGUAGES = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
 
-_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
-_ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-_TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
-_TO_LATIN = str.maketrans(_PERSIAN_DIGITS + _ARABIC_INDIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
 
 #: A PIN, CAN or PUK field takes any of these (Latin, Persian, Arabic-Indic digits).
 DIGIT_CLASS = "0-9\u06f0-\u06f9\u0660-\u0669"
@@ -93,11 +93,6 @@ GREGORIAN_MONTHS_EN = (
 
 def to_persian_digits(text: str) -> str:
     return text.translate(_TO_PERSIAN)
-
-
-def to_latin_digits(text: str) -> str:
-    """Persian and Arabic-Indic digits to ASCII (what the card expects)."""
-    return text.translate(_TO_LATIN)
 
 
 def solar_hijri(date: dt.date) -> tuple[int, int, int]:
@@ -202,7 +197,7 @@ class I18n(QObject):
         )
         QLocale.setDefault(locale)
         if app is not None and hasattr(app, "setLayoutDirection"):
-            app.setLayoutDirection(self.direction)  # type: ignore[attr-defined]
+            app.setLayoutDirection(self.direction)
         self.changed.emit(language)
 
     # -- formatting -------------------------------------------------------------------

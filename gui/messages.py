@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
-from gui.flow import SecretRequest
 from gui.i18n import I18n
+from idcard.session import CAN, PUK, SecretRequest
 
 translate = QCoreApplication.translate
 
@@ -37,6 +37,10 @@ def error_text(code: str, fallback: str = "") -> str:
         "sm.mac": translate("Messages", "The secure connection to the card broke. Try again."),
         "auth.failed": translate("Messages", "The card refused the connection. Try again."),
         "auth.password": translate("Messages", "The card did not accept the number entered."),
+        "auth.chip": translate(
+            "Messages",
+            "This card failed to prove it is genuine (it may be a copy). Nothing was read from it.",
+        ),
         "pin.blocked": translate("Messages", "Your PIN is blocked. Unblock it with your PUK."),
         "pin.suspended": translate(
             "Messages", "Your PIN is suspended. Enter the CAN printed on your card first."
@@ -84,7 +88,7 @@ def pad_text(request: SecretRequest, i18n: I18n, *, purpose: str = "") -> PadTex
     """Titles and warnings for the PIN pad (PIN / CAN / PUK), from why it is asked."""
     kind, tries, reason = request.kind, request.tries_left, request.reason
     n = i18n.digits(tries) if tries is not None else "?"
-    if kind == "CAN":
+    if kind == CAN:
         warning = ""
         if reason == "pin.suspended":
             warning = translate(
@@ -105,7 +109,7 @@ def pad_text(request: SecretRequest, i18n: I18n, *, purpose: str = "") -> PadTex
             6,
             True,
         )
-    if kind == "PUK":
+    if kind == PUK:
         warning = ""
         if reason == "pin.blocked":
             warning = translate(

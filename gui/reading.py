@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gui.cardio import Report
 from gui.trust import CertificateReport, Trust, check_certificate
+from idcard.desk.challenge import DeskChallenge, sign_desk_challenge
 from idcard.document import Document, read_files, verify_files
-from idcard.session import LDS_AID, IdCard
+from idcard.session import IdCard
 from reader.errors import CodedError
-
-
-@dataclass
-class DeskChallenge:
-    """The desk's Active Authentication challenge and the chip's raw answer.
-
-    challenge = SHA-256("idcard-desk-v1" | desk | operator | time | nonce)[:8]:
-    the chip's signature is bound to this desk, this clerk and this moment.
-    """
-
-    nonce: bytes
-    challenge: bytes
-    signature: bytes
-
-
-def desk_challenge(desk: str, operator: str, when: dt.datetime, nonce: bytes) -> bytes:
-    material = b"\x00".join(
-        [b"idcard-desk-v1", desk.encode(), operator.encode(), when.isoformat().encode(), nonce]
-    )
-    return hashlib.sha256(material).digest()[:8]
 
 
 @dataclass
@@ -56,20 +35,6 @@ def _auth_certificate(card: IdCard) -> bytes | None:
         raise
 
 
-def _desk_signature(card: IdCard, desk: tuple[str, str], now: dt.datetime) -> DeskChallenge | None:
-    from idcard.errors import CardStatusError
-    from idcard.protocol.active_auth import internal_authenticate
-
-    nonce = os.urandom(16)
-    challenge = desk_challenge(desk[0], desk[1], now, nonce)
-    card.select(LDS_AID)  # INTERNAL AUTHENTICATE with P2 00 is the LDS application's (AA)
-    try:
-        signature = internal_authenticate(card.channel, challenge)
-    except CardStatusError:
-        return None  # no Active Authentication on this chip: the record says so
-    return DeskChallenge(nonce, challenge, signature)
-
-
 def read_identity(
     card: IdCard,
     report: Report,
@@ -89,7 +54,7 @@ def read_identity(
         # the secure channel of a chip that fails it, and the desk wants its answer
         # from every chip, genuine or not.
         report("signing", 40)
-        evidence = _desk_signature(card, desk, now)
+        evidence = sign_desk_challenge(card, desk[0], desk[1], now)
     report("reading", 45)
     files, chip_checks = read_files(card, data_groups=data_groups)
     report("verifying", 85)

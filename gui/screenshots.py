@@ -130,7 +130,7 @@ def _screens(window: object, out: Path, language: str) -> list[Path]:
     paths.append(grab(window, out / f"consent-{language}.png"))
 
     window.nav_to("desk")
-    window.start_desk_read()
+    window.desk_controller.start_read()
     if not pump(lambda: window.stack.currentWidget() is window.pinpad, 60):
         raise RuntimeError("the desk PIN pad did not appear")
     window.pinpad.field.insert(DEMO_PIN)
@@ -139,7 +139,7 @@ def _screens(window: object, out: Path, language: str) -> list[Path]:
         lambda: window.stack.currentWidget() is window.desk and window.desk.result is not None, 60
     ):
         raise RuntimeError("the desk read did not finish")
-    window.record_desk()
+    window.desk_controller.record()
     if not pump(
         lambda: (
             not window.desk.record.isEnabled()

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from idcard.errors import IdCardError
+from idcard.pki.builtin import builtin_trust
 from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.validate import Usage, validate_certificate
 from idcard.verdict import Check, Result
 
 #: Extra trust paths, separated like PATH (for deployments without command-line flags).
@@ -63,7 +64,12 @@ def build_trust(
         documents.load_path(path)
         sources.append(path)
     for path in [*citizen_paths, *_env_paths(CITIZEN_TRUST_ENV)]:
-        citizens.load_path(path)
+        # A shipped set by name (`iran-gov`) unless a file or folder has that name.
+        builtin = None if os.path.exists(path) else builtin_trust(path)
+        if builtin is not None:
+            citizens.load_path(builtin[0], role=builtin[1])
+        else:
+            citizens.load_path(path)
         sources.append(path)
     if test_anchors:
         csca, nid = _test_anchor_ders()
@@ -84,11 +90,13 @@ def is_demo_reader(name: str) -> bool:
 
 @dataclass
 class CertificateReport:
-    """The card's authentication certificate: its chain (leaf first) and the checks on it."""
+    """The card's certificate: its chain (leaf first) and the checks on it."""
 
     certificate: CertificateInfo | None
     chain: list[CertificateInfo]
     checks: list[Check]
+    #: 1 (Bronze) … 4 (Platinum) when the chain has an Iranian assurance level.
+    assurance_level: int | None = None
 
     @property
     def verified(self) -> bool:
@@ -99,67 +107,48 @@ class CertificateReport:
         return self.certificate.not_after if self.certificate else None
 
 
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+#: The validator's checks the certificate badge lists even when they pass; the others
+#: (profile, policy, revocation — the app has no revocation source) only when they fail.
+_SHOWN = frozenset({"cert.parse", "cert.validity", "cert.chain", "cert.assurance"})
 
 
 def check_certificate(
-    der: bytes, trust: TrustStore, *, national_code: str | None, at: dt.datetime
+    der: bytes,
+    trust: TrustStore,
+    *,
+    national_code: str | None,
+    at: dt.datetime,
+    usage: Usage = "auth",
+    intermediates: Sequence[bytes] = (),
 ) -> CertificateReport:
-    """Validity, chain to a trusted root, and that it names the same national code as the chip data."""
-    at = _aware(at)
-    try:
-        leaf = CertificateInfo.from_der(der)
-    except IdCardError as exc:
-        return CertificateReport(None, [], [Check("cert.parse", Result.FAILED, exc.message)])
-    checks: list[Check] = []
-    dates = {"not_before": leaf.not_before.isoformat(), "not_after": leaf.not_after.isoformat()}
-    if at < leaf.not_before:
-        checks.append(
-            Check(
-                "cert.validity",
-                Result.FAILED,
-                f"the certificate is not valid before {leaf.not_before:%Y-%m-%d}",
-                dates,
-            )
-        )
-    elif at > leaf.not_after:
-        checks.append(
-            Check(
-                "cert.validity",
-                Result.FAILED,
-                f"the certificate expired on {leaf.not_after:%Y-%m-%d}",
-                dates,
-            )
-        )
-    else:
-        checks.append(
-            Check("cert.validity", Result.PASSED, f"valid until {leaf.not_after:%Y-%m-%d}", dates)
-        )
-    chain, chain_check = _chain(leaf, trust, at)
-    checks.append(chain_check)
+    """The one validator's verdict on the card's certificate, and that it names the same
+    national code as the chip data."""
+    result = validate_certificate(der, trust=trust, usage=usage, intermediates=intermediates, at=at)
+    checks = [
+        c for c in result.checks if c.code in _SHOWN or c.result in (Result.FAILED, Result.UNTRUSTED)
+    ]
+    if not result.path:  # unreadable
+        return CertificateReport(None, [], checks)
+    leaf = result.path[0]
+    checks.append(_national_code_check(leaf, national_code))
+    return CertificateReport(leaf, result.path, checks, result.assurance_level)
+
+
+def _national_code_check(leaf: CertificateInfo, national_code: str | None) -> Check:
     serial = _serial_number_attribute(leaf)
     if national_code is None:
-        checks.append(
-            Check("cert.national_code", Result.NOT_PERFORMED, "the chip data has no national code")
+        return Check("cert.national_code", Result.NOT_PERFORMED, "the chip data has no national code")
+    if serial == f"PNOIR-{national_code}":
+        return Check(
+            "cert.national_code",
+            Result.PASSED,
+            f"the certificate names {serial}, as the chip data does",
         )
-    elif serial == f"PNOIR-{national_code}":
-        checks.append(
-            Check(
-                "cert.national_code",
-                Result.PASSED,
-                f"the certificate names {serial}, as the chip data does",
-            )
-        )
-    else:
-        checks.append(
-            Check(
-                "cert.national_code",
-                Result.FAILED,
-                f"the certificate names {serial or 'no national code'}, the chip data {national_code}",
-            )
-        )
-    return CertificateReport(leaf, chain, checks)
+    return Check(
+        "cert.national_code",
+        Result.FAILED,
+        f"the certificate names {serial or 'no national code'}, the chip data {national_code}",
+    )
 
 
 def _serial_number_attribute(cert: CertificateInfo) -> str | None:
@@ -167,61 +156,4 @@ def _serial_number_attribute(cert: CertificateInfo) -> str | None:
         for attr in rdn:
             if attr["type"].native == "serial_number":
                 return str(attr["value"].native)
-    return None
-
-
-def _chain(
-    leaf: CertificateInfo, trust: TrustStore, at: dt.datetime
-) -> tuple[list[CertificateInfo], Check]:
-    """Leaf to anchor: every issuer comes from the trust store, so the walk ends at an anchor."""
-    chain = [leaf]
-    current = leaf
-    for _ in range(8):
-        candidates = trust.issuer_candidates(current)
-        issuer = _verified_issuer(current, candidates)
-        if issuer is None:
-            if current is not leaf:
-                break  # `current` came from the trust store: it is the anchor
-            if not candidates:
-                return chain, Check(
-                    "cert.chain", Result.UNTRUSTED, f"no trusted issuer for {current.issuer_dn}"
-                )
-            return chain, Check(
-                "cert.chain",
-                Result.FAILED,
-                f"the signature on {current.subject_dn} does not verify with any trusted issuer",
-            )
-        if issuer is current:
-            break  # a self-signed root verified itself
-        chain.append(issuer)
-        if not issuer.valid_at(at):
-            return chain, Check(
-                "cert.chain",
-                Result.FAILED,
-                f"the issuing certificate {issuer.subject_dn} is not valid now",
-            )
-        if issuer.is_ca is False:
-            return chain, Check("cert.chain", Result.FAILED, f"{issuer.subject_dn} is not a CA")
-        if issuer.is_self_issued:
-            break
-        current = issuer
-    return chain, Check(
-        "cert.chain",
-        Result.PASSED,
-        f"issued by {chain[-1].subject_dn}",
-        {"root": chain[-1].subject_dn},
-    )
-
-
-def _verified_issuer(
-    cert: CertificateInfo, candidates: Iterable[CertificateInfo]
-) -> CertificateInfo | None:
-    for candidate in candidates:
-        try:
-            cert.verify_issued_by(candidate)
-        except IdCardError:
-            continue
-        except ValueError:
-            continue
-        return candidate
     return None

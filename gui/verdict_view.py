@@ -18,7 +18,8 @@ from PySide6.QtCore import QCoreApplication
 from gui.i18n import I18n
 from gui.trust import CertificateReport
 from idcard.document import Document
-from idcard.verdict import Check, Result
+from idcard.marking import anchors_marked_test
+from idcard.verdict import Check, Result, Verdict
 
 OK, BAD, WARN = "ok", "bad", "warn"
 
@@ -170,9 +171,22 @@ def badges(
     *,
     test_anchors: bool = False,
 ) -> list[Badge]:
-    verdict = document.verdict
-    out: list[Badge] = []
+    """Issuer, chip, document and certificate badges, and a red "not verified" if none of them is red."""
+    out = [
+        issuer_badge(document, i18n, test_anchors=test_anchors),
+        chip_badge(document.verdict, i18n),
+        document_badge(document, i18n),
+        certificate_badge(certificate, i18n),
+    ]
+    safety_net = verdict_badge(document.verdict, out, i18n)
+    if safety_net is not None:
+        out.append(safety_net)
+    return out
 
+
+def issuer_badge(document: Document, i18n: I18n, *, test_anchors: bool = False) -> Badge:
+    """Passive authentication: the registry signed this data and nothing changed since."""
+    verdict = document.verdict
     issuer = [c for c in verdict.checks if c.code in ISSUER_CODES or c.code.startswith("sod.hash.")]
     # Needed: the SOD signature, its signer's chain, and the hash of every data group that was
     # read. A data group not read ("not performed") and "no CRL supplied" are not problems.
@@ -182,113 +196,95 @@ def badges(
     problems = [c for c in issuer if c.result in (Result.FAILED, Result.UNTRUSTED)]
     missing = [verdict.get(code) for code in needed]
     pending = [c for c in missing if c is not None and c.result is Result.NOT_PERFORMED]
-    if problems:
-        issuer_level = BAD
-    elif any(c is None for c in missing) or pending:
-        issuer_level = WARN
-    else:
-        issuer_level = OK
-    if issuer_level == OK:
+    if not problems and not pending and all(c is not None for c in missing):
         chain = verdict.get("csca.chain")
         csca = str(chain.details.get("csca", "")) if chain else ""
         if test_anchors and "TEST" in csca:
-            title = translate("Verdict", "Issued by the TEST registry (demo) — verified")
-        else:
-            title = translate("Verdict", "Issued by the national registry — verified")
-        out.append(Badge("issuer", OK, title))
-    else:
-        title = translate("Verdict", "Not verified as issued by the national registry")
-        reason = _first_problem(problems or pending, i18n) or translate(
-            "Verdict", "A required check is missing."
-        )
-        out.append(Badge("issuer", issuer_level, title, reason))
+            return Badge("issuer", OK, translate("Verdict", "Issued by the TEST registry (demo) — verified"))
+        return Badge("issuer", OK, translate("Verdict", "Issued by the national registry — verified"))
+    title = translate("Verdict", "Not verified as issued by the national registry")
+    reason = _first_problem(problems or pending, i18n) or translate(
+        "Verdict", "A required check is missing."
+    )
+    return Badge("issuer", BAD if problems else WARN, title, reason)
 
+
+def chip_badge(verdict: Verdict, i18n: I18n) -> Badge:
+    """Active / Chip Authentication: the chip is the one the registry issued, not a copy."""
     chip = [c for c in verdict.checks if c.code in CHIP_CODES]
-    chip_level = _level(chip)
-    if chip_level == OK:
-        out.append(Badge("chip", OK, translate("Verdict", "Genuine chip — verified")))
-    elif chip_level == BAD:
-        out.append(
-            Badge("chip", BAD, translate("Verdict", "Chip not genuine"), _first_problem(chip, i18n))
-        )
-    else:
-        out.append(
-            Badge(
-                "chip",
-                WARN,
-                translate("Verdict", "Chip genuineness not checked"),
-                _first_problem(chip, i18n),
-            )
-        )
+    level = _level(chip)
+    if level == OK:
+        return Badge("chip", OK, translate("Verdict", "Genuine chip — verified"))
+    if level == BAD:
+        return Badge("chip", BAD, translate("Verdict", "Chip not genuine"), _first_problem(chip, i18n))
+    return Badge(
+        "chip", WARN, translate("Verdict", "Chip genuineness not checked"), _first_problem(chip, i18n)
+    )
 
-    doc_checks = [c for c in verdict.checks if c.code in DOCUMENT_CODES]
-    doc_level = _level(doc_checks)
+
+def document_badge(document: Document, i18n: I18n) -> Badge:
+    """The document's own rules: check digits, national code, expiry."""
+    checks = [c for c in document.verdict.checks if c.code in DOCUMENT_CODES]
+    level = _level(checks)
     identity = document.identity
-    if doc_level == OK and identity is not None and identity.expiry_date is not None:
-        out.append(
-            Badge(
-                "document",
-                OK,
-                translate("Verdict", "Card valid until {date}").format(
-                    date=i18n.short_date(identity.expiry_date)
-                ),
-            )
+    if level == OK and identity is not None and identity.expiry_date is not None:
+        title = translate("Verdict", "Card valid until {date}").format(
+            date=i18n.short_date(identity.expiry_date)
         )
-    else:
-        out.append(
-            Badge(
-                "document",
-                BAD if doc_level != WARN else WARN,
-                translate("Verdict", "Card data not valid"),
-                _first_problem(doc_checks, i18n)
-                or translate("Verdict", "The card's data cannot be read."),
-            )
-        )
+        return Badge("document", OK, title)
+    return Badge(
+        "document",
+        BAD if level != WARN else WARN,
+        translate("Verdict", "Card data not valid"),
+        _first_problem(checks, i18n) or translate("Verdict", "The card's data cannot be read."),
+    )
 
+
+def certificate_badge(certificate: CertificateReport | None, i18n: I18n) -> Badge:
+    """The card's authentication certificate: issued by a trusted CA, valid, naming this person."""
     if certificate is None:
-        out.append(
-            Badge(
-                "certificate",
-                WARN,
-                translate("Verdict", "No certificate on this card"),
-                translate("Verdict", "This card has no certificate for logging in or signing."),
-            )
+        return Badge(
+            "certificate",
+            WARN,
+            translate("Verdict", "No certificate on this card"),
+            translate("Verdict", "This card has no certificate for logging in or signing."),
         )
-    else:
-        level = _level(certificate.checks)
-        if level == OK and certificate.not_after is not None:
-            out.append(
-                Badge(
-                    "certificate",
-                    OK,
-                    translate("Verdict", "Certificate valid until {date}").format(
-                        date=i18n.short_date(certificate.not_after.date())
-                    ),
-                )
-            )
-        else:
-            out.append(
-                Badge(
-                    "certificate",
-                    level,
-                    translate("Verdict", "Certificate not valid"),
-                    _first_problem(certificate.checks, i18n),
-                )
-            )
+    level = _level(certificate.checks)
+    if level == OK and certificate.not_after is not None:
+        title = translate("Verdict", "Certificate valid until {date}").format(
+            date=i18n.short_date(certificate.not_after.date())
+        )
+        return Badge("certificate", OK, title)
+    return Badge(
+        "certificate",
+        level,
+        translate("Verdict", "Certificate not valid"),
+        _first_problem(certificate.checks, i18n),
+    )
 
-    if not verdict.verified and all(b.level != BAD for b in out):
-        missing = [
-            c
-            for c in verdict.checks
-            if c.code in verdict.required and c.result is not Result.PASSED
-        ]
-        reason = (
-            _first_problem(missing, i18n)
-            if missing
-            else translate("Verdict", "A required check is missing.")
-        )
-        out.append(Badge("verdict", BAD, translate("Verdict", "Not verified"), reason))
-    return out
+
+def verdict_badge(verdict: Verdict, shown: list[Badge], i18n: I18n) -> Badge | None:
+    """The safety net: nothing looks verified that the library did not verify."""
+    if verdict.verified or any(b.level == BAD for b in shown):
+        return None
+    missing = [c for c in verdict.checks if c.code in verdict.required and c.result is not Result.PASSED]
+    reason = (
+        _first_problem(missing, i18n)
+        if missing
+        else translate("Verdict", "A required check is missing.")
+    )
+    return Badge("verdict", BAD, translate("Verdict", "Not verified"), reason)
+
+
+def test_notice() -> str:
+    """The TEST mark for any verdict that rests on the demo/test PKI (idcard.marking)."""
+    return translate("Verdict", "TEST certificates (demo): not a verification against the national registry")
+
+
+def shows_test_verdict(document: Document, certificate: CertificateReport | None) -> bool:
+    """Whether this verdict rests on a TEST anchor (the document's CSCA or the certificate's root)."""
+    checks = list(document.verdict.checks) + (list(certificate.checks) if certificate else [])
+    return bool(anchors_marked_test(checks))
 
 
 def overall_verified(document: Document, certificate: CertificateReport | None) -> bool:
@@ -296,3 +292,20 @@ def overall_verified(document: Document, certificate: CertificateReport | None) 
     if not document.verdict.verified:
         return False
     return certificate is None or certificate.verified
+
+
+def genuineness_note(chip: Check | None) -> str | None:
+    """Plain words for a real card whose chip could not be proven genuine (issue 12); None if it was."""
+    if chip is not None and chip.result is Result.PASSED:
+        return None
+    if chip is not None and chip.result is Result.FAILED:
+        return translate(
+            "Verdict",
+            "This chip failed the registry's card check: it may be a copy. Do not rely on this card.",
+        )
+    return translate(
+        "Verdict",
+        "The certificate on this card was read, but whether the chip itself is genuine could not be "
+        "checked here: that needs the registry's card-authentication service. A copied chip would "
+        "look the same.",
+    )

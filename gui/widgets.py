@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
-from gui.i18n import DIGIT_CLASS, to_latin_digits, to_persian_digits
+from gui.i18n import DIGIT_CLASS, to_persian_digits
+from idcard.digits import to_latin_digits
 
 
 def panel(parent: QWidget | None = None) -> QFrame:
@@ -402,17 +404,20 @@ def photo_pixmap(png: bytes, height: int) -> QPixmap:
 def add_escape(widget: QWidget, slot: object) -> QShortcut:
     shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget)
     shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    shortcut.activated.connect(slot)  # type: ignore[arg-type]
+    shortcut.activated.connect(slot)
     return shortcut
 
 
-def clear_layout(layout: QVBoxLayout | QHBoxLayout | QGridLayout) -> None:
+def clear_layout(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:
+            break
         widget = item.widget()
+        inner = item.layout()
         if widget is not None:
             widget.hide()
             widget.setParent(None)
             widget.deleteLater()
-        elif item.layout() is not None:
-            clear_layout(item.layout())  # type: ignore[arg-type]
+        elif inner is not None:
+            clear_layout(inner)

@@ -12,19 +12,25 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 from idcard import __version__
+from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
+from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
+from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
-from idcard.session import CAN, PIN, IdCard
+from idcard.session import CAN, MRZ, PIN, IdCard
+from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
+from reader.registry import load_scheme_plugins
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 
 
 def _exit_code(exc: Exception) -> int:
-    if isinstance(exc, UsageError):
+    if isinstance(exc, UsageError) or getattr(exc, "code", "") == "reader.bad_name":
         return EXIT_USAGE
     code = getattr(exc, "code", "")
     if isinstance(exc, PinError) or code.split(".")[0] in ("pin", "pin2", "puk", "can", "mrz"):
@@ -52,15 +58,40 @@ class Output:
 
 
 # -- readers ---------------------------------------------------------------------
+def _pcsc_problem() -> str | None:
+    """Why PC/SC readers cannot be listed (pcscd stopped, pyscard missing), or None."""
+    from reader.errors import TransportError as _TransportError
+    from reader.pcsc import list_pcsc_readers
+
+    try:
+        list_pcsc_readers(strict=True)
+    except _TransportError as exc:
+        return exc.message
+    return None
+
+
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
+    from idcard.cards.dispatch import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
+    cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
+    problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
     lines = [
-        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}" for r in readers
+        f"{r.name}\t{'card' if r.card_present else 'empty'}\t{r.description}{_family_text(cards[r.name])}"
+        for r in readers
     ]
-    out.result({"readers": [r.to_json() for r in readers]}, "\n".join(lines))
+    data: dict[str, object] = {"readers": [{**r.to_json(), "card": cards[r.name]} for r in readers]}
+    if problem:
+        # Said, not hidden: "no readers" and "pcscd is not running" need different fixes.
+        data["pcsc"] = {"available": False, "reason": problem}
+        print(f"idcard: no PC/SC readers: {problem}", file=sys.stderr)
+    out.result(data, "\n".join(lines))
     return EXIT_OK
+
+
+def _family_text(card: dict[str, object] | None) -> str:
+    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
 
 
 def _default_reader() -> str:
@@ -72,6 +103,13 @@ def _default_reader() -> str:
         return with_card[0].name
     names = ", ".join(r.name for r in readers) or "none found"
     if not with_card:
+        problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
+        if problem:
+            raise TransportError(
+                f"No card reader available: {problem}. Or use --reader emulator:demo for the "
+                "built-in demo card.",
+                code="reader.pcscd",
+            )
         raise TransportError(
             f"No card found in any reader (readers: {names}). Put your card on the reader, "
             "or use --reader emulator:demo for the built-in demo card.",
@@ -80,12 +118,50 @@ def _default_reader() -> str:
     raise UsageError(f"Several readers hold a card ({names}); choose one with --reader.")
 
 
+def _progress(args: argparse.Namespace, label: str, card: IdCard) -> Progress:
+    """A progress line for a card operation (after a second; not with --quiet or -v, nor off a terminal)."""
+    quiet = getattr(args, "quiet", False) or getattr(args, "verbose", False)  # -v: log lines instead
+    return Progress(label, lambda: card.stats.bytes_received, enabled=not quiet)
+
+
 def open_card(args: argparse.Namespace) -> IdCard:
     name = args.reader or _default_reader()
-    kwargs: dict[str, object] = {}
-    if getattr(args, "short_apdus", False):
-        kwargs["extended_length"] = False
-    return IdCard.open(name, **kwargs)
+    # --short-apdus: never extended length; otherwise the card's ATR decides.
+    return IdCard.open(name, extended_length=False if getattr(args, "short_apdus", False) else None)
+
+
+# -- PIN entry (cli.md: stdin lines in the order PIN, CAN, PUK) -----------------------
+def _say(text: str) -> None:
+    print(f"idcard: {text}", file=sys.stderr, flush=True)
+
+
+def unlock_with_pin(card: IdCard, secrets: SecretReader, *, can_too: bool, pin: str | None = None) -> None:
+    """PACE-PIN, resuming a suspended PIN with the CAN first where asked or needed.
+
+    `can_too` (--pin-stdin with --can-stdin): standard input holds the PIN,
+    then the CAN, and the card is opened with the CAN and then the PIN, which
+    is exactly what resuming a suspended PIN takes. On a terminal the CAN is
+    asked for only when the card says the PIN is suspended.
+    """
+    if pin is None:
+        pin = secrets.read("PIN: ") if secrets.from_stdin else None
+    if can_too:
+        card.unlock(CAN, secrets.read("CAN: "))
+    elif not secrets.from_stdin and card.pin_status().state == "suspended":
+        _say("the PIN is suspended after two wrong entries; enter the CAN printed on the card first, "
+             "then the PIN (its last try).")
+        card.unlock(CAN, secrets.read("CAN: "))
+    try:
+        card.unlock(PIN, pin if pin is not None else secrets.read("PIN: "))
+    except PinError as exc:
+        if exc.code != "pin.suspended" or can_too:
+            raise
+        raise PinError(
+            "The PIN is suspended after two wrong entries: its last try needs the CAN printed on the "
+            "card first. Add --can-stdin and put the CAN on the line after the PIN.",
+            code="pin.suspended",
+            tries_left=1,
+        ) from None
 
 
 # -- pin -------------------------------------------------------------------------
@@ -98,15 +174,17 @@ def cmd_pin(args: argparse.Namespace, out: Output) -> int:
             return _pin_status(card, args, secrets, out)
         if action == "change":
             if args.signature_pin:
-                if args.can_stdin or not stdin:
-                    card.unlock(CAN, secrets.read("CAN: "))
+                # Lines in cli.md's order: the (signature) PINs first, then the CAN.
                 current = secrets.read("Current signature PIN: ")
                 new = secrets.read("New signature PIN: ")
+                card.unlock(CAN, secrets.read("CAN: "))
                 card.change_signature_pin(current, new)
                 out.result({"signaturePin": {"changed": True}}, "Signature PIN changed.")
                 return EXIT_OK
             current = secrets.read("Current PIN: ")
             new = secrets.read("New PIN: ")
+            # A suspended PIN: the CAN (next line, or asked) opens the last try.
+            unlock_with_pin(card, secrets, can_too=args.can_stdin, pin=current)
             card.change_pin(current, new)
             out.result({"pin": {"changed": True}}, "PIN changed.")
             return EXIT_OK
@@ -133,7 +211,7 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
         # one without touching the PIN counter.
         card.unlock(CAN, secrets.read("CAN: "))
         signature = card.signature_pin_status()
-    data = {
+    data: dict[str, object] = {
         "pin": pin.to_json(),
         "signaturePin": signature.to_json() if signature else None,
         "pukUsesLeft": puk_uses,
@@ -141,6 +219,14 @@ def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, o
     text = f"PIN: {pin.state}, {pin.tries_left} tries left"
     if signature:
         text += f"\nSignature PIN: {signature.state}, {signature.tries_left} tries left"
+    else:
+        hint = (
+            "The signature PIN's counter can only be read over a secure channel: run "
+            "`idcard pin status --can-stdin` with the CAN (the 6 digits printed on the card) on "
+            "standard input. Reading it costs no PIN try."
+        )
+        data["signaturePinHint"] = hint
+        text += f"\nSignature PIN: not read. {hint}"
     if puk_uses is not None:
         text += f"\nPUK: {puk_uses} uses left"
     out.result(data, text)
@@ -160,9 +246,8 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
         return None
     store = TrustStore()
     for path in paths:
-        if not os.path.exists(path):
-            raise UsageError(f"No trust anchor file or folder at {path}.")
-        report = store.load_path(path, role=role)
+        path, path_role = _trust_path(path, role)
+        report = store.load_path(path, role=path_role)
         if not report.loaded:
             # Silently trusting nothing would turn every document into "untrusted".
             why = "; ".join(f"{item}: {reason}" for item, reason in report.skipped_with_reason[:3])
@@ -170,6 +255,18 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
                 f"No usable trust anchor in {path}" + (f" ({why})." if why else " (it is empty).")
             )
     return store
+
+
+def _trust_path(path: str, role: str | None) -> tuple[str, str | None]:
+    """A --trust PATH, or the name of shipped anchors (`iran-gov`) with their role."""
+    from idcard.pki.builtin import builtin_trust
+
+    if not os.path.exists(path):
+        builtin = builtin_trust(path)
+        if builtin is None:
+            raise UsageError(f"No trust anchor file or folder at {path} (built-in sets: iran-gov).")
+        return str(builtin[0]), builtin[1]
+    return path, role
 
 
 def _verdict_exit(verdict) -> int:  # noqa: ANN001
@@ -180,7 +277,7 @@ def _verdict_exit(verdict) -> int:  # noqa: ANN001
     return EXIT_OK if verdict.verified else EXIT_VERIFY
 
 
-def _verdict_text(document) -> str:  # noqa: ANN001
+def _verdict_text(document: Document) -> str:
     lines = []
     ident = document.identity
     if ident is not None:
@@ -192,30 +289,57 @@ def _verdict_text(document) -> str:  # noqa: ANN001
             f"Born:          {ident.birth_date} ({ident.birth_date_solar_hijri} SH)",
             f"Document:      {ident.document_number}, expires {ident.expiry_date}",
         ]
-    verdict = document.verdict
+    return "\n".join(lines + _verdict_lines(document.verdict))
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    """The verdict and its checks; a verdict that rests on the TEST PKI says so first."""
     state = "VERIFIED" if verdict.verified else "UNTRUSTED" if verdict.is_untrusted and not verdict.failures else "NOT VERIFIED"
+    lines = []
+    if rests_on_test_anchors(verdict):
+        state += f" ({TEST_LABEL})"
+        lines.append(f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines.append(f"Verdict:       {state}")
-    for check in verdict.checks:
-        lines.append(f"  [{check.result.value:>13}] {check.code}: {check.reason}")
-    return "\n".join(lines)
+    lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
+    return lines
+
+
+#: `--mrz` with no value: ask on the terminal (echo off) instead of taking it as an argument.
+MRZ_PROMPT = "?"
+
+
+def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | None:
+    """The MRZ data from --mrz-stdin, the --mrz prompt, or (deprecated) the --mrz value."""
+    if args.mrz_stdin:
+        value = secrets.read("MRZ data (DOCUMENT,BIRTH,EXPIRY): ")
+    elif args.mrz == MRZ_PROMPT:
+        value = SecretReader(False).read("MRZ data (DOCUMENT,BIRTH YYMMDD,EXPIRY YYMMDD): ")
+    elif args.mrz:
+        # Other users of the machine see arguments (ps, /proc) and shells keep them.
+        print("idcard: warning: --mrz VALUE puts the document data in the process list and "
+              "shell history; use --mrz-stdin or --mrz alone (it asks).", file=sys.stderr)
+        value = args.mrz
+    else:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 3 or not all(parts):
+        raise UsageError("The MRZ data is DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD), separated by commas.")
+    from idcard.lds.checkdigit import mrz_information
+
+    return mrz_information(parts[0].upper(), parts[1], parts[2])
 
 
 def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
-    if args.mrz:
-        parts = [p.strip() for p in args.mrz.split(",")]
-        if len(parts) != 3:
-            raise UsageError("--mrz takes DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD).")
-        from idcard.lds.checkdigit import mrz_information
-
-        info = mrz_information(parts[0].upper(), parts[1], parts[2])
-        if card.channel.extended_length or _has_card_access(card):
-            card.unlock("MRZ", info)
+    info = _mrz_information(args, secrets)
+    if info is not None:
+        if card.extended_length or _has_card_access(card):
+            card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
-    elif args.can_stdin:
+    elif args.can_stdin and not args.pin_stdin:
         card.unlock(CAN, secrets.read("CAN: "))
     else:
-        card.unlock(PIN, secrets.read("PIN: "))
+        unlock_with_pin(card, secrets, can_too=args.can_stdin)
 
 
 def _has_card_access(card: IdCard) -> bool:
@@ -230,10 +354,16 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     from idcard.document import read_document
 
     trust = load_trust(args.trust)
-    secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
+        from idcard.cards.dispatch import nid_driver
+
+        driver = nid_driver(card.transport)
+        if driver is not None:
+            return _read_nid_card(driver, args, trust, secrets, out)
         _unlock_for_read(card, args, secrets)
-        document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
+        with _progress(args, "Reading the card", card):
+            document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
     if args.photo:
         if document.face is None:
             raise IdCardError("The card has no readable face image.", code="lds.face")
@@ -244,6 +374,20 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         )
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
+
+
+def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReader, out: Output) -> int:  # noqa: ANN001
+    """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
+    from idcard.cards.keyservice import HttpCardKeyService
+    from idcard.cards.reading import read_nid_card, reading_text
+
+    if args.key_service and not args.key_service.startswith(("http://", "https://")):
+        raise UsageError("--key-service takes the service's http:// or https:// URL.")
+    service = HttpCardKeyService(args.key_service) if args.key_service else None
+    pin = secrets.read("ID PIN: ") if args.pin_stdin else None
+    reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
+    out.result(reading.to_json(), reading_text(reading))
+    return _verdict_exit(reading.verdict)
 
 
 def _parse_at(value: str | None):  # noqa: ANN202
@@ -284,6 +428,28 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
     return _verdict_exit(document.verdict)
 
 
+def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
+    """A desk record's evidence bundle, re-checked offline (see idcard.desk.records)."""
+    from idcard.desk.records import BundleError, verify_bundle
+
+    text = _read_input(args.file, "the bundle")
+    body: dict[str, object] = {}
+    try:
+        verdict, body = verify_bundle(text, load_trust(args.trust), expected_hash=args.hash)
+    except BundleError as exc:
+        verdict = Verdict(required=("desk.bundle",))
+        verdict.failed("desk.bundle", f"{args.file} is not a desk record bundle: {exc}")
+    record = {k: body.get(k) for k in ("id", "createdAt", "desk", "operator", "purpose", "identity")}
+    lines = [f"Record:        {record['id']} at {record['desk']} ({record['createdAt']})"] if body else []
+    data: dict[str, object] = {
+        "record": record if body else None,
+        "verdict": verdict.to_json(),
+        "testCertificates": rests_on_test_anchors(verdict),
+    }
+    out.result(data, "\n".join(lines + _verdict_lines(verdict)))
+    return _verdict_exit(verdict)
+
+
 def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     """What a set of trust anchors holds: how many loaded, what was skipped and why."""
     from collections import Counter
@@ -293,9 +459,8 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     store = TrustStore()
     loaded, skipped, lists = 0, [], []
     for path in args.paths:
-        if not os.path.exists(path):
-            raise UsageError(f"No trust anchor file or folder at {path}.")
-        report = store.load_path(path)
+        path, role = _trust_path(path, None)
+        report = store.load_path(path, role=role)
         loaded += report.loaded
         skipped += [{"item": item, "reason": reason} for item, reason in report.skipped_with_reason]
         lists += [
@@ -309,11 +474,17 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
         key = cert.public_key()
         kinds[f"{key.kind}{'-explicit' if key.explicit_parameters else ''}"] += 1
         roles[store.role_of(cert) or "none"] += 1
+    certificates = _trust_listing(store)
     data = {"anchors": len(store), "loaded": loaded, "skipped": skipped, "masterLists": lists,
-            "keyKinds": dict(kinds), "roles": dict(roles)}
+            "keyKinds": dict(kinds), "roles": dict(roles), "certificates": certificates}
     text = [f"{len(store)} trust anchors ({loaded} loaded, {len(skipped)} skipped)"]
     text += [f"  role {role}: {n}" for role, n in sorted(roles.items())]
     text += [f"  {kind}: {n}" for kind, n in sorted(kinds.items())]
+    for c in certificates:
+        if c["selfSigned"]:
+            continue
+        level = f", assurance level {c['assuranceLevel']}" if c["assuranceLevel"] else ""
+        text.append(f"  [{c['result']:>9}] {c['subject']}{level}: {c['reason']}")
     for ml in lists:
         text.append(f"  master list: {ml['loaded']} certificates; signature {'valid' if ml['signerVerified'] else 'INVALID'}, signer {'trusted' if ml['signerTrusted'] else 'not trusted'}")
     text += [f"  skipped {s['item']}: {s['reason']}" for s in skipped]
@@ -322,31 +493,87 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK if len(store) else EXIT_USAGE
 
 
+def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustStore
+    """Each national-PKI certificate of `store` (not CSCAs: passive authentication judges
+    those), and whether it verifies under the self-signed roots among them (the one
+    validator, at now: an expired intermediate says so)."""
+    from idcard.pki.trust import CSCA, TrustStore
+    from idcard.pki.validate import assurance_level_of, validate_certificate
+
+    out: list[dict[str, object]] = []
+    by_role: dict[str, TrustStore] = {}
+    for cert in store:
+        role = store.role_of(cert) or "none"
+        if role not in by_role:
+            by_role[role] = TrustStore(
+                [c.der for c in store if c.is_self_issued and store.role_of(c) == role], role=role
+            )
+    others = [c.der for c in store if not c.is_self_issued]
+    for cert in store:
+        role = store.role_of(cert) or "none"
+        if role == CSCA:
+            continue
+        entry: dict[str, object] = {
+            "subject": cert.subject_dn, "issuer": cert.issuer_dn, "role": role,
+            "serialNumber": format(cert.serial_number, "X"), "source": cert.source,
+            "notBefore": cert.not_before.isoformat(), "notAfter": cert.not_after.isoformat(),
+            "selfSigned": cert.is_self_issued,
+        }
+        if cert.is_self_issued:
+            policies = _certificate_policies(cert.der)
+            entry.update(result="anchor", reason="self-signed root", assuranceLevel=assurance_level_of(policies))
+        else:
+            result = validate_certificate(cert.der, trust=by_role[role], usage="ca", intermediates=others, role=role)
+            problem = result.first_problem
+            entry.update(
+                result=result.result.value,
+                reason=problem.reason if problem else f"verifies under {result.path[-1].subject_dn}",
+                assuranceLevel=result.assurance_level,
+            )
+        out.append(entry)
+    return out
+
+
+def _certificate_policies(der: bytes) -> list[str]:
+    from asn1crypto import x509 as asn1_x509
+
+    policies = asn1_x509.Certificate.load(der).certificate_policies_value
+    return [] if policies is None else [p["policy_identifier"].dotted for p in policies]
+
+
 # -- sign ------------------------------------------------------------------------
 def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     """Detached CMS signature of FILE with the card's signing key (cli.md).
 
     The channel is opened with PACE-CAN; the signature PIN (PIN2) authorises
-    this one signature. With --can-stdin / --pin-stdin, standard input holds
-    two lines: first the CAN, then PIN2. The .p7s appears only when complete.
+    this one signature. With --pin-stdin / --can-stdin, standard input holds
+    two lines in cli.md's order: first PIN2, then the CAN. The .p7s appears
+    only when complete.
     """
-    from idcard.signing import sign_detached
+    from idcard.signing import is_pdf, pdf_output_path, sign_detached
 
-    target = args.out or f"{args.file}.p7s"
-    if os.path.abspath(target) == os.path.abspath(args.file):
-        raise UsageError("--out must not be the file being signed.")
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
-        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
     try:
         with open(args.file, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    pdf = is_pdf(data)
+    target = args.out or (pdf_output_path(args.file) if pdf else f"{args.file}.p7s")
+    if os.path.abspath(target) == os.path.abspath(args.file):
+        raise UsageError("--out must not be the file being signed.")
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
+    if pdf:
+        from idcard.pdf.cli import run_sign
+
+        return run_sign(args, out, open_card, data)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    pin2 = secrets.read("Signature PIN (PIN2): ")
+    can = secrets.read("CAN (6 digits printed on the card): ")
     with open_card(args) as card:
-        card.unlock(CAN, secrets.read("CAN: "))
-        signature = sign_detached(card, data, secrets.read("Signature PIN (PIN2): "))
+        card.unlock(CAN, can)
+        signature = sign_detached(card, data, pin2)
     write_atomically(target, signature)  # a signature is public: the usual mode
     signer = _signer_of(signature)
     out.result(
@@ -378,20 +605,22 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 
     # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return HandoffWorkflow(prompt, reader=args.reader or None, policy=UrlPolicy(dev=args.dev))
+    # Without --reader, the CLI's own choice: it also says when pcscd is not running.
+    return HandoffWorkflow(prompt, reader=args.reader or _default_reader, policy=UrlPolicy(dev=args.dev))
 
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
-    from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
+    from idcard.handoff import AutoPrompt, HandoffServer, Prompt, TerminalPrompt
 
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
+    prompt: Prompt
     if args.test_auto_consent:
         print("idcard: TEST MODE (--test-auto-consent): every request is accepted without asking, "
               "with the PIN from $IDCARD_TEST_PIN. Never use it with a real card.", file=sys.stderr)
-        prompt = AutoPrompt()
+        prompt: Prompt = AutoPrompt()
     else:
         prompt = TerminalPrompt(show_progress=True)
     server = HandoffServer(_handoff_workflow(args, prompt), port=args.port).bind()
@@ -402,20 +631,30 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def _auth_exit(code: str) -> int:
+    """Exit code of a hand-off that did not log in (docs/cli.md, `auth`)."""
     family = code.split(".")[0]
     if family in ("pin", "can", "puk"):
         return EXIT_PIN
     if family in ("card", "reader"):
         return EXIT_CARD
-    if family == "request":
-        return EXIT_USAGE
-    return EXIT_VERIFY  # refused by the citizen or by the portal
+    if family == "usage":
+        return EXIT_USAGE  # e.g. no terminal to ask for consent
+    # Refused by the citizen, or the portal's request/answer unusable: the run
+    # was well formed, its outcome is "not logged in".
+    return EXIT_VERIFY
 
 
 def cmd_auth(args: argparse.Namespace, out: Output) -> int:
     """The hand-off without a browser: fetch the request, consent, PIN, submit; print the redirect."""
     from idcard.handoff import TerminalPrompt
+    from idcard.handoff.request import HandoffError, UrlPolicy
 
+    # The URL the user typed is checked here: a bad one is a usage error (2);
+    # what the portal then answers is the hand-off's outcome (1 when refused).
+    try:
+        UrlPolicy(dev=args.dev).check(args.request, "request URL")
+    except HandoffError as exc:
+        raise UsageError(exc.message) from None
     prompt = TerminalPrompt(assume_yes=args.yes, pin_stdin=args.pin_stdin)
     outcome = _handoff_workflow(args, prompt).run(args.request)
     if outcome.ok:
@@ -446,10 +685,11 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
     origin = normalize_origin(args.origin, allow_http_loopback=True)
     nonce = validate_nonce(args.nonce)
     attributes = _token_attributes(args.attributes)
-    secrets = SecretReader(args.pin_stdin)
+    secrets = SecretReader(args.pin_stdin or args.can_stdin)
     with open_card(args) as card:
-        card.unlock(PIN, secrets.read("PIN: "))
-        token = build_token(card, origin, nonce, attributes=attributes)
+        unlock_with_pin(card, secrets, can_too=args.can_stdin)
+        with _progress(args, "Reading the card and signing", card):
+            token = build_token(card, origin, nonce, attributes=attributes)
     out.result(token, dumps(token))
     return EXIT_OK
 
@@ -476,8 +716,10 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     csca = load_trust(args.csca, role=CSCA) if args.csca else trust.with_role(CSCA)
     if not len(csca):
         csca = None
+    crls, revocation, offline = _revocation_options(args)
     verifier = TokenVerifier(
-        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True
+        trust, csca=csca, require_evidence=args.require_evidence, allow_http_loopback=True,
+        min_assurance=args.min_assurance, crls=crls, revocation=revocation, offline=offline,
     )
     token = _read_token(args.token)
     try:
@@ -506,25 +748,49 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     if identity.birth_date:
         lines.append(f"Born:          {identity.birth_date} ({identity.birth_date_solar_hijri} SH)")
     lines.append(f"Certificate:   {identity.certificate_subject}")
+    test = rests_on_test_anchors(identity.verdict)
+    if test:
+        lines[0] += f" ({TEST_LABEL})"
+        lines.insert(1, f"{TEST_LABEL}:          {TEST_NOTICE}")
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
-    out.result({"verified": True, **identity.to_json()}, "\n".join(lines))
+    out.result({"verified": True, "testCertificates": test, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK
 
 
+def _add_revocation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crl", action="append", default=[], metavar="FILE",
+                   help="a CRL (DER or PEM) of a CA on the certificate's path; repeatable")
+    p.add_argument("--ocsp", action="store_true",
+                   help="ask the certificate's OCSP responder (AIA); no sound, fresh answer refuses it")
+    p.add_argument("--offline", action="store_true",
+                   help="no network: with --ocsp the responder is not asked and the result says so")
+
+
+def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl], Revocation, bool)
+    """The validator's revocation settings from --crl / --ocsp / --offline."""
+    from idcard.pki.crl import load_crl_files
+
+    return load_crl_files(args.crl), ("ocsp" if args.ocsp else "crl"), bool(args.offline)
+
+
 # -- demo ------------------------------------------------------------------------
+def _demo_csca() -> list[bytes]:
+    """The demo card's CSCA, from the emulator package (the library itself ships no test PKI)."""
+    for entry in entry_points(group="idcard.demo_anchors", name="csca"):
+        return [entry.load()()]
+    raise UsageError("The demo needs the card emulator (the mock_card package), which is not installed.")
+
+
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """A tour of the built-in demo card, for `make run` where there is no display.
 
     The demo card is issued by the *test* PKI, so this trusts the test CSCA
     (and says so); a real card is verified against the anchors given with --trust.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     from idcard.document import read_document
     from idcard.pki.trust import TrustStore
-    from mock_card.testpki import test_pki
 
-    trust = TrustStore([test_pki().csca_cert.public_bytes(Encoding.DER)])
+    trust = TrustStore(_demo_csca())
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
         card.unlock(PIN, "123456")
@@ -542,26 +808,66 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
 
 
 # -- parser ----------------------------------------------------------------------
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  verification failed (the result is still printed)
+  2  usage error (bad option, bad reader name, missing input)
+  3  card or reader error (no card, card removed, pcscd not running, unsupported card)
+  4  PIN problem (wrong, suspended, blocked; also CAN, PUK, MRZ)
+  5  untrusted (no trust anchor for the document or certificate)
+130  interrupted (Ctrl-C)
+
+Secrets (PIN, CAN, PUK, MRZ) are never options: --pin-stdin, --can-stdin,
+--puk-stdin read one line each from standard input, in that order; without
+them the command asks on the terminal with echo off."""
+
+
+def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--version, -v and -q on the main parser and on every subcommand.
+
+    On subcommands they default to SUPPRESS so that `idcard -v read` is not
+    undone by the subcommand's own default.
+    """
+    default: bool | str = False if top else argparse.SUPPRESS
+    parser.add_argument("--version", action="version", version=f"idcard {__version__}",
+                        help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="log what happens, APDUs included (secrets redacted)")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="no progress line on stderr (it only appears on a terminal anyway)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="idcard", description="National smart ID card client")
-    parser.add_argument("--version", action="version", version=f"idcard {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log APDUs (secrets redacted)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="idcard", description="National smart ID card client",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_parser(name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+        p = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        _add_common_options(p, top=False)
+        return p
 
     def card_command(name: str, help_text: str, func: Callable[..., int]) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+        p = add_parser(name, help_text)
         p.add_argument("--reader", help="reader name (see `idcard readers`)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument("--short-apdus", action="store_true", help="never use extended-length APDUs")
         p.set_defaults(func=func)
         return p
 
-    p = sub.add_parser("readers", help="list readers and whether a card is present")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("readers", "list readers and whether a card is present")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_readers)
 
     p = card_command("pin", "PIN status, change, unblock", cmd_pin)
-    p.add_argument("action", choices=["status", "change", "unblock"])
+    p.add_argument(
+        "action", choices=["status", "change", "unblock"],
+        help="status: counters; change: current PIN then new PIN; unblock: PUK then new PIN",
+    )
     p.add_argument("--pin-stdin", action="store_true", help="read PIN(s) from standard input")
     p.add_argument("--can-stdin", action="store_true", help="read the CAN from standard input")
     p.add_argument("--puk-stdin", action="store_true", help="read the PUK from standard input")
@@ -569,44 +875,75 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = card_command("read", "unlock, read and verify the card", cmd_read)
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
-    p.add_argument("--can-stdin", action="store_true", help="unlock with the CAN from standard input")
-    p.add_argument("--mrz", metavar="DOC,BIRTH,EXPIRY", help="unlock with MRZ data (passports)")
+    p.add_argument(
+        "--can-stdin", action="store_true",
+        help="unlock with the CAN from standard input; with --pin-stdin: the PIN line, then the CAN "
+        "line, and the card is opened with the CAN then the PIN (resumes a suspended PIN)",
+    )
+    mrz = p.add_mutually_exclusive_group()
+    mrz.add_argument(
+        "--mrz", nargs="?", const=MRZ_PROMPT, metavar="DOC,BIRTH,EXPIRY",
+        help="unlock with the MRZ data (passports); alone it asks with echo off "
+        "(a value on the command line still works but is deprecated: others can see it)",
+    )
+    mrz.add_argument(
+        "--mrz-stdin", action="store_true",
+        help="unlock with the MRZ data read from standard input: one line DOCUMENT,YYMMDD,YYMMDD",
+    )
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
+    p.add_argument("--key-service", metavar="URL", help="card-authentication service for real NID cards (chip genuineness)")
 
-    p = sub.add_parser("verify-document", help="passive authentication of files read earlier")
-    p.add_argument("--sod", required=True, metavar="FILE")
-    p.add_argument("--dg", action="append", default=[], metavar="N=FILE")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH")
+    p = add_parser("verify-document", "passive authentication of files read earlier")
+    p.add_argument("--sod", required=True, metavar="FILE", help="the EF.SOD file (document security object)")
+    p.add_argument(
+        "--dg", action="append", default=[], metavar="N=FILE",
+        help="data group N's file, hash-checked against the SOD (repeat for more)",
+    )
+    p.add_argument(
+        "--trust", action="extend", nargs="+", default=[], metavar="PATH",
+        help="CSCA certificate (DER/PEM), folder of them, or master list (.ml); repeat for more",
+    )
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_document)
 
-    p = sub.add_parser("trust", help="load trust anchors and report what they hold")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("verify-bundle", "re-check a desk record's evidence bundle offline")
+    p.add_argument("file", metavar="FILE", help="the bundle (JSON) the desk exported")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA trust anchors")
+    p.add_argument("--hash", metavar="HEX", help="the record hash from the receipt's QR code (sha256 hex)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(func=cmd_verify_bundle)
+
+    p = add_parser("trust", "load trust anchors and report what they hold")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate, folder or CSCA master list, or a shipped set (iran-gov)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_trust)
 
     p = card_command(
         "sign",
-        "detached CMS signature of a file with the signing key (PACE-CAN, then PIN2)",
+        "sign a file with the signing key (PACE-CAN, then PIN2): PAdES in a PDF, else detached CMS",
         cmd_sign,
     )
     p.add_argument("file", metavar="FILE", help="the file to sign (left unchanged)")
-    p.add_argument("--out", metavar="FILE.p7s", help="where to write the signature (default FILE.p7s)")
+    p.add_argument("--out", metavar="FILE", help="where to write the signature (default FILE.p7s, or FILE-signed.pdf for a PDF)")
     p.add_argument(
         "--can-stdin",
         action="store_true",
-        help="read secrets from standard input, one line each: first the CAN, then the signature PIN",
+        help="read secrets from standard input, one line each: first the signature PIN, then the CAN",
     )
     p.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="same as --can-stdin (either reads both lines: the CAN, then the signature PIN)",
+        help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
+    from idcard.pdf.cli import add_sign_options, add_verify_parser
 
-    p = sub.add_parser("serve", help="run the browser hand-off service on 127.0.0.1 and [::1]")
+    add_sign_options(p)
+    add_verify_parser(sub)
+
+    p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")
     p.add_argument("--dev", action="store_true", help="also accept http:// request URLs on this computer")
     p.add_argument("--reader", help="reader name (default: the only reader with a card)")
@@ -617,7 +954,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("auth", help="the browser hand-off without a browser: prints where it would go")
+    p = add_parser("auth", "the browser hand-off without a browser: prints where it would go")
     p.add_argument("--request", required=True, metavar="URL", help="the portal's request URL")
     p.add_argument("--yes", action="store_true", help="accept the request without asking")
     p.add_argument("--reader", help="reader name (default: the only reader with a card)")
@@ -631,21 +968,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nonce", required=True, help="the nonce the portal issued")
     p.add_argument("--attributes", metavar="a,b", help="consented attributes: name,nationalCode,birthDate,photo")
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    p.add_argument(
+        "--can-stdin", action="store_true",
+        help="also read the CAN (after the PIN line) and open the card with it first: resumes a suspended PIN",
+    )
 
-    p = sub.add_parser("verify-token", help="verify a web-eid:1 token (nonce by equality only)")
+    p = add_parser("verify-token", "verify a web-eid:1 token (nonce by equality only)")
     p.add_argument("--token", required=True, metavar="FILE|-", help="the token JSON, - for standard input")
     p.add_argument("--origin", required=True, help="the portal's origin the token must be for")
     p.add_argument("--nonce", required=True, help="the nonce the token must be for")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="CAs that issue authentication certificates")
-    p.add_argument("--csca", action="append", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CAs that issue authentication certificates")
+    p.add_argument("--csca", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA anchors for the chip evidence (default: the anchors of --trust with the CSCA role, never its citizen CAs)")
     p.add_argument("--at", metavar="TIME", help="verification time (ISO 8601), default now")
     p.add_argument("--require-evidence", action="store_true", help="refuse tokens without chip evidence")
+    p.add_argument("--min-assurance", type=int, choices=(1, 2, 3, 4), metavar="N",
+                   help="refuse certificates whose chain has no assurance level or one below N "
+                        "(1 Bronze … 4 Platinum, policy 2.16.364.101.1.1.N)")
     p.add_argument("--attributes", metavar="a,b", help="what the portal asked for (DG2 only with photo)")
-    p.add_argument("--json", action="store_true")
+    _add_revocation_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_token)
 
-    p = sub.add_parser("demo", help="a tour of the built-in demo card")
-    p.add_argument("--json", action="store_true")
+    p = add_parser("demo", "a tour of the built-in demo card")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -657,6 +1002,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    load_scheme_plugins()  # e.g. `emulator:` from the mock_card package
     out = Output(getattr(args, "json", False))
     try:
         return int(args.func(args, out))
@@ -664,7 +1010,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(exc)
         return _exit_code(exc)
     except KeyboardInterrupt:
+        print("idcard: interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"idcard: unexpected error ({type(exc).__name__}); this is a bug. "
+              "Run with -v to see the details.", file=sys.stderr)
+        if out.as_json:
+            json.dump({"error": {"code": "internal", "message": type(exc).__name__}}, sys.stdout)
+            sys.stdout.write("\n")
+        return EXIT_CARD
 
 
 if __name__ == "__main__":

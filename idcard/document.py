@@ -15,11 +15,21 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from idcard.errors import IdCardError
+from idcard.errors import IdCardError, UnsupportedCardError
 from idcard.lds import Dg1, Dg11, Dg12, FaceImage, Identity
+from idcard.lds.com import Com
 from idcard.lds.dg2 import Dg2
 from idcard.lds.security_infos import SecurityInfos, parse_dg14
+from idcard.lds.sod import Sod
 from idcard.lds.tags import dg_for_tag
+from idcard.marking import rests_on_test_anchors
+from idcard.pki.crl import Crl
+from idcard.pki.passive import passive_authentication
+from idcard.pki.trust import TrustStore
+from idcard.protocol.active_auth import CHECK_CODE as AA
+from idcard.protocol.chip_auth import CHECK_CODE as CA
+from idcard.protocol.chip_auth import choose_chip_authentication
+from idcard.session import SFI_COM, SFI_SOD, IdCard
 from idcard.verdict import Check, Result, Verdict
 
 Rng = Callable[[int], bytes]
@@ -53,6 +63,7 @@ class Document:
         return {
             "identity": self.identity.to_json() if self.identity else None,
             "verdict": self.verdict.to_json(),
+            "testCertificates": rests_on_test_anchors(self.verdict),
             "dataGroups": sorted(self.files.dgs),
             "photo": {"mime": self.face.mime, "width": self.face.width, "height": self.face.height}
             if self.face
@@ -60,7 +71,7 @@ class Document:
         }
 
 
-def _security_infos(dg14: bytes | None) -> SecurityInfos | None:
+def dg14_security_infos(dg14: bytes | None) -> SecurityInfos | None:
     """DG14's SecurityInfos, or None when absent or unreadable (the SOD hash check reports that)."""
     if dg14 is None:
         return None
@@ -71,29 +82,24 @@ def _security_infos(dg14: bytes | None) -> SecurityInfos | None:
 
 
 def _offers_chip_auth(infos: SecurityInfos | None) -> bool:
-    from idcard.protocol.chip_auth import choose_chip_authentication
-
     if infos is None:
         return False
     try:
         choose_chip_authentication(infos)
-    except IdCardError:
+    except UnsupportedCardError:
         return False
+    except IdCardError:
+        return True  # a CA key it cannot use (oversized, malformed): CA runs and fails, not skipped
     return True
 
 
-def _listed_data_groups(card: object, sod: bytes) -> tuple[set[int], object | None]:
+def _listed_data_groups(card: IdCard, sod: bytes) -> tuple[set[int], Sod | None]:
     """Which DGs exist, from EF.SOD (signed) — EF.COM only when the SOD cannot be parsed.
 
     EF.COM is unsigned: a clone can leave DG14/DG15 out of it to skip the chip
     checks. When the SOD does not parse, passive authentication fails the
     document anyway, so falling back to EF.COM cannot make a clone verify.
     """
-    from idcard.lds.com import Com
-    from idcard.lds.sod import Sod
-    from idcard.session import SFI_COM, IdCard
-
-    assert isinstance(card, IdCard)
     try:
         parsed = Sod.parse(sod)
         return set(parsed.dg_hashes), parsed
@@ -101,11 +107,9 @@ def _listed_data_groups(card: object, sod: bytes) -> tuple[set[int], object | No
         return set(Com.parse(card.read_lds_file(SFI_COM)).data_groups), None
 
 
-def _matches_sod(sod: object | None, number: int, data: bytes) -> bool:
+def _matches_sod(sod: Sod | None, number: int, data: bytes) -> bool:
     """True when the DG's bytes hash to the SOD's value: only then may the chip check use it."""
-    from idcard.lds.sod import Sod
-
-    if not isinstance(sod, Sod) or number not in sod.dg_hashes:
+    if sod is None or number not in sod.dg_hashes:
         return False
     try:
         digest = hashlib.new(sod.hash_algorithm, data).digest()
@@ -115,7 +119,7 @@ def _matches_sod(sod: object | None, number: int, data: bytes) -> bool:
 
 
 def read_files(
-    card: object, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
+    card: IdCard, *, data_groups: Iterable[int] = DEFAULT_DGS, rng: Rng = os.urandom
 ) -> tuple[DocumentFiles, list[Check]]:
     """Read EF.SOD and the DGs it lists that are wanted, then prove the chip genuine.
 
@@ -128,21 +132,15 @@ def read_files(
     required: "not performed" for it never verifies. DG14/DG15 are used only
     after their SOD hash matched, so a tampered key costs no work.
     """
-    from idcard.protocol.active_auth import CHECK_CODE as AA
-    from idcard.protocol.chip_auth import CHECK_CODE as CA
-    from idcard.protocol.chip_auth import chip_authentication, confirm_chip_authentication
-    from idcard.session import SFI_SOD, IdCard
-
-    assert isinstance(card, IdCard)
     sod = card.read_lds_file(SFI_SOD)
     listed, parsed_sod = _listed_data_groups(card, sod)
     dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
     unhashed = "{} does not match its EF.SOD hash, so its key was not used."
     trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
-    infos = _security_infos(dgs[14]) if trusted.get(14) else None
+    infos = dg14_security_infos(dgs[14]) if trusted.get(14) else None
     aa_check: Check | None = None
     ca_check: Check | None = None
-    agreed = False  # CA keys installed, not yet proved by a command under them
+    run_ca = False
     if 14 in listed:
         if 14 not in dgs:
             ca_check = Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read.")
@@ -150,20 +148,22 @@ def read_files(
             ca_check = Check(CA, Result.FAILED, unhashed.format("DG14"))
         elif infos is None:
             ca_check = Check(CA, Result.FAILED, "DG14 does not parse.")
-        elif _offers_chip_auth(infos):
-            ca_check, secure = chip_authentication(card.channel, infos, rng=rng, confirm=False)
-            agreed = secure is not card.channel.secure
-            card.channel.secure = secure
+        else:
+            run_ca = _offers_chip_auth(infos)
     run_aa = 15 in listed and trusted.get(15, False)
-    if run_aa:
-        aa_check, ca_check = _active_auth_confirming_ca(card, dgs[15], infos, ca_check, agreed, rng)
-    elif 15 in dgs:
+    if run_ca and run_aa:
+        assert infos is not None
+        ca_check, aa_check = card.chip_then_active_authentication(infos, dgs[15], dg14_aa_info=infos, rng=rng)
+    else:
+        if run_aa:
+            aa_check = card.active_authentication(dgs[15], dg14_aa_info=infos, rng=rng)
+        if run_ca:
+            assert infos is not None
+            ca_check = card.chip_authentication(infos, rng=rng)
+    if not run_aa and 15 in dgs:
         aa_check = Check(AA, Result.FAILED, unhashed.format("DG15"))
-    elif 15 in listed:
+    elif not run_aa and 15 in listed:
         aa_check = Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read.")
-    if agreed and ca_check is not None and ca_check.result is Result.NOT_PERFORMED:
-        # No AA command proved the new keys: one SELECT under them does.
-        ca_check = confirm_chip_authentication(card.channel, details=ca_check.details)
     chip = [c for c in (aa_check, ca_check) if c is not None]
     unlock = _unlock_mrz_check(card, dgs.get(1))
     if unlock is not None:
@@ -171,50 +171,11 @@ def read_files(
     return DocumentFiles(sod, dgs), chip
 
 
-def _active_auth_confirming_ca(
-    card: object,
-    dg15: bytes,
-    infos: SecurityInfos | None,
-    ca: Check | None,
-    agreed: bool,
-    rng: Rng,
-) -> tuple[Check, Check | None]:
-    """AA, and CA's verdict from the same answer when CA keys are pending (`agreed`).
-
-    Only a 9000 with a good MAC proves the new keys: a refusal may come
-    without one (the caller then confirms with a SELECT), and a MAC failure
-    means the chip derived other keys (a clone).
-    """
-    from idcard.errors import SecureMessagingError
-    from idcard.protocol.active_auth import CHECK_CODE as AA
-    from idcard.protocol.active_auth import active_authentication
-    from idcard.protocol.chip_auth import chip_auth_confirmed, chip_auth_refuted
-    from idcard.session import IdCard
-
-    assert isinstance(card, IdCard)
-    sent = card.channel.stats.apdus
-    try:
-        aa = active_authentication(card.channel, dg15, rng=rng, dg14_aa_info=infos)
-    except SecureMessagingError as exc:
-        if not agreed or ca is None:
-            raise
-        # The chip answered the challenge under keys other than CA's: no
-        # signature from it can be trusted, so AA fails with CA.
-        reason = "The chip's answer to the challenge failed secure messaging (possibly a cloned chip)."
-        return Check(AA, Result.FAILED, reason), chip_auth_refuted(exc, ca.details)
-    if not agreed or ca is None or card.channel.stats.apdus == sent or "sw" in aa.details:
-        return aa, ca  # nothing proved (yet)
-    return aa, chip_auth_confirmed(ca.details)
-
-
-def _unlock_mrz_check(card: object, dg1: bytes | None) -> Check | None:
+def _unlock_mrz_check(card: IdCard, dg1: bytes | None) -> Check | None:
     """DG1's MRZ against the MRZ that opened the card (None when no MRZ opened it).
 
     A clone opened with person A's MRZ must not show person B's signed DG1.
     """
-    from idcard.session import IdCard
-
-    assert isinstance(card, IdCard)
     if card.unlocked_with_mrz("") is None:
         return None
     try:
@@ -312,21 +273,19 @@ def _cross_check(verdict: Verdict, dg1: Dg1, dg11: Dg11) -> None:
 
 def verify_files(
     files: DocumentFiles,
-    trust: object | None,
+    trust: TrustStore | None,
     *,
     at: dt.datetime | None = None,
-    crls: Iterable[object] = (),
+    crls: Iterable[Crl | bytes] = (),
     chip_checks: Iterable[Check] = (),
 ) -> Document:
     """Passive authentication + the document's own rules, with chip checks from a live read."""
-    from idcard.pki.passive import passive_authentication
-
     at = at or dt.datetime.now(dt.UTC)
     if files.sod is None:
         verdict = Verdict(required=("sod.signature",))
         verdict.failed("sod.signature", "No EF.SOD: the data cannot be traced to an issuer.")
     else:
-        verdict = passive_authentication(files.sod, files.dgs, trust, at=at, crls=crls)  # type: ignore[arg-type]
+        verdict = passive_authentication(files.sod, files.dgs, trust, at=at, crls=crls)
     required = list(verdict.required)
     for number in sorted(files.dgs):
         required.append(f"sod.hash.dg{number}")
@@ -369,8 +328,8 @@ def _document_rules(verdict: Verdict, identity: Identity, today: dt.date) -> Non
 
 
 def read_document(
-    card: object,
-    trust: object | None,
+    card: IdCard,
+    trust: TrustStore | None,
     *,
     photo: bool = True,
     at: dt.datetime | None = None,

@@ -7,12 +7,14 @@ used for one PACE run and dropped.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from idcard.apdu.atr import supports_extended_length
-from idcard.apdu.channel import CardChannel
+from idcard.apdu.channel import CardChannel, ChannelStats
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import status_error
 from idcard.apdu.tlv import encode_tlv, header_length, parse_single
@@ -22,10 +24,20 @@ from idcard.errors import (
     IdCardError,
     MalformedResponseError,
     PinError,
+    SecureMessagingError,
     UnsupportedCardError,
     UsageError,
 )
+from idcard.lds.security_infos import ActiveAuthenticationInfo, SecurityInfos, parse_security_infos
+from idcard.protocol import active_auth, chip_auth
+from idcard.protocol.bac import perform_bac
+from idcard.protocol.pace import mse_set_at, perform_pace
+from idcard.protocol.pace.choice import choose_pace_info
+from idcard.protocol.pace.oids import PasswordRef
+from idcard.protocol.pace.terminal import PaceResult
+from idcard.verdict import Check, Result
 from reader.base import Transport
+from reader.registry import open_reader
 
 Rng = Callable[[int], bytes]
 
@@ -50,8 +62,8 @@ MAX_EVEN_OFFSET = 0x7FFF
 #: A file longer than this is not an LDS file; refuse rather than read forever.
 MAX_FILE = 1 << 20
 
-PIN, CAN, PUK, MRZ = "PIN", "CAN", "PUK", "MRZ"
-_REFS = {MRZ: 1, CAN: 2, PIN: 3, PUK: 4}
+#: The one set of password names (ICAO 9303-11 DO'83' references), re-exported for callers.
+PIN, CAN, PUK, MRZ = PasswordRef.PIN, PasswordRef.CAN, PasswordRef.PUK, PasswordRef.MRZ
 
 
 @dataclass(frozen=True)
@@ -64,12 +76,20 @@ class PinStatus:
 
 
 @dataclass(frozen=True)
-class NextSecret:
-    """What the card needs before the PIN can be used (the GUI's next screen)."""
+class SecretRequest:
+    """One step of a PIN login: the secret to ask for next, and why.
 
-    secret: str  # PIN | CAN | PUK
+    `reason`: start | suspended | blocked (what the card needed before any
+    entry), pin.wrong | pin.suspended | pin.blocked | can.wrong | puk.wrong
+    (after a refused secret; `error` is the card's word on it), can.ok |
+    unblocked (the CAN resumed the PIN, the PUK unblocked it).
+    """
+
+    kind: PasswordRef  # PIN | CAN | PUK
+    #: PIN tries left (PIN, CAN), or PUK uses left (PUK); None when unknown.
     tries_left: int | None
-    message: str
+    reason: str
+    error: PinError | None = None
 
 
 def _pin_status_from_sw(sw: int) -> PinStatus:
@@ -96,26 +116,28 @@ class IdCard:
         self.rng = rng
         if extended_length is None:
             extended_length = supports_extended_length(transport.atr)
-        self.channel = CardChannel(transport, extended_length=extended_length)
-        self._card_access: object | None = None
+        # Sealed: everything that talks to the card goes through a method of this class.
+        self._channel = CardChannel(transport, extended_length=extended_length)
+        self._card_access: SecurityInfos | None = None
         #: The application the card has selected, so files are read without a
         #: SELECT each (one APDU saved per file; 5–30 ms each on a real card).
         self._selected: bytes | None = None
         #: The secret the current secure channel was opened with.
-        self.unlocked_with: str | None = None
+        self.unlocked_with: PasswordRef | None = None
+        self.pace_result: PaceResult | None = None
+        self._mrz_key: bytes | None = None
+        self._mrz_mac: bytes | None = None
         #: A PACE-CAN succeeded in this card session, so a suspended PIN may be
         #: tried once more. Kept apart from `unlocked_with` because the card keeps
         #: it across MSE:SET AT (a PIN status query must not forget it).
         self._can_resumed = False
 
     @classmethod
-    def open(cls, reader_name: str, **kwargs: object) -> IdCard:
-        from reader.registry import open_reader
-
-        return cls(open_reader(reader_name), **kwargs)  # type: ignore[arg-type]
+    def open(cls, reader_name: str, *, rng: Rng = os.urandom, extended_length: bool | None = None) -> IdCard:
+        return cls(open_reader(reader_name), rng=rng, extended_length=extended_length)
 
     def close(self) -> None:
-        self.channel.close_secure_channel()
+        self._channel.close_secure_channel()
         self.transport.close()
 
     def __enter__(self) -> IdCard:
@@ -125,34 +147,40 @@ class IdCard:
         self.close()
 
     @property
-    def stats(self):  # noqa: ANN201 - ChannelStats
-        return self.channel.stats
+    def stats(self) -> ChannelStats:
+        return self._channel.stats
+
+    @property
+    def extended_length(self) -> bool:
+        """Whether extended-length APDUs are used with this card (its ATR and the link allow them)."""
+        return self._channel.extended_length
+
+    @property
+    def secure(self) -> bool:
+        """Whether a secure channel (PACE, BAC, Chip Authentication) is open."""
+        return self._channel.secure is not None
 
     # -- EF.CardAccess and PACE parameters -------------------------------------
-    def card_access(self):  # noqa: ANN201 - SecurityInfos
+    def card_access(self) -> SecurityInfos:
         """EF.CardAccess, read in the clear (it is the only file readable before PACE)."""
         if self._card_access is None:
-            from idcard.lds.security_infos import parse_security_infos
-
             raw = self._read_by_sfi(SFI_CARD_ACCESS, secure=False)
             self._card_access = parse_security_infos(raw)
         return self._card_access
 
     def _pace_params(self) -> tuple[str, int]:
-        from idcard.lds.security_infos import choose_pace_info
-
         info = choose_pace_info(self.card_access())
+        if info.parameter_id is None:  # choose_pace_info never picks explicit parameters
+            raise UnsupportedCardError("The card offers PACE only with explicit domain parameters.")
         return info.protocol, info.parameter_id
 
-    def _mse_set_at(self, ref: str) -> int:
-        from idcard.protocol.pace import mse_set_at
-
+    def _mse_set_at(self, ref: PasswordRef) -> int:
         oid, param = self._pace_params()
         # MSE must go out in the clear: a PACE restarts the channel.
-        self.channel.close_secure_channel()
+        self._channel.close_secure_channel()
         self.unlocked_with = None
         self._selected = None  # a new access session: do not rely on earlier state
-        return mse_set_at(self.channel, oid, _REFS[ref], param)
+        return mse_set_at(self._channel, oid, ref, param)
 
     # -- PIN state ---------------------------------------------------------------
     def pin_status(self) -> PinStatus:
@@ -167,24 +195,66 @@ class IdCard:
             return 0
         return None  # the card does not tell
 
-    def next_secret(self) -> NextSecret:
-        """Which secret the card needs next for a PIN login, and how many tries are left."""
+    # -- the PIN login dialogue (CLI, GUI and hand-off all run this one) -----------
+    def secret_request(self) -> SecretRequest:
+        """The first secret a PIN login needs: PIN, or CAN (suspended), or PUK (blocked). Costs no try.
+
+        A CAN already given in this card session resumes a suspended PIN: then the PIN.
+        """
         status = self.pin_status()
         if status.state == "blocked":
-            return NextSecret(PUK, status.tries_left, "The PIN is blocked. Enter your PUK to unblock it.")
+            return SecretRequest(PUK, self.puk_uses_left(), "blocked")
         if status.state == "suspended" and not self._can_resumed:
-            return NextSecret(
-                CAN,
-                status.tries_left,
-                "The PIN is suspended. Enter the 6-digit CAN printed on the card, then the PIN once more.",
-            )
-        return NextSecret(PIN, status.tries_left, f"Enter your PIN ({status.tries_left} tries left).")
+            return SecretRequest(CAN, status.tries_left, "suspended")
+        return SecretRequest(PIN, status.tries_left, "start")
+
+    def answer(self, request: SecretRequest, secret: str) -> SecretRequest | None:
+        """Use `secret` for `request` once. None: the card is open with PACE-PIN; else the next step.
+
+        A refused secret is a request again (with the card's `error`); only
+        faults that no other secret can cure raise (PUK used up, the chip
+        failing PACE itself, the card gone).
+        """
+        kind = request.kind
+        try:
+            if kind == PIN:
+                self.unlock(PIN, secret)
+                return None
+            if kind == CAN:
+                self.unlock(CAN, secret)
+                # The PIN may now be tried once more, in this same card session.
+                return SecretRequest(PIN, 1, "can.ok")
+            if kind == PUK:
+                self.unblock_pin(secret)
+                return SecretRequest(PIN, self.pin_status().tries_left, "unblocked")
+        except PinError as exc:
+            return self._after_refusal(kind, exc)
+        raise UsageError(f"A PIN login asks for the PIN, CAN or PUK, not {kind.name}.")
+
+    def _after_refusal(self, kind: PasswordRef, exc: PinError) -> SecretRequest:
+        if exc.code == "puk.blocked":
+            raise exc
+        if kind == PUK:
+            if exc.tries_left == 0:
+                raise PinError(
+                    "The PUK is used up; this card can no longer unblock its PIN.",
+                    code="puk.blocked",
+                    tries_left=0,
+                )
+            return SecretRequest(PUK, exc.tries_left, "puk.wrong", exc)
+        if kind == CAN:
+            return SecretRequest(CAN, 1, "can.wrong", exc)
+        if exc.code == "pin.blocked":
+            return SecretRequest(PUK, self.puk_uses_left(), "pin.blocked", exc)
+        if exc.code == "pin.suspended" or exc.tries_left == 1:
+            return SecretRequest(CAN, 1, "pin.suspended", exc)
+        return SecretRequest(PIN, exc.tries_left, "pin.wrong", exc)
 
     # -- unlocking ---------------------------------------------------------------
-    def unlock(self, ref: str, secret: str) -> None:
+    def unlock(self, ref: PasswordRef, secret: str) -> None:
         """Open a secure channel with PACE using MRZ, CAN, PIN or PUK."""
-        if ref not in _REFS:
-            raise UsageError(f"Unknown secret kind {ref!r}.")
+        if not isinstance(ref, PasswordRef):
+            raise UsageError(f"Unknown secret kind {ref!r}: use PasswordRef.PIN, CAN, PUK or MRZ.")
         can_resumed = self._can_resumed
         sw = self._mse_set_at(ref)
         if ref == PIN:
@@ -204,20 +274,18 @@ class IdCard:
             raise PinError("The PUK is used up; this card can no longer unblock its PIN.", code="puk.blocked", tries_left=0)
         elif sw != 0x9000 and sw & 0xFFF0 != 0x63C0:
             raise status_error(sw)
-        from idcard.protocol.pace import perform_pace
-
         oid, param = self._pace_params()
         if ref == PIN:
             self._can_resumed = False  # the card spends the resumption on this try, right or wrong
         try:
-            result = perform_pace(self.channel, oid, param, _REFS[ref], secret, rng=self.rng, skip_mse=True)
+            result = perform_pace(self._channel, oid, param, ref, secret, rng=self.rng, skip_mse=True)
         except PinError as exc:
             raise self._explain(ref, exc) from None
         except AuthenticationError as exc:
             if exc.code != "auth.password":
                 raise  # the chip, not the secret, is wrong
             raise self._explain(ref, PinError(exc.message)) from None
-        self.channel.secure = result.secure_messaging()
+        self._channel.secure = result.secure_messaging()
         self.unlocked_with = ref
         if ref == MRZ:
             self._remember_mrz(secret)
@@ -225,7 +293,7 @@ class IdCard:
             self._can_resumed = True
         self.pace_result = result
 
-    def _explain(self, ref: str, exc: PinError) -> PinError:
+    def _explain(self, ref: PasswordRef, exc: PinError) -> PinError:
         tries = exc.tries_left
         if ref == PIN:
             if exc.code == "pin.blocked" or tries == 0:
@@ -253,29 +321,21 @@ class IdCard:
 
     def unlock_bac(self, mrz_information: str) -> None:
         """Basic Access Control for passports without PACE."""
-        from idcard.protocol.bac import perform_bac
-
-        self.channel.close_secure_channel()
+        self._channel.close_secure_channel()
         self._selected = None
-        self.channel.secure = perform_bac(self.channel, mrz_information, rng=self.rng)
+        self._channel.secure = perform_bac(self._channel, mrz_information, rng=self.rng)
         self.unlocked_with = MRZ
         self._remember_mrz(mrz_information)
 
     def _remember_mrz(self, mrz_information: str) -> None:
         # Only a MAC under a key that lives as long as this object: enough to
         # compare DG1 with later, useless for recovering the MRZ from memory.
-        import hashlib
-        import hmac
-
         self._mrz_key = os.urandom(32)
         self._mrz_mac = hmac.new(self._mrz_key, mrz_information.encode(), hashlib.sha256).digest()
 
     def unlocked_with_mrz(self, mrz_information: str) -> bool | None:
         """Whether the card was opened with this MRZ information; None when no MRZ opened it."""
-        import hashlib
-        import hmac
-
-        if self.unlocked_with != MRZ or getattr(self, "_mrz_mac", None) is None:
+        if self.unlocked_with != MRZ or self._mrz_key is None or self._mrz_mac is None:
             return None
         mac = hmac.new(self._mrz_key, mrz_information.encode(), hashlib.sha256).digest()
         return hmac.compare_digest(mac, self._mrz_mac)
@@ -285,32 +345,32 @@ class IdCard:
         _check_digits(new_pin, 6, 6, "The new PIN")
         if self.unlocked_with != PIN:
             self.unlock(PIN, current_pin)
-        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x03, new_pin.encode()))
+        self._channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x03, new_pin.encode()))
 
     def unblock_pin(self, puk: str, new_pin: str | None = None) -> None:
         """PACE-PUK, then RESET RETRY COUNTER (and set a new PIN if given)."""
         if new_pin is not None:
             _check_digits(new_pin, 6, 6, "The new PIN")
         self.unlock(PUK, puk)
-        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x03, 0x03))
+        self._channel.send_checked(CommandAPDU(0x00, 0x2C, 0x03, 0x03))
         if new_pin is not None:
-            self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x03, new_pin.encode()))
+            self._channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x03, new_pin.encode()))
 
     def _require_channel(self) -> None:
-        if self.channel.secure is None:
+        if not self.secure:
             raise UsageError("Unlock the card first (PACE with CAN or PIN).")
 
     def signature_pin_status(self) -> PinStatus:
         self._require_channel()
         self.select(PKI_AID)
-        response = self.channel.send(CommandAPDU(0x00, 0x20, 0x00, 0x82))
+        response = self._channel.send(CommandAPDU(0x00, 0x20, 0x00, 0x82))
         return _pin_status_from_sw(response.sw)
 
     def verify_signature_pin(self, pin2: str) -> None:
         _check_digits(pin2, 5, 12, "The signature PIN")
         self._require_channel()
         self.select(PKI_AID)
-        response = self.channel.send(CommandAPDU(0x00, 0x20, 0x00, 0x82, pin2.encode()))
+        response = self._channel.send(CommandAPDU(0x00, 0x20, 0x00, 0x82, pin2.encode()))
         if response.sw != 0x9000:
             err = status_error(response.sw)
             if isinstance(err, PinError):
@@ -323,13 +383,13 @@ class IdCard:
     def change_signature_pin(self, current: str, new: str) -> None:
         _check_digits(new, 5, 12, "The new signature PIN")
         self.verify_signature_pin(current)
-        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
+        self._channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
 
     def unblock_signature_pin(self, puk: str, new: str) -> None:
         _check_digits(new, 5, 12, "The new signature PIN")
         self.unlock(PUK, puk)
         self.select(PKI_AID)
-        self.channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
+        self._channel.send_checked(CommandAPDU(0x00, 0x2C, 0x02, 0x82, new.encode()))
 
     # -- PKI application: certificates, authentication and signing keys ----------
     def _read_pki_file(self, fid: int, what: str) -> bytes:
@@ -371,7 +431,7 @@ class IdCard:
             )
         self._ensure_selected(PKI_AID)
         command = CommandAPDU(0x00, 0x88, 0x00, KEY_REF_AUTH, digest, le=0x100)
-        return _raw_signature(self.channel.send_checked(command))
+        return _raw_signature(self._channel.send_checked(command))
 
     def sign_digest(self, digest: bytes, pin2: str) -> bytes:
         """VERIFY PIN2, then PSO: COMPUTE DIGITAL SIGNATURE over a SHA-384 digest; raw r||s.
@@ -383,12 +443,82 @@ class IdCard:
         _check_digest(digest)
         self.verify_signature_pin(pin2)
         command = CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, digest, le=0x100)
-        return _raw_signature(self.channel.send_checked(command))
+        return _raw_signature(self._channel.send_checked(command))
+
+    # -- proving the chip genuine ---------------------------------------------------
+    def internal_authenticate(self, challenge: bytes, *, signature_length: int | None = None) -> bytes:
+        """The LDS application's INTERNAL AUTHENTICATE (Active Authentication): the chip's raw signature.
+
+        Checks nothing (see `active_authentication`); a refusal raises
+        `CardStatusError` with the status word.
+        """
+        self._ensure_selected(LDS_AID)
+        return active_auth.internal_authenticate(self._channel, challenge, signature_length=signature_length)
+
+    def active_authentication(
+        self,
+        dg15: bytes,
+        *,
+        dg14_aa_info: ActiveAuthenticationInfo | SecurityInfos | None = None,
+        challenge: bytes | None = None,
+        rng: Rng | None = None,
+    ) -> Check:
+        """Active Authentication with DG15's key: the `chip.active_auth` check."""
+        self._ensure_selected(LDS_AID)
+        return active_auth.active_authentication(
+            self._channel, dg15, challenge=challenge, rng=rng or self.rng, dg14_aa_info=dg14_aa_info
+        )
+
+    def chip_authentication(self, dg14: SecurityInfos, *, rng: Rng | None = None) -> Check:
+        """Chip Authentication with DG14's key; the channel goes on under the new keys.
+
+        A chip that fails leaves no usable channel (its MAC cannot be trusted):
+        read everything needed before calling this.
+        """
+        check, secure = chip_auth.chip_authentication(self._channel, dg14, rng=rng or self.rng)
+        self._channel.secure = secure
+        return check
+
+    def chip_then_active_authentication(
+        self,
+        dg14: SecurityInfos,
+        dg15: bytes,
+        *,
+        dg14_aa_info: ActiveAuthenticationInfo | SecurityInfos | None = None,
+        rng: Rng | None = None,
+    ) -> tuple[Check, Check]:
+        """Chip Authentication, then Active Authentication under its new keys: (CA, AA).
+
+        INTERNAL AUTHENTICATE is the first command under CA's keys, so a 9000
+        with a good MAC proves CA too and no confirming SELECT is sent (one
+        APDU per read). A MAC failure fails both (a clone). Without such an
+        answer — AA not sent, or refused without a MAC — one SELECT confirms
+        CA as `chip_authentication` does. Read everything needed first.
+        """
+        rng = rng or self.rng
+        self._ensure_selected(LDS_AID)
+        before = self._channel.secure
+        ca, secure = chip_auth.chip_authentication(self._channel, dg14, rng=rng, confirm=False)
+        self._channel.secure = secure
+        agreed = secure is not before
+        sent = self._channel.stats.apdus
+        try:
+            aa = active_auth.active_authentication(self._channel, dg15, rng=rng, dg14_aa_info=dg14_aa_info)
+        except SecureMessagingError as exc:
+            if not agreed:
+                raise
+            reason = "The chip's answer to the challenge failed secure messaging (possibly a cloned chip)."
+            return chip_auth.chip_auth_refuted(exc, ca.details), Check(active_auth.CHECK_CODE, Result.FAILED, reason)
+        if not agreed:
+            return ca, aa
+        if self._channel.stats.apdus > sent and "sw" not in aa.details:
+            return chip_auth.chip_auth_confirmed(ca.details), aa
+        return chip_auth.confirm_chip_authentication(self._channel, details=ca.details), aa
 
     # -- files -------------------------------------------------------------------
     def select(self, aid: bytes) -> None:
         self._selected = None
-        self.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
+        self._channel.send_checked(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
         self._selected = aid
 
     def _ensure_selected(self, aid: bytes) -> None:
@@ -396,10 +526,10 @@ class IdCard:
             self.select(aid)
 
     def select_file(self, fid: int) -> None:
-        self.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
+        self._channel.send_checked(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
 
     def _chunk(self, secure: bool) -> int:
-        if self.channel.extended_length:
+        if self._channel.extended_length:
             return 65536  # Le 0000: "as much as your buffer holds"
         return SHORT_READ_SM if secure else SHORT_READ_PLAIN
 
@@ -411,11 +541,11 @@ class IdCard:
     def read_file(self, fid: int) -> bytes:
         """SELECT by FID in the current application, then read it whole."""
         self.select_file(fid)
-        secure = self.channel.secure is not None
+        secure = self.secure
         return self._read_rest(self._read_binary(0x00, 0x00, self._chunk(secure)), secure)
 
     def _read_binary(self, p1: int, p2: int, le: int) -> bytes:
-        response = self.channel.send(CommandAPDU(0x00, 0xB0, p1, p2, le=le))
+        response = self._channel.send(CommandAPDU(0x00, 0xB0, p1, p2, le=le))
         # 6282 = "fewer bytes than Le": the file simply ended, the data is good.
         if response.sw not in (0x9000, 0x6282):
             raise status_error(response.sw)
@@ -429,7 +559,7 @@ class IdCard:
         """
         length = max(1, (offset.bit_length() + 7) // 8)
         command = CommandAPDU(0x00, 0xB1, 0x00, 0x00, encode_tlv(0x54, offset.to_bytes(length, "big")), le=le)
-        response = self.channel.send(command)
+        response = self._channel.send(command)
         if response.sw not in (0x9000, 0x6282):
             raise status_error(response.sw)
         if not response.data:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from typing import TYPE_CHECKING
 
 from asn1crypto import algos, cms
@@ -30,7 +31,15 @@ from idcard.errors import IdCardError, MalformedResponseError, UnsupportedCardEr
 if TYPE_CHECKING:
     from idcard.session import IdCard
 
-__all__ = ["signed_attributes", "sign_detached", "der_signature"]
+__all__ = [
+    "signed_attributes",
+    "sign_detached",
+    "der_signature",
+    "check_signing_certificate",
+    "signature_matches",
+    "is_pdf",
+    "pdf_output_path",
+]
 
 #: AlgorithmIdentifier sha384 with absent parameters, as RFC 5754 §2 says to generate
 #: (asn1crypto would add NULL when building one from a name).
@@ -63,7 +72,7 @@ def der_signature(raw: bytes) -> bytes:
     return algos.DSASignature.from_p1363(raw).dump()
 
 
-def _check_signing_certificate(cert_der: bytes) -> asn1_x509.Certificate:
+def check_signing_certificate(cert_der: bytes) -> asn1_x509.Certificate:
     try:
         cert = asn1_x509.Certificate.load(cert_der)
         algorithm = cert.public_key.algorithm
@@ -77,7 +86,7 @@ def _check_signing_certificate(cert_der: bytes) -> asn1_x509.Certificate:
     return cert
 
 
-def _verify(cert_der: bytes, signature_der: bytes, to_be_signed: bytes) -> bool:
+def signature_matches(cert_der: bytes, signature_der: bytes, to_be_signed: bytes) -> bool:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
@@ -104,13 +113,13 @@ def sign_detached(
     naive datetimes are taken as UTC.
     """
     cert_der = card.read_sign_certificate()
-    cert = _check_signing_certificate(cert_der)
+    cert = check_signing_certificate(cert_der)
     attrs = signed_attributes(
         hashlib.sha384(data).digest(), signing_time or dt.datetime.now(dt.UTC)
     )
     to_be_signed = attrs.dump()  # the SET OF encoding (tag 31), RFC 5652 §5.4
     signature = der_signature(card.sign_digest(hashlib.sha384(to_be_signed).digest(), pin2))
-    if not _verify(cert_der, signature, to_be_signed):
+    if not signature_matches(cert_der, signature, to_be_signed):
         raise IdCardError(
             "The card's signature does not match its signing certificate; no file was written.",
             code="sign.mismatch",
@@ -141,3 +150,19 @@ def sign_detached(
         }
     )
     return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+
+
+def is_pdf(data: bytes) -> bool:
+    """PDF files get a PAdES signature inside them; anything else a detached CMS.
+
+    A PDF has its header in the first 1024 bytes (ISO 32000 §7.5.2) and ends
+    with an end-of-file marker; bytes that merely start like a PDF are signed
+    as they are, detached, rather than refused.
+    """
+    return b"%PDF-" in data[:1024] and b"%%EOF" in data[-1024:]
+
+
+def pdf_output_path(path: str) -> str:
+    """`contract.pdf` -> `contract-signed.pdf` (the original is never overwritten)."""
+    stem, ext = os.path.splitext(path)
+    return f"{stem}-signed{ext or '.pdf'}"

@@ -17,10 +17,27 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from asn1crypto.core import ObjectIdentifier
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
+    decode_dss_signature,
+)
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import encode_tlv, parse_all, parse_single
 from idcard.errors import AuthenticationError, CardStatusError, IdCardError, SecureMessagingError
+from idcard.lds.security_infos import parse_dg14
+from idcard.protocol.active_auth import ActiveAuthChip
+from idcard.protocol.bac import BacChip
+from idcard.protocol.chip_auth import ChipAuthChip
+from idcard.protocol.pace.chip import PaceChip
+from idcard.protocol.pace.oids import PasswordRef
+from idcard.protocol.pace.password import password_seed
+from idcard.protocol.sm import ChipSecureMessaging
 from mock_card.filesystem import (
     FID_CARD_ACCESS,
     LDS_AID,
@@ -32,7 +49,7 @@ from mock_card.filesystem import (
     dg_fid,
 )
 from mock_card.image import PROFILE_PASSPORT_BAC, CardImage
-from mock_card.pins import PinRules, PinSession, Ref
+from mock_card.pins import PinRules, PinSession
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +87,16 @@ class _Session:
     pins: PinSession = field(default_factory=PinSession)
     app: Application | None = None
     ef: ElementaryFile | None = None
-    sm: object | None = None  # ChipSecureMessaging
-    pace: object | None = None  # PaceChip in progress
-    pace_ref: Ref | None = None
-    bac: object | None = None  # BacChip in progress
+    sm: ChipSecureMessaging | None = None
+    pace: PaceChip | None = None  # in progress
+    pace_ref: PasswordRef | None = None
+    bac: BacChip | None = None  # in progress
     #: Keys a command just agreed on; they take over after its answer is sent.
-    pending_sm: object | None = None
+    pending_sm: ChipSecureMessaging | None = None
     challenge: bytes = b""
     #: ChipAuthChip armed by MSE:Set AT for Chip Authentication: the next
     #: GENERAL AUTHENTICATE is CA's, not PACE's.
-    ca: object | None = None
+    ca: ChipAuthChip | None = None
 
 
 class EmulatedCard:
@@ -165,12 +182,12 @@ class EmulatedCard:
         if sm is None:
             return _sw(0x6988)
         try:
-            cmd = sm.unwrap_command(protected)  # type: ignore[attr-defined]
+            cmd = sm.unwrap_command(protected)
         except (SecureMessagingError, IdCardError):
             self._end_secure_session()
             return _sw(0x6988)
         response = self._dispatch(cmd, secure=True)
-        return sm.wrap_response(response)  # type: ignore[attr-defined]
+        return sm.wrap_response(response)
 
     def _end_secure_session(self) -> None:
         self._s.sm = None
@@ -310,10 +327,10 @@ class EmulatedCard:
         if param is not None and int.from_bytes(param, "big") != self.image.settings.pace_parameter_id:
             return _sw(0x6A80)
         try:
-            ref = Ref(fields[0x83][0])
+            ref = PasswordRef(fields[0x83][0])
         except ValueError:
             return _sw(0x6A80)
-        if ref == Ref.MRZ and not self.image.secrets.mrz_information:
+        if ref == PasswordRef.MRZ and not self.image.secrets.mrz_information:
             return _sw(0x6A88)
         if self.image.settings.profile == PROFILE_PASSPORT_BAC:
             return _sw(0x6D00)
@@ -331,8 +348,6 @@ class EmulatedCard:
             refusal = self.rules.may_start(ref, self._s.pins)
             if refusal != 0x9000:
                 return _sw(refusal)
-            from idcard.protocol.pace.chip import PaceChip
-            from idcard.protocol.pace.password import password_seed
 
             self._s.pace = PaceChip(
                 self.image.settings.pace_oid,
@@ -342,7 +357,7 @@ class EmulatedCard:
             )
         chip = self._s.pace
         try:
-            answer = chip.general_authenticate(cmd.data)  # type: ignore[attr-defined]
+            answer = chip.general_authenticate(cmd.data)
         except AuthenticationError:
             self._s.pace = None
             self._s.pace_ref = None
@@ -352,8 +367,8 @@ class EmulatedCard:
         except IdCardError:
             self._s.pace = None
             return _sw(0x6A80)
-        if chip.established:  # type: ignore[attr-defined]
-            self._s.pending_sm = chip.secure_messaging()  # type: ignore[attr-defined]
+        if chip.established:
+            self._s.pending_sm = chip.secure_messaging()
             self.rules.pace_succeeded(ref, self._s.pins)
             self.persist()
             self._s.pace = None
@@ -363,23 +378,23 @@ class EmulatedCard:
 
     # -- Chip Authentication v1 / Active Authentication ----------------------
     @cached_property
-    def _ca_key(self) -> tuple[object, str, int | None] | None:
+    def _ca_key(self) -> tuple[ec.EllipticCurvePrivateKey, str, int | None] | None:
         """(EC private key, CA OID, key id) from the image, or None without a CA key."""
         der = self.image.keys.get("ca")
         if not isinstance(der, str) or not der:
             return None
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
-
+        key = load_der_private_key(bytes.fromhex(der), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError("the card file's CA key is not an EC key")
         key_id = self.image.keys.get("ca_key_id")
         key_id = key_id if isinstance(key_id, int) else None
         oid = self.image.keys.get("ca_oid")
         if not isinstance(oid, str):
             oid = self._ca_oid_from_dg14(key_id)
-        return load_der_private_key(bytes.fromhex(der), password=None), oid, key_id
+        return key, oid, key_id
 
     def _ca_oid_from_dg14(self, key_id: int | None) -> str:
         """The CA algorithm the card's own DG14 announces (default: ECDH with AES-128)."""
-        from idcard.lds.security_infos import parse_dg14
 
         raw = self.image.files.get("lds", {}).get(dg_fid(14))
         if raw is not None:
@@ -389,26 +404,23 @@ class EmulatedCard:
         return _DEFAULT_CA_OID
 
     @cached_property
-    def _aa_chip(self) -> object | None:
+    def _aa_chip(self) -> ActiveAuthChip | None:
         der = self.image.keys.get("aa")
         if not isinstance(der, str) or not der:
             return None
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
-
-        from idcard.protocol.active_auth import ActiveAuthChip
-
         key = load_der_private_key(bytes.fromhex(der), password=None)
-        return ActiveAuthChip(key, rng=self.rng)  # type: ignore[arg-type]
+        if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise ValueError("the card file's AA key is neither EC nor RSA")
+        return ActiveAuthChip(key, rng=self.rng)
 
     def _mse_chip_authentication(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
         """MSE:Set KAT (41 A6) or MSE:Set AT for CA (41 A4), after PACE/BAC only."""
         if not secure:
             return _sw(0x6982)
-        from idcard.protocol.chip_auth import ChipAuthChip
 
         assert self._ca_key is not None
         key, oid, key_id = self._ca_key
-        chip = ChipAuthChip(key, None, oid, key_id)  # type: ignore[arg-type]
+        chip = ChipAuthChip(key, None, oid, key_id)
         self._s.ca = None
         try:
             if (cmd.p1, cmd.p2) == (0x41, 0xA6):
@@ -428,8 +440,10 @@ class EmulatedCard:
         chip, self._s.ca = self._s.ca, None
         if not secure:
             return _sw(0x6982)
+        if chip is None:
+            return _sw(0x6985)  # no MSE:Set AT for CA before it
         try:
-            answer, sm = chip.general_authenticate(cmd.data)  # type: ignore[attr-defined]
+            answer, sm = chip.general_authenticate(cmd.data)
         except CardStatusError as exc:
             return _sw(exc.sw)
         except IdCardError:
@@ -455,7 +469,7 @@ class EmulatedCard:
             return _sw(0x6982)
         if len(cmd.data) != 8 or cmd.le is None:
             return _sw(0x6700)
-        signature = chip.sign(cmd.data)  # type: ignore[attr-defined]
+        signature = chip.sign(cmd.data)
         if len(signature) > self._limit(cmd):
             return _sw(0x6700)
         return _sw(0x9000, signature)
@@ -464,7 +478,6 @@ class EmulatedCard:
     @cached_property
     def _pki_keys(self) -> dict[str, object]:
         """The image's "auth" and "sign" private keys (either may be absent)."""
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
 
         out: dict[str, object] = {}
         for name in ("auth", "sign"):
@@ -475,12 +488,6 @@ class EmulatedCard:
 
     def _pki_sign(self, name: str, digest: bytes) -> bytes:
         """Plain ECDSA r||s (BSI TR-03111) over a SHA-384 digest; deterministic (RFC 6979)."""
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.hazmat.primitives.asymmetric.utils import (
-            Prehashed,
-            decode_dss_signature,
-        )
 
         key = self._pki_keys[name]
         der = key.sign(  # type: ignore[attr-defined]
@@ -499,7 +506,7 @@ class EmulatedCard:
             return _sw(0x6A86)
         if "auth" not in self._pki_keys:
             return _sw(0x6A88)
-        if not secure or self._s.pins.authenticated != Ref.PIN:
+        if not secure or self._s.pins.authenticated != PasswordRef.PIN:
             return _sw(0x6982)
         if len(cmd.data) != PKI_DIGEST_LENGTH or cmd.le is None:
             return _sw(0x6700)
@@ -532,10 +539,9 @@ class EmulatedCard:
         if cmd.le not in (8, SHORT_MAX):
             return _sw(0x6700)
         if self.image.settings.profile == PROFILE_PASSPORT_BAC and not secure:
-            from idcard.protocol.bac import BacChip
 
             self._s.bac = BacChip(self.image.secrets.mrz_information, rng=self.rng)
-            return _sw(0x9000, self._s.bac.get_challenge())  # type: ignore[attr-defined]
+            return _sw(0x9000, self._s.bac.get_challenge())
         self._s.challenge = self.rng(8)
         return _sw(0x9000, self._s.challenge)
 
@@ -545,12 +551,12 @@ class EmulatedCard:
             return _sw(0x6985)
         self._s.bac = None
         try:
-            answer, sm = bac.external_authenticate(cmd.data)  # type: ignore[attr-defined]
+            answer, sm = bac.external_authenticate(cmd.data)
         except AuthenticationError:
             return _sw(0x6300)
         except IdCardError:
             return _sw(0x6A80)
-        self._s.pins.authenticated = Ref.MRZ
+        self._s.pins.authenticated = PasswordRef.MRZ
         self._s.pending_sm = sm
         return _sw(0x9000, answer)
 
@@ -584,7 +590,6 @@ class EmulatedCard:
 
 def _decode_oid(der_value: bytes) -> str:
     """Dotted form of an OID's content octets (tag 80 in MSE carries no 06 header)."""
-    from asn1crypto.core import ObjectIdentifier
 
     return ObjectIdentifier.load(b"\x06" + bytes([len(der_value)]) + der_value).dotted
 

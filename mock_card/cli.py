@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from mock_card.backend import CardBackend
 from mock_card.card import EmulatedCard
 from mock_card.image import (
     DEFAULT_PACE_OID,
@@ -33,11 +34,20 @@ def _host_port(value: str | None, default_port: int) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-def load_card(spec: str, *, latency: float | None = None) -> EmulatedCard:
+def load_card(spec: str, *, latency: float | None = None) -> CardBackend:
+    """A card from `spec`: demo[:variant], mav4|pardis|omid[:variant], or a card file."""
+    from mock_card.profiles.cardfile import PROFILES, load_card_file, make_profile_card
+
+    profile, _, variant = spec.partition(":")
+    if profile in PROFILES:
+        return make_profile_card(profile, variant=variant or "genuine")
     if spec == "demo":
         return EmulatedCard(personalize(), latency=latency)
     if spec.startswith("demo:") and spec[5:] in VARIANTS:
         return EmulatedCard(personalize(variant=spec[5:]), latency=latency)
+    profile_card = load_card_file(spec)
+    if profile_card is not None:
+        return profile_card
     return EmulatedCard(CardImage.load(spec), store=spec, latency=latency)
 
 
@@ -45,6 +55,18 @@ def cmd_create(args: argparse.Namespace) -> int:
     fields = ("family_name", "given_name", "national_code", "document_number", "birth_date", "expiry_date")
     overrides = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
     citizen = dataclasses.replace(DEMO_CITIZEN, **overrides)
+    from mock_card.profiles.cardfile import PROFILES, save_card_file
+
+    if args.profile in PROFILES:
+        # Real card families: PINs are the registry's defaults (ID PIN = last 4 digits of
+        # the national code, PUK 1234); certificates regenerate from the seed when served.
+        save_card_file(
+            args.out, args.profile, variant=args.variant, seed=args.seed, citizen=citizen, citizen_ca=args.citizen_ca
+        )
+        print(f"wrote {args.out} ({args.profile}, {args.variant}; TEST certificates from PKI seed {args.seed})")
+        return 0
+    if args.variant not in VARIANTS:
+        raise ValueError(f"unknown variant {args.variant!r} for {args.profile}")
     image = personalize(
         citizen,
         profile=args.profile,
@@ -67,10 +89,14 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
-    from mock_card.testpki import test_pki, write_anchors
+    from mock_card.testpki import iran_test_pki, test_pki, write_anchors, write_iran_anchors
 
     args.out.mkdir(parents=True, exist_ok=True)
     for path in write_anchors(test_pki(args.seed), args.out):
+        print(path)
+    # The TEST look-alike of the Iranian governmental PKI, in its own folder so that
+    # `--trust DIR/iran-test` names exactly the G3 and Root CA1 look-alikes.
+    for path in write_iran_anchors(iran_test_pki(args.seed), args.out / "iran-test"):
         print(path)
     return 0
 
@@ -102,6 +128,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_registry(args: argparse.Namespace) -> int:
+    from mock_card.registry_service import RegistryService
+
+    service = RegistryService(port=args.port)
+    print(f"mock-card: emulated registry card-authentication service (TEST keys) at {service.url}", flush=True)
+    service.serve_forever()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mock-card", description="Emulated national ID card")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -110,7 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create", help="personalise a card file")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--seed", type=int, default=1, help="seed of the test PKI")
-    p.add_argument("--profile", choices=[PROFILE_NID, PROFILE_PASSPORT_BAC], default=PROFILE_NID)
+    p.add_argument(
+        "--profile",
+        choices=[PROFILE_NID, PROFILE_PASSPORT_BAC, "mav4", "pardis", "omid"],
+        default=PROFILE_NID,
+        help="nid-v1/passport-bac: our ICAO-style profiles; mav4/pardis/omid: emulated real card families",
+    )
+    p.add_argument(
+        "--citizen-ca",
+        choices=["root-ca1", "gold"],
+        default="root-ca1",
+        help="mav4/pardis: TEST citizen CA under Root CA1 (no level) or under the Gold G3 CA (level 3)",
+    )
     p.add_argument("--pace-oid", default=DEFAULT_PACE_OID)
     p.add_argument("--pace-parameter-id", type=int, default=DEFAULT_PACE_PARAMETER_ID)
     p.add_argument("--short-only", action="store_true", help="no extended-length APDUs")
@@ -118,20 +164,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--can", default="123456")
     p.add_argument("--puk", default="12345678")
     p.add_argument("--pin2", default="12345")
-    p.add_argument("--variant", choices=list(VARIANTS), default=GENUINE, help="an evil card for tests")
+    p.add_argument(
+        "--variant",
+        default=GENUINE,
+        help=f"an evil card for tests (nid-v1: {', '.join(VARIANTS)}; mav4: see mock_card.profiles.cardfile)",
+    )
     p.add_argument("--face-format", choices=["jpeg", "jp2"], default="jpeg")
     p.add_argument("--pin-tries", type=int, help="start with this PIN counter (1 = suspended, 0 = blocked)")
     for field in ("family-name", "given-name", "national-code", "document-number", "birth-date", "expiry-date"):
         p.add_argument(f"--{field}")
     p.set_defaults(func=cmd_create)
 
-    p = sub.add_parser("pki", help="write the test trust anchors (CSCA, citizen CA) for verifiers")
+    p = sub.add_parser(
+        "pki",
+        help="write the test trust anchors (CSCA, citizen CA; iran-test/: the TEST look-alike "
+        "of the Iranian Root CA-G3 and IRAN Root CA1 hierarchies) for verifiers",
+    )
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_pki)
 
+    p = sub.add_parser("registry", help="run the emulated registry card-authentication service on 127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="TCP port (default: a free one, printed)")
+    p.set_defaults(func=cmd_registry)
+
     p = sub.add_parser("serve", help="put a card behind pcscd (vpcd) or nfcpy's udp radio")
-    p.add_argument("card", help="card file from `mock-card create`, or 'demo'")
+    p.add_argument("card", help="card file from `mock-card create`, 'demo', or mav4|pardis|omid[:variant]")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--vpcd", nargs="?", const="", metavar="HOST:PORT", help="vpcd driver (default 127.0.0.1:35963)")
     mode.add_argument("--nfc-udp", nargs="?", const="", metavar="HOST:PORT", help="nfcpy udp target (default 127.0.0.1:54321)")

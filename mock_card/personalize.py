@@ -20,7 +20,11 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from idcard.lds import Com, Dg1, Dg11, Dg12, Mrz, build_dg2, national_code_check_digit
+from idcard.lds.security_infos import PaceInfo, SecurityInfos, encode_security_infos
 from idcard.lds.sod import sign_sod
 from mock_card.chip_keys import generate_chip_keys
 from mock_card.demo_face import demo_face_jp2, demo_face_jpeg
@@ -130,7 +134,6 @@ def _wrong_check_digit(code: str) -> str:
 
 
 def _pkcs8_hex(key: object) -> str:
-    from cryptography.hazmat.primitives import serialization
 
     return key.private_bytes(  # type: ignore[attr-defined]
         serialization.Encoding.DER,
@@ -145,7 +148,6 @@ def pki_application(c: Citizen, pki: TestPki, *, variant: str = GENUINE) -> tupl
     The keys are P-384, derived from the PKI seed; the certificates are issued
     by the citizen CA (or by a look-alike one for `untrusted-citizen-ca`).
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
 
     auth_key, sign_key = derive_citizen_keys(pki.seed)
     auth_cert, sign_cert = issue_citizen_certificates(
@@ -165,7 +167,6 @@ def pki_application(c: Citizen, pki: TestPki, *, variant: str = GENUINE) -> tupl
 
 
 def card_access(pace_oid: str, parameter_id: int) -> bytes:
-    from idcard.lds.security_infos import PaceInfo, SecurityInfos, encode_security_infos
 
     return encode_security_infos(SecurityInfos([PaceInfo(pace_oid, 2, parameter_id)]))
 
@@ -216,7 +217,6 @@ def personalize(
         "unknown-ds": (pki.unknown_ds_cert, pki.unknown_ds_key),
         "expired-ds": (pki.expired_ds_cert, pki.expired_ds_key),
     }.get(variant, (pki.ds_cert, pki.ds_key))
-    from cryptography.hazmat.primitives.serialization import Encoding
 
     sod = sign_sod(
         {n: hashlib.sha256(data).digest() for n, data in dgs.items()},

@@ -11,19 +11,11 @@ import enum
 import hmac
 from dataclasses import dataclass
 
+from idcard.protocol.pace.oids import PasswordRef
 from mock_card.image import Counters, Secrets
 
 PIN_TRIES = 3
 PIN2_TRIES = 3
-
-
-class Ref(enum.IntEnum):
-    """PACE password references."""
-
-    MRZ = 1
-    CAN = 2
-    PIN = 3
-    PUK = 4
 
 
 class PinState(enum.Enum):
@@ -39,7 +31,7 @@ class PinSession:
     #: A PACE-CAN succeeded: a suspended PIN may be tried once more.
     can_resumed: bool = False
     #: The secret the current secure channel was opened with.
-    authenticated: Ref | None = None
+    authenticated: PasswordRef | None = None
     #: PIN2 verified: one signature may be computed.
     pin2_verified: bool = False
 
@@ -58,57 +50,57 @@ class PinRules:
             return PinState.SUSPENDED
         return PinState.OK
 
-    def mse_status(self, ref: Ref) -> int:
+    def mse_status(self, ref: PasswordRef) -> int:
         """The status word MSE:SET AT answers: the counter, without spending a try."""
-        if ref == Ref.PIN:
+        if ref == PasswordRef.PIN:
             tries = max(self.counters.pin_tries, 0)
             return 0x9000 if tries >= PIN_TRIES else 0x63C0 | tries
-        if ref == Ref.PUK:
+        if ref == PasswordRef.PUK:
             # Profile extension: the PUK's remaining uses, so a client can warn
             # before the last one. 9000 would hide how close the card is to dead.
             uses = self.counters.puk_uses
             return 0x6983 if uses <= 0 else 0x63C0 | min(uses, 15)
         return 0x9000
 
-    def may_start(self, ref: Ref, session: PinSession) -> int:
+    def may_start(self, ref: PasswordRef, session: PinSession) -> int:
         """9000 if PACE with `ref` may run now, else the refusing status word."""
-        if ref == Ref.PIN:
+        if ref == PasswordRef.PIN:
             state = self.pin_state
             if state is PinState.BLOCKED:
                 return 0x6983
             if state is PinState.SUSPENDED and not session.can_resumed:
                 return 0x6985
-        if ref == Ref.PUK and self.counters.puk_uses <= 0:
+        if ref == PasswordRef.PUK and self.counters.puk_uses <= 0:
             return 0x6983
         return 0x9000
 
-    def secret_for(self, ref: Ref) -> str:
+    def secret_for(self, ref: PasswordRef) -> str:
         return {
-            Ref.MRZ: self.secrets.mrz_information,
-            Ref.CAN: self.secrets.can,
-            Ref.PIN: self.secrets.pin,
-            Ref.PUK: self.secrets.puk,
+            PasswordRef.MRZ: self.secrets.mrz_information,
+            PasswordRef.CAN: self.secrets.can,
+            PasswordRef.PIN: self.secrets.pin,
+            PasswordRef.PUK: self.secrets.puk,
         }[ref]
 
     # -- outcomes of a PACE run -------------------------------------------
-    def pace_succeeded(self, ref: Ref, session: PinSession) -> None:
+    def pace_succeeded(self, ref: PasswordRef, session: PinSession) -> None:
         session.authenticated = ref
-        if ref == Ref.PIN:
+        if ref == PasswordRef.PIN:
             self.counters.pin_tries = PIN_TRIES
             session.can_resumed = False
-        elif ref == Ref.CAN:
+        elif ref == PasswordRef.CAN:
             session.can_resumed = True
-        elif ref == Ref.PUK:
+        elif ref == PasswordRef.PUK:
             self.counters.puk_uses -= 1
 
-    def pace_failed(self, ref: Ref, session: PinSession) -> int:
+    def pace_failed(self, ref: PasswordRef, session: PinSession) -> int:
         """Count the failure; return the status word the card answers."""
         session.authenticated = None
-        if ref == Ref.PIN:
+        if ref == PasswordRef.PIN:
             self.counters.pin_tries = max(self.counters.pin_tries - 1, 0)
             session.can_resumed = False
             return 0x63C0 | self.counters.pin_tries
-        if ref == Ref.PUK:
+        if ref == PasswordRef.PUK:
             # Every PUK attempt costs a use, or the PUK could be guessed forever.
             self.counters.puk_uses = max(self.counters.puk_uses - 1, 0)
             return 0x63C0 | min(self.counters.puk_uses, 15)
@@ -116,13 +108,13 @@ class PinRules:
 
     # -- commands after PACE ----------------------------------------------
     def reset_retry_counter(self, session: PinSession) -> int:
-        if session.authenticated != Ref.PUK:
+        if session.authenticated != PasswordRef.PUK:
             return 0x6982
         self.counters.pin_tries = PIN_TRIES
         return 0x9000
 
     def set_pin(self, new_pin: bytes, session: PinSession) -> int:
-        if session.authenticated not in (Ref.PIN, Ref.PUK):
+        if session.authenticated not in (PasswordRef.PIN, PasswordRef.PUK):
             return 0x6982
         if not (len(new_pin) == 6 and new_pin.isdigit()):
             return 0x6A80
@@ -149,7 +141,7 @@ class PinRules:
 
     def set_pin2(self, new_pin2: bytes, session: PinSession) -> int:
         # Unblock after PACE-PUK, or change right after a successful VERIFY.
-        if session.authenticated != Ref.PUK and not session.pin2_verified:
+        if session.authenticated != PasswordRef.PUK and not session.pin2_verified:
             return 0x6982
         if not (5 <= len(new_pin2) <= 12 and new_pin2.isdigit()):
             return 0x6A80

@@ -15,6 +15,11 @@ and the card it holds by the `mock_card` marker (or by parametrising the
 
     @pytest.mark.mock_card(pin="111111", pin_tries=1, extended_length=False, latency=0.0)
     @pytest.mark.parametrize("mock_card_options", [{"variant": "cloned"}])
+
+An emulated real card family instead of our `nid-v1` profile (see
+`mock_card.profiles.cardfile`; variants are that module's):
+
+    @pytest.mark.mock_card(profile="mav4", variant="clone")
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from mock_card import scheme
+from mock_card.backend import CardBackend
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
-from mock_card.testing.readers import TRANSPORTS
+from mock_card.testing import readers
+from mock_card.testing.readers import TRANSPORTS, TransportUnavailable, serve_card
 
 __all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
 
@@ -41,10 +50,12 @@ class MockCardReader:
 
     name: str
     transport: str
-    card: EmulatedCard
+    #: An `EmulatedCard`, or a `FileSystemCard` of an emulated real family.
+    card: CardBackend
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    scheme.install()  # `emulator:` reader names in the test process
     config.addinivalue_line(
         "markers", "mock_card(**options): personalisation of the emulated card (see mock_card.personalize)"
     )
@@ -55,10 +66,19 @@ def make_card(
     pin_tries: int | None = None,
     puk_uses: int | None = None,
     latency: float = 0.0,
-    **personalisation: object,
-) -> EmulatedCard:
-    """A freshly personalised demo card with the given options and counters."""
-    image = personalize(**personalisation)  # type: ignore[arg-type]
+    **personalisation: Any,
+) -> CardBackend:
+    """A freshly personalised demo card with the given options and counters.
+
+    `profile="mav4"|"pardis"|"omid"` gives an emulated real card family instead
+    (options: variant, seed, citizen, citizen_ca).
+    """
+    from mock_card.profiles.cardfile import PROFILES, make_profile_card
+
+    if personalisation.get("profile") in PROFILES:
+        options = dict(personalisation)
+        return make_profile_card(str(options.pop("profile")), **options)
+    image = personalize(**personalisation)
     if pin_tries is not None:
         image.counters.pin_tries = pin_tries
     if puk_uses is not None:
@@ -88,17 +108,15 @@ def pcscd_service() -> object:
     `mock_card.testing.pcscd.use_private_socket()` before that (e.g. in
     conftest.py); readers of a system pcscd are then out of this process's reach.
     """
-    from mock_card.testing.readers import TransportUnavailable, pcscd_service
-
     try:
-        return pcscd_service()
+        return readers.pcscd_service()
     except TransportUnavailable as exc:
         unavailable(str(exc))
         raise
 
 
 @pytest.fixture
-def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
+def mock_card_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Personalisation options: the `mock_card` marker's, or parametrise this fixture directly."""
     marker = request.node.get_closest_marker("mock_card")
     return dict(marker.kwargs) if marker else {}
@@ -106,10 +124,8 @@ def mock_card_options(request: pytest.FixtureRequest) -> dict[str, object]:
 
 @pytest.fixture
 def mock_card_reader(
-    request: pytest.FixtureRequest, mock_card_options: dict[str, object]
+    request: pytest.FixtureRequest, mock_card_options: dict[str, Any]
 ) -> Iterator[MockCardReader]:
-    from mock_card.testing.readers import TransportUnavailable, serve_card
-
     transport = getattr(request, "param", "inprocess")
     card = make_card(**mock_card_options)
     try:
@@ -117,3 +133,22 @@ def mock_card_reader(
             yield MockCardReader(name, transport, card)
     except TransportUnavailable as exc:
         unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def mock_registry():  # noqa: ANN201 - RegistryService
+    """The emulated registry card-authentication service on 127.0.0.1 (TEST keys); `.url`."""
+    from mock_card.registry_service import RegistryService
+
+    with RegistryService() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def iran_test_anchors(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Path
+    """A folder with the TEST look-alike of the Iranian PKI (seed 1), as `mock-card pki` writes it."""
+    from mock_card.testpki import iran_test_pki, write_iran_anchors
+
+    out = tmp_path_factory.mktemp("iran-test")
+    write_iran_anchors(iran_test_pki(1), out)
+    return out

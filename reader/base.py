@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,28 @@ class Transport(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class CardBackend(Protocol):
+    """A card as a front-end (in-process, vpcd, nfc-udp) sees it: power, ATR, one APDU at a time.
+
+    Defined here, beside `Transport`, so that `reader` needs nothing from the
+    emulator package that implements it.
+    """
+
+    @property
+    def atr(self) -> bytes:
+        """Contact ATR (also used to derive the contactless historical bytes)."""
+        ...
+
+    def power_on(self) -> None:
+        """Cold start: ends any PACE/SM session, keeps persistent counters."""
+        ...
+
+    def power_off(self) -> None:
+        """The card left the field or the reader cut power."""
+        ...
+
+    def process(self, apdu: bytes) -> bytes:
+        """Handle one command APDU; return response data + SW1 SW2. Never raises."""
+        ...

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mock_card.backend import CardBackend
-from reader.base import Transport
+from reader.base import CardBackend, Transport
 from reader.errors import CardRemovedError
 
 _LIVE_CARDS: dict[str, CardBackend] = {}
@@ -37,7 +36,7 @@ class EmulatedTransport(Transport):
 
     def transmit(self, apdu: bytes) -> bytes:
         if not self._present:
-            raise CardRemovedError("The card was removed. Put it back to continue.")
+            raise CardRemovedError()
         return self.card.process(bytes(apdu))
 
     def remove_card(self) -> None:

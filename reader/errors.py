@@ -49,6 +49,13 @@ class NoCardError(TransportError):
 class CardRemovedError(TransportError):
     code = "card.removed"
 
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message or CARD_REMOVED, code=code)
+
+
+#: What a person needs to hear when the card went away mid-operation, whatever the reader.
+CARD_REMOVED = "The card was removed; put it back and try again."
+
 
 class CardTimeoutError(TransportError):
     """The card did not answer in time (a hung or half-removed card)."""

@@ -305,7 +305,7 @@ def _import_nfc() -> ModuleType:
 
 @functools.cache
 def _recorder_class(nfc: ModuleType) -> type:
-    class _AtsRecorder(nfc.clf.ContactlessFrontend):  # type: ignore[misc, name-defined]
+    class _AtsRecorder(nfc.clf.ContactlessFrontend):  # type: ignore[name-defined]
         """A frontend that keeps the ATS, which nfcpy reads and then forgets."""
 
         def __init__(self, path: str) -> None:

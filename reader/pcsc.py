@@ -427,6 +427,10 @@ class PcscTransport(Transport):
         if hresult != scard.SCARD_S_SUCCESS:
             raise self._session_error(hresult, "Sending a command")
         data = bytes(response)
+        if not data:
+            # What vpcd and some contactless readers give when the card went away
+            # between the command and its answer.
+            raise CardRemovedError()
         if len(data) < 2:
             raise TransportError(
                 f"{self.name}: the reader returned {len(data)} bytes, no status word"
@@ -489,7 +493,7 @@ class PcscTransport(Transport):
             return any(code == _u32(getattr(scard, n, -1)) for n in names)
 
         if is_("SCARD_W_REMOVED_CARD", "SCARD_E_NO_SMARTCARD"):
-            return CardRemovedError(f"The card was removed from {self.reader_name!r}")
+            return CardRemovedError()
         if is_("SCARD_W_RESET_CARD"):
             return CardRemovedError(
                 f"Another application reset the card in {self.reader_name!r}; the session is lost"
@@ -504,7 +508,7 @@ class PcscTransport(Transport):
         ) and self._removed_within(_REMOVAL_GRACE):
             # vpcd and many drivers report a pulled card as a plain I/O
             # failure; pcscd only flags the removal on its next poll.
-            return CardRemovedError(f"The card was removed from {self.reader_name!r}")
+            return CardRemovedError()
         return _error(scard, hresult, doing, self.reader_name)
 
     def _removed_within(self, grace: float) -> bool:

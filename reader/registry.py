@@ -1,63 +1,121 @@
-"""Reader names (architecture.md) to transports, and discovery across kinds."""
+"""Reader names (architecture.md) to transports, and discovery across kinds.
+
+`pcsc:` and `nfc:` are built in. Other schemes are plugged in with
+`register_scheme` — the card emulator (`emulator:`) lives in `mock_card`,
+above this package, and is registered by whoever wants it: the `idcard` CLI
+and the GUI through the `idcard.reader_schemes` entry point
+(`load_scheme_plugins`), the pytest plugin directly.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
 from reader.base import ReaderInfo, Transport
-from reader.errors import ReaderNotFoundError
+from reader.errors import ReaderNotFoundError, TransportError
+from reader.nfc import NfcTransport, list_nfc_readers, parse_nfc_reader_name
+from reader.pcsc import PcscTransport, list_pcsc_readers
+from reader.pcsc import wait_for_card_event as pcsc_wait
 
 EMULATOR_DEMO = "emulator:demo"
+#: Entry-point group whose entries are `name = "module:opener"` (see `register_scheme`).
+PLUGIN_GROUP = "idcard.reader_schemes"
+
+#: Opens a reader from the part of its name after `scheme:`.
+Opener = Callable[[str], Transport]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    opener: Opener
+    #: Readers of this scheme that discovery lists (e.g. the built-in demo card).
+    listed: tuple[ReaderInfo, ...] = ()
+
+
+_SCHEMES: dict[str, Scheme] = {}
+
+
+def register_scheme(name: str, opener: Opener, *, listed: tuple[ReaderInfo, ...] = ()) -> None:
+    """Make `name:<rest>` reader names open through `opener(rest)`; `listed` shows in discovery."""
+    if name in ("pcsc", "nfc"):
+        raise ValueError(f"{name}: is built in")
+    _SCHEMES[name] = Scheme(opener, listed)
+
+
+def unregister_scheme(name: str) -> None:
+    _SCHEMES.pop(name, None)
+
+
+def registered_schemes() -> list[str]:
+    return sorted(_SCHEMES)
+
+
+def load_scheme_plugins() -> None:
+    """Register every scheme that an installed package declares in the entry-point group.
+
+    An entry whose package is broken or absent is skipped: a missing plugin
+    shows as an unknown reader name, not as a crash at start-up.
+    """
+    for entry in entry_points(group=PLUGIN_GROUP):
+        if entry.name in _SCHEMES:
+            continue
+        try:
+            install = entry.load()
+        except (ImportError, AttributeError):
+            continue
+        install()
 
 
 def open_reader(name: str, *, timeout: float = 5.0) -> Transport:
     """Open the reader called `name` and connect to the card in it."""
     kind, _, rest = name.partition(":")
     if kind == "pcsc":
-        from reader.pcsc import PcscTransport
-
         target: str | int | None = rest or None
         if rest.isdigit():
             target = int(rest)
         return PcscTransport(target, timeout=timeout)
     if kind == "nfc":
-        from reader.nfc import NfcTransport, parse_nfc_reader_name
-
-        return NfcTransport(parse_nfc_reader_name(name), timeout=timeout)
+        try:
+            path = parse_nfc_reader_name(name)
+        except ValueError:
+            raise ReaderNotFoundError(
+                f"Not an NFC reader name: {_printable(name)}. Use nfc:usb, nfc:usb:<bus>:<device> "
+                "or nfc:udp:<host>:<port> (the port is required, 1 to 65535).",
+                code=BAD_NAME,
+            ) from None
+        return NfcTransport(path, timeout=timeout)
+    scheme = _SCHEMES.get(kind)
+    if scheme is not None:
+        return scheme.opener(rest)
     if kind == "emulator":
-        return open_emulator(rest or "demo")
+        raise ReaderNotFoundError(
+            f"{name}: the card emulator is not installed here (it comes with the mock_card package)."
+        )
     raise ReaderNotFoundError(
-        f"Unknown reader name {name!r}: use pcsc:<name>, nfc:usb, nfc:udp:<host>:<port> or emulator:demo."
+        f"Unknown reader name {_printable(name)}: use pcsc:<name>, nfc:usb, nfc:udp:<host>:<port> "
+        "or emulator:demo (see `idcard readers`).",
+        code=BAD_NAME,
     )
 
 
-def open_emulator(card: str) -> Transport:
-    from mock_card.card import EmulatedCard
-    from mock_card.image import CardImage
-    from mock_card.personalize import demo_card
-    from reader.emulated import EmulatedTransport, registered_card
+#: A reader name that cannot name any reader: the user's mistake, not the hardware's.
+BAD_NAME = "reader.bad_name"
 
-    live = registered_card(card)
-    if live is not None:
-        return EmulatedTransport(live, f"emulator:{card}")
-    if card == "demo":
-        return EmulatedTransport(EmulatedCard(demo_card()), EMULATOR_DEMO)
-    try:
-        image = CardImage.load(card)
-    except FileNotFoundError:
-        raise ReaderNotFoundError(f"No card file at {card!r}.") from None
-    except ValueError as exc:
-        raise ReaderNotFoundError(f"{card}: {exc}") from None
-    # Counter changes go back to the card file, as on a real chip.
-    return EmulatedTransport(EmulatedCard(image, store=card), f"emulator:{card}")
+
+def _printable(name: str) -> str:
+    # A name pasted with control characters must not drive the terminal.
+    return repr(name[:80])
 
 
 def list_readers(*, include_demo: bool = True) -> list[ReaderInfo]:
     """Every reader of every kind; drivers that are missing are skipped quietly."""
-    from reader.nfc import list_nfc_readers
-    from reader.pcsc import list_pcsc_readers
-
     readers = list_pcsc_readers() + list_nfc_readers()
     if include_demo:
-        readers.append(ReaderInfo(EMULATOR_DEMO, "emulator", "Built-in demo card", True))
+        for scheme in _SCHEMES.values():
+            readers.extend(scheme.listed)
     return readers
 
 
@@ -67,11 +125,7 @@ def wait_for_card_event(name: str, timeout: float) -> bool | None:
     PC/SC readers report events themselves; for other kinds the card's
     presence is polled, which is what their drivers offer.
     """
-    import time
-
     if name.startswith("pcsc:"):
-        from reader.pcsc import wait_for_card_event as pcsc_wait
-
         return pcsc_wait(name, timeout)
     if name.startswith("emulator:"):
         # The built-in card never leaves; an in-process test pulls it explicitly.
@@ -88,8 +142,6 @@ def wait_for_card_event(name: str, timeout: float) -> bool | None:
 
 
 def _present(name: str) -> bool:
-    from reader.errors import TransportError
-
     try:
         with open_reader(name, timeout=0.5):
             return True

@@ -29,3 +29,13 @@ def load_icao() -> dict:
 def h(hex_string: str) -> bytes:
     """Bytes from the hex as the vector files write it."""
     return bytes.fromhex(hex_string)
+
+
+#: ICAO 9303-11 Appendix H (PACE-IM) and I (PACE-CAM) worked examples, with their sources:
+#: the shared vector file lacks them, so they live beside the tests that replay them.
+IM_CAM_EXAMPLES = Path(__file__).resolve().parent / "data" / "icao9303_11_appendix_h_i.json"
+
+
+def load_im_cam() -> dict:
+    """Appendix H.1, H.2 and I worked examples (a fresh dict each call)."""
+    return json.loads(IM_CAM_EXAMPLES.read_text(encoding="utf-8"))

@@ -1,1 +1,1 @@
-"""Service-desk records: storage (SQLite / PostgreSQL), evidence bundles, PDF receipts."""
+"""Service-desk PDF receipts (records, bundles and their store are in idcard.desk)."""

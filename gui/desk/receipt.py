@@ -7,12 +7,15 @@ import html
 import io
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QMarginsF, Qt, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument, QTextOption
 
 from gui import theme
-from gui.desk.records import Record
 from gui.i18n import I18n
+from gui.verdict_view import test_notice
+from idcard.desk.records import Record
+from idcard.files import write_atomically
+from idcard.marking import json_rests_on_test_anchors
 
 translate = QCoreApplication.translate
 
@@ -94,6 +97,11 @@ def receipt_html(record: Record, i18n: I18n) -> str:
             f'<p style="color:{theme.BAD}; font-size:15pt"><b>✕ {e(not_verified_text)}</b></p>'
             f'<ul style="color:{theme.BAD}">{reasons}</ul>'
         )
+    banner = ""
+    if json_rests_on_test_anchors(record.body.get("verdict") or {}):
+        # Printed above everything: a demo receipt must never pass for a real one.
+        notice = test_notice()
+        banner = f'<p style="color:{theme.BAD}; font-size:18pt" align="{align}"><b>{e(notice)}</b></p>'
     photo = '<td width="140"><img src="photo" width="120"></td>' if record.photo_png() else ""
     meta = [
         (translate("Receipt", "Time"), i18n.datetime(record.created_at)),
@@ -109,7 +117,7 @@ def receipt_html(record: Record, i18n: I18n) -> str:
     )
     return f"""
 <html><body style="font-family:'{theme.LATIN_FAMILY}','{theme.PERSIAN_FAMILY}'; font-size:11pt" dir="{"rtl" if i18n.rtl else "ltr"}">
-<p style="color:{theme.ACCENT}; font-size:20pt" align="{align}"><b>{e(title)}</b></p>
+{banner}<p style="color:{theme.ACCENT}; font-size:20pt" align="{align}"><b>{e(title)}</b></p>
 <table width="100%" cellspacing="0" cellpadding="0"><tr>{photo}
 <td><table cellspacing="0">{data_rows}</table></td></tr></table>
 {verdict}
@@ -130,9 +138,16 @@ def purpose_label(key: str) -> str:
 
 
 def write_receipt(record: Record, path: str | Path, i18n: I18n) -> Path:
-    """Write the receipt PDF (A4)."""
+    """Write the receipt PDF (A4), readable by the desk's account only (photo, national code).
+
+    The PDF is rendered in memory and written in one go: a file QPdfWriter
+    opened itself would get the umask's mode and be half-written on a crash.
+    """
     path = Path(path)
-    writer = QPdfWriter(str(path))
+    pdf = QByteArray()
+    buffer = QBuffer(pdf)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setResolution(300)
     writer.setTitle(translate("Receipt", "Identity verification receipt"))
     writer.setCreator("idcard")
@@ -162,5 +177,6 @@ def write_receipt(record: Record, path: str | Path, i18n: I18n) -> Path:
     )
     doc.setHtml(receipt_html(record, i18n))
     doc.print_(writer)
-    del writer  # finishes the file
-    return path
+    del writer  # finishes the PDF
+    buffer.close()
+    return write_atomically(path, pdf.data(), private=True)

@@ -169,9 +169,9 @@ class HandoffProgressPage(QWidget):
         self.message = label(size=12)
         layout.addWidget(self.message)
         row = QHBoxLayout()
-        self.close = button(primary=True)
-        self.close.clicked.connect(self.close_requested.emit)
-        row.addWidget(self.close)
+        self.close_button = button(primary=True)
+        self.close_button.clicked.connect(self.close_requested.emit)
+        row.addWidget(self.close_button)
         row.addStretch(1)
         layout.addLayout(row)
         i18n.changed.connect(self.retranslate)
@@ -196,7 +196,7 @@ class HandoffProgressPage(QWidget):
         if ok:
             self.bar.setValue(100)
         self.retranslate()
-        self.close.setFocus()
+        self.close_button.setFocus()
 
     def retranslate(self) -> None:
         names = {
@@ -225,11 +225,11 @@ class HandoffProgressPage(QWidget):
         if self.result is None:
             self.title.setText(self.tr("Logging you in…"))
             self.message.setVisible(False)
-            self.close.setVisible(False)
+            self.close_button.setVisible(False)
             return
         ok, message, code = self.result
-        self.close.setVisible(True)
-        self.close.setText(self.tr("Close"))
+        self.close_button.setVisible(True)
+        self.close_button.setText(self.tr("Close"))
         self.message.setVisible(True)
         if ok:
             self.title.setText(self.tr("You are logged in to {origin}").format(origin=self.origin))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
-from gui.desk.records import PURPOSES, Record
 from gui.i18n import I18n
 from gui.pages.identity import IdentityView
 from gui.reading import ReadResult
 from gui.widgets import button, label, panel, scroll_holder
+from idcard.desk.records import PURPOSES, Record
+from idcard.marking import TEST_LABEL, json_rests_on_test_anchors
 
 translate = QCoreApplication.translate
 
@@ -84,7 +85,7 @@ class DeskPage(QWidget):
         outer.addWidget(self.tabs)
 
         scroll, main = scroll_holder()
-        self.scroll = scroll
+        self.scroll_area = scroll
         main.setContentsMargins(4, 12, 4, 6)
         main.setSpacing(14)
         self.tabs.addTab(scroll, "")
@@ -136,8 +137,8 @@ class DeskPage(QWidget):
         rl.addWidget(self.view)
         self.record = button(primary=True)
         self.discard = button()
-        self.view.actions.addWidget(self.discard)
-        self.view.actions.addWidget(self.record)
+        self.view.action_row.addWidget(self.discard)
+        self.view.action_row.addWidget(self.record)
         self.result_message = label(size=12)
         rl.addWidget(self.result_message)
         self.result_box.setVisible(False)
@@ -269,7 +270,7 @@ class DeskPage(QWidget):
             self.record.setFocus()
 
     def _reveal_record(self) -> None:
-        self.scroll.ensureWidgetVisible(self.record, 20, 20)
+        self.scroll_area.ensureWidgetVisible(self.record, 20, 20)
 
     def recorded(self, record: Record) -> None:
         self.record.setEnabled(False)
@@ -302,6 +303,8 @@ class DeskPage(QWidget):
                 )
             if record.tampered:
                 verdict, color = self.tr("changed after saving!"), theme.BAD
+            elif record.verified and json_rests_on_test_anchors(record.body.get("verdict") or {}):
+                verdict, color = f"{self.tr('verified')} ({TEST_LABEL})", theme.WARN
             elif record.verified:
                 verdict, color = self.tr("verified"), theme.OK
             else:
@@ -346,7 +349,7 @@ class DeskPage(QWidget):
         for b in (self.receipt, self.bundle, self.reverify):
             b.setEnabled(has)
 
-    def _with_selected(self, signal: Signal) -> None:
+    def _with_selected(self, signal: SignalInstance) -> None:
         record = self.selected()
         if record is not None:
             signal.emit(record)

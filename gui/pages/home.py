@@ -162,8 +162,8 @@ class HomePage(QWidget):
         want = before if before in [r.name for r in readers] else preferred
         if want not in [r.name for r in readers]:
             with_card = [r for r in readers if r.present and r.kind != "emulator"]
-            want = (with_card or [r for r in readers if r.present] or readers or [None])[0]
-            want = want.name if isinstance(want, ReaderState) else None
+            found = with_card or [r for r in readers if r.present] or readers
+            want = found[0].name if found else None
         self.reader_combo.blockSignals(True)
         self.reader_combo.clear()
         for r in readers:

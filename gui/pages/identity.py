@@ -31,8 +31,11 @@ from gui.verdict_view import (
     badges,
     check_reason,
     check_title,
+    genuineness_note,
     overall_verified,
     result_label,
+    shows_test_verdict,
+    test_notice,
 )
 from gui.widgets import (
     BadgeWidget,
@@ -43,6 +46,7 @@ from gui.widgets import (
     page_panel,
     photo_pixmap,
 )
+from idcard.cards.reading import NidReading
 from idcard.verdict import Check, Result
 
 PHOTO_HEIGHT = 184
@@ -105,12 +109,12 @@ class IdentityView(QWidget):
         self.badge_box.setColumnStretch(0, 1)
         self.badge_box.setColumnStretch(1, 1)
         layout.addLayout(self.badge_box)
-        self.actions = QHBoxLayout()
+        self.action_row = QHBoxLayout()
         self.details = button()
         self.details.clicked.connect(self.details_requested.emit)
-        self.actions.addWidget(self.details)
-        self.actions.addStretch(1)
-        layout.addLayout(self.actions)
+        self.action_row.addWidget(self.details)
+        self.action_row.addStretch(1)
+        layout.addLayout(self.action_row)
         i18n.changed.connect(self.retranslate)
         self.retranslate()
 
@@ -161,6 +165,8 @@ class IdentityView(QWidget):
         else:
             self.headline.setText("✕ " + self.tr("Not verified: see the reasons below"))
             self.headline.setStyleSheet(f"color: {theme.BAD};")
+        if shows_test_verdict(doc, result.certificate):
+            self.headline.setText(f"{self.headline.text()}\n{test_notice()}")
         clear_layout(self.badge_box)
         shown = badges(doc, result.certificate, i18n, test_anchors=result.test_anchors)
         for i, badge in enumerate(shown):
@@ -190,8 +196,15 @@ class IdentityPage(QWidget):
         self.view.details_requested.connect(self.open_details)
         self.done = button(primary=True)
         self.done.clicked.connect(self.back.emit)
-        self.view.actions.addWidget(self.done)
+        self.view.action_row.addWidget(self.done)
         layout.addWidget(self.view)
+        # A real card family (issue 12) is shown here instead of `view`.
+        self.nid_view = NidCardView(i18n)
+        self.nid_view.setVisible(False)
+        self.nid_done = button(primary=True)
+        self.nid_done.clicked.connect(self.back.emit)
+        self.nid_view.layout().addWidget(self.nid_done)
+        layout.addWidget(self.nid_view)
         self.dialog: VerdictDialog | None = None
         i18n.changed.connect(self.retranslate)
         self.retranslate()
@@ -199,10 +212,20 @@ class IdentityPage(QWidget):
     def retranslate(self) -> None:
         self.title.setText(self.tr("My identity"))
         self.done.setText(self.tr("Done"))
+        self.nid_done.setText(self.tr("Done"))
 
     def show_result(self, result: ReadResult) -> None:
+        self.nid_view.setVisible(False)
+        self.view.setVisible(True)
         self.view.show_result(result)
         self.done.setFocus()
+
+    def show_nid_reading(self, reading: NidReading) -> None:
+        """A real card family's reading (`idcard.cards.reading.read_nid_card`)."""
+        self.view.setVisible(False)
+        self.nid_view.show_reading(reading)
+        self.nid_view.setVisible(True)
+        self.nid_done.setFocus()
 
     def clear(self) -> None:
         """Forget the identity shown (leaving the screen, or the card was read by someone else)."""
@@ -347,3 +370,43 @@ class VerdictDialog(QDialog):
 
 
 __all__ = ["BAD", "OK", "IdentityPage", "IdentityView", "VerdictDialog"]
+
+
+class NidCardView(QWidget):
+    """A real NID card family (issue 12): family, certificate identity, assurance level and,
+    when the chip could not be proven genuine, a plain-language note saying so."""
+
+    def __init__(self, i18n: I18n, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.i18n = i18n
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.family = label(size=12, bold=True)
+        self.name = label(size=20, bold=True)
+        self.number = label(name="Muted")
+        self.assurance = label(size=12)
+        self.note = label(size=12)
+        self.note.setWordWrap(True)
+        for widget in (self.family, self.name, self.number, self.assurance, self.note):
+            layout.addWidget(widget)
+
+    def show_reading(self, reading: NidReading) -> None:
+        card = reading.info
+        self.family.setText(
+            self.tr("Card: {family}, chip type {chip}").format(
+                family=card.family, chip=card.chip_type or self.tr("unknown")
+            )
+        )
+        ident = reading.identity
+        self.name.setText(f"{ident.given_name} {ident.surname}" if ident else self.tr("No certificate could be read"))
+        self.number.setText(self.tr("Certificate number {n}").format(n=self.i18n.digits(ident.number)) if ident else "")
+        level = reading.assurance_level
+        self.assurance.setText(
+            self.tr("Assurance level {n}").format(n=self.i18n.digits(str(level)))
+            if level
+            else self.tr("The certificate chain names no assurance level")
+        )
+        note = genuineness_note(reading.verdict.get("chip.genuine"))
+        self.note.setVisible(note is not None)
+        self.note.setText(note or "")
+        self.note.setStyleSheet(f"color: {theme.WARN};")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.flow import SecretRequest
 from gui.i18n import I18n
 from gui.messages import pad_text
 from gui.widgets import (
@@ -18,6 +17,7 @@ from gui.widgets import (
     label,
     page_panel,
 )
+from idcard.session import CAN, PIN, PUK, SecretRequest
 
 
 class PinPadPage(QWidget):
@@ -132,15 +132,15 @@ class PinPadPage(QWidget):
         self.warning.setVisible(bool(text.warning))
         self.picture.setVisible(text.show_card)
         self.tries_label.setText(text.tries)
-        total = 10 if request.kind == "PUK" else 3
-        self.tries.set_tries(None if request.kind == "PUK" else request.tries_left, total)
-        self.tries.setVisible(request.kind != "PUK" and request.tries_left is not None)
+        total = 10 if request.kind == PUK else 3
+        self.tries.set_tries(None if request.kind == PUK else request.tries_left, total)
+        self.tries.setVisible(request.kind != PUK and request.tries_left is not None)
         self.field.set_length(text.low, text.high)
-        names = {"PIN": self.tr("PIN"), "CAN": self.tr("CAN"), "PUK": self.tr("PUK")}
+        names = {PIN: self.tr("PIN"), CAN: self.tr("CAN"), PUK: self.tr("PUK")}
         digits = self.i18n.digits(text.low)
         self.field_label.setText(
             self.tr("{name} ({n} digits)").format(
-                name=names.get(request.kind, request.kind), n=digits
+                name=names.get(request.kind, request.kind.name), n=digits
             )
         )
         self._update_ok()

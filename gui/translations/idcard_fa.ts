@@ -576,6 +576,10 @@
         <translation>کارت عدد واردشده را نپذیرفت.</translation>
     </message>
     <message>
+        <source>This card failed to prove it is genuine (it may be a copy). Nothing was read from it.</source>
+        <translation>این کارت نتوانست اصل بودن خود را ثابت کند (ممکن است کپی باشد). چیزی از آن خوانده نشد.</translation>
+    </message>
+    <message>
         <source>Your PIN is blocked. Unblock it with your PUK.</source>
         <translation>پین شما مسدود است. با کد PUK آن را باز کنید.</translation>
     </message>
@@ -707,6 +711,33 @@
     <message>
         <source>Enter your PIN</source>
         <translation>پین خود را وارد کنید</translation>
+    </message>
+</context>
+<context>
+    <name>NidCardView</name>
+    <message>
+        <source>Card: {family}, chip type {chip}</source>
+        <translation>کارت: {family}، نوع تراشه {chip}</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>نامعلوم</translation>
+    </message>
+    <message>
+        <source>No certificate could be read</source>
+        <translation>هیچ گواهی‌ای خوانده نشد</translation>
+    </message>
+    <message>
+        <source>Certificate number {n}</source>
+        <translation>شمارهٔ گواهی {n}</translation>
+    </message>
+    <message>
+        <source>Assurance level {n}</source>
+        <translation>سطح اطمینان {n}</translation>
+    </message>
+    <message>
+        <source>The certificate chain names no assurance level</source>
+        <translation>زنجیرهٔ گواهی سطح اطمینانی را نام نمی‌برد</translation>
     </message>
 </context>
 <context>
@@ -1203,6 +1234,10 @@
         <translation>صادرشده از مرجع آزمایشی — تأیید شد</translation>
     </message>
     <message>
+        <source>TEST certificates (demo): not a verification against the national registry</source>
+        <translation>گواهی‌های آزمایشی (TEST، نمایشی): این تأیید در برابر مرجع ملی نیست</translation>
+    </message>
+    <message>
         <source>Issued by the national registry — verified</source>
         <translation>صادرشده از سوی سازمان ثبت احوال — تأیید شد</translation>
     </message>
@@ -1257,6 +1292,14 @@
     <message>
         <source>Not verified</source>
         <translation>تأیید نشد</translation>
+    </message>
+    <message>
+        <source>The certificate on this card was read, but whether the chip itself is genuine could not be checked here: that needs the registry&apos;s card-authentication service. A copied chip would look the same.</source>
+        <translation>گواهی این کارت خوانده شد، اما اصالت خود تراشه اینجا بررسی نشد: این کار به سرویس احراز کارت ثبت احوال نیاز دارد. تراشهٔ کپی‌شده هم همین‌طور دیده می‌شود.</translation>
+    </message>
+    <message>
+        <source>This chip failed the registry&apos;s card check: it may be a copy. Do not rely on this card.</source>
+        <translation>این تراشه از بررسی کارت ثبت احوال رد شد: شاید کپی باشد. به این کارت اعتماد نکنید.</translation>
     </message>
 </context>
 <context>

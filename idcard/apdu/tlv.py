@@ -8,10 +8,13 @@ actually present, nesting depth is bounded, and all failures raise
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from idcard.errors import MalformedResponseError
 
+#: Deepest nesting accepted: no card file nests more than a handful of levels,
+#: and each level is parsed on demand (`children`), so this bounds the work
+#: a hostile object can cause by nesting.
 MAX_DEPTH = 32
 
 
@@ -19,6 +22,8 @@ MAX_DEPTH = 32
 class Tlv:
     tag: int
     value: bytes
+    #: Nesting level (0 = outermost object); not part of the object's identity.
+    depth: int = field(default=0, compare=False, repr=False)
 
     @property
     def constructed(self) -> bool:
@@ -28,7 +33,7 @@ class Tlv:
         return bool(first & 0x20)
 
     def children(self) -> list[Tlv]:
-        return parse_all(self.value)
+        return parse_all(self.value, depth=self.depth + 1)
 
     def find(self, tag: int) -> Tlv | None:
         for child in self.children():
@@ -95,8 +100,14 @@ def _read_length(data: bytes, pos: int) -> tuple[int, int]:
     return int.from_bytes(data[pos : pos + count], "big"), pos + count
 
 
-def parse_one(data: bytes, pos: int = 0) -> tuple[Tlv, int]:
-    """Parse one TLV at `pos`; return it and the offset after it."""
+def _check_depth(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise MalformedResponseError(f"TLV: nested deeper than {MAX_DEPTH} levels")
+
+
+def parse_one(data: bytes, pos: int = 0, *, depth: int = 0) -> tuple[Tlv, int]:
+    """Parse one TLV at `pos` (`depth` levels inside other objects); return it and the offset after it."""
+    _check_depth(depth)
     tag, pos = _read_tag(data, pos)
     length, pos = _read_length(data, pos)
     end = pos + length
@@ -104,22 +115,23 @@ def parse_one(data: bytes, pos: int = 0) -> tuple[Tlv, int]:
         raise MalformedResponseError(
             f"TLV: tag {tag:X} claims {length} bytes, only {len(data) - pos} present"
         )
-    return Tlv(tag, bytes(data[pos:end])), end
+    return Tlv(tag, bytes(data[pos:end]), depth), end
 
 
-def iter_tlv(data: bytes) -> Iterator[Tlv]:
+def iter_tlv(data: bytes, *, depth: int = 0) -> Iterator[Tlv]:
+    _check_depth(depth)
     pos = 0
     while pos < len(data):
         # ISO 7816-4 allows 00/FF padding between objects in some files.
         if data[pos] in (0x00, 0xFF):
             pos += 1
             continue
-        item, pos = parse_one(data, pos)
+        item, pos = parse_one(data, pos, depth=depth)
         yield item
 
 
-def parse_all(data: bytes) -> list[Tlv]:
-    return list(iter_tlv(data))
+def parse_all(data: bytes, *, depth: int = 0) -> list[Tlv]:
+    return list(iter_tlv(data, depth=depth))
 
 
 def parse_single(data: bytes, expected_tag: int | None = None) -> Tlv:

@@ -35,6 +35,8 @@ from idcard.assertion.messages import (
 )
 from idcard.assertion.token import APP_VERSION, AuthToken, Evidence
 from idcard.errors import IdCardError, UsageError
+from idcard.protocol.active_auth import load_aa_public_key
+from idcard.session import SFI_SOD, IdCard
 
 __all__ = [
     "CardEvidence",
@@ -92,41 +94,37 @@ class CardSigner:
 
     algorithm = "ES384"
 
-    def __init__(self, card: object) -> None:
+    def __init__(self, card: IdCard) -> None:
         self.card = card
         self._certificate: bytes | None = None
 
     def certificate(self) -> bytes:
         if self._certificate is None:
-            self._certificate = self.card.read_auth_certificate()  # type: ignore[attr-defined]
+            self._certificate = self.card.read_auth_certificate()
         return self._certificate
 
     def sign_digest(self, digest: bytes) -> bytes:
-        return self.card.authenticate_digest(digest)  # type: ignore[attr-defined]
+        return self.card.authenticate_digest(digest)
 
 
 class CardEvidence:
     """EF.SOD, data groups and Active Authentication from the card's LDS application."""
 
-    def __init__(self, card: object) -> None:
+    def __init__(self, card: IdCard) -> None:
         self.card = card
 
     def read_sod(self) -> bytes:
-        from idcard.session import SFI_SOD
-
-        return self.card.read_lds_file(SFI_SOD)  # type: ignore[attr-defined]
+        return self.card.read_lds_file(SFI_SOD)
 
     def read_data_group(self, number: int) -> bytes:
-        return self.card.read_dg(number)  # type: ignore[attr-defined]
+        return self.card.read_dg(number)
 
     def active_authentication(self, challenge: bytes, dg15: bytes) -> bytes:
-        from idcard.protocol.active_auth import internal_authenticate, load_aa_public_key
-
         try:
             length: int | None = load_aa_public_key(dg15).signature_length
         except IdCardError:
             length = None  # the portal will judge DG15; ask with a short Le
-        return internal_authenticate(self.card.channel, challenge, signature_length=length)  # type: ignore[attr-defined]
+        return self.card.internal_authenticate(challenge, signature_length=length)
 
 
 class SoftwareSigner:
@@ -227,7 +225,7 @@ def build_token_with_signer(
 
 
 def build_token(
-    card: object,
+    card: IdCard,
     origin: str,
     nonce: str,
     *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from idcard.apdu.response import ResponseAPDU
@@ -171,14 +172,23 @@ class CardDriver(abc.ABC):
             response = self.exchange(command[:4] + bytes([response.sw2]))
         return response
 
-    def _read_file(self, *, le: int, unit: int, limit: int | None = None) -> bytes:
+    def _read_file(
+        self,
+        *,
+        le: int,
+        unit: int,
+        limit: int | None = None,
+        read_block: Callable[[int, int], ResponseAPDU] | None = None,
+    ) -> bytes:
         """READ BINARY from offset 0 until a short block, 62xx, 6B00 or `limit` bytes.
 
         `unit` is the offset unit: 1 byte in IAS, 4 bytes in the data application (§2).
+        `read_block` replaces the plain READ BINARY (e.g. by a secure-messaging one).
         """
+        read = read_block or self._read_block
         data = b""
         while limit is None or len(data) < limit:
-            response = self._read_block(len(data) // unit, le)
+            response = read(len(data) // unit, le)
             if response.sw == _SW_END_OF_FILE:
                 break
             if response.sw1 != 0x62 and not response.ok:

@@ -78,6 +78,9 @@ class PinObjectStatus:
     ev: int | None
     ias: int | None
 
+    def objects(self) -> dict[str, int | None]:
+        return {"mpcos": self.mpcos, "ev": self.ev, "ias": self.ias}
+
     @property
     def tries_left(self) -> int | None:
         """The most favourable of the three, as the vendor library reports (§5)."""
@@ -235,13 +238,26 @@ class Mav4Driver(CardDriver):
         )
         return self._read_certificate(IAS_BLOCK)
 
+    def read_auth_certificate(self) -> bytes:
+        """DER of 3F00/5000/5040 of the IAS application.
+
+        CLIENT ASSUMPTION: the vendor selects this EF (§3.2) but what it holds is not
+        public; the spec guesses the holder's authentication certificate, and that is
+        how it is used here (the key of §6's private key 03).
+        """
+        self._run(SELECT_IAS, SELECT_MF, H("00A40000025000"), H("00A4020C025040"))
+        return self._read_certificate(IAS_BLOCK)
+
     # -- §3.3-§3.5 (data application, 4-byte offset units) --------------------
     def _read_data_file(self, select_app: bytes, df: bytes, ef: bytes) -> bytes:
         self._run(select_app, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
         return self._read_file(le=DATA_BLOCK, unit=4)
 
+    def read_dates_file(self) -> bytes:
+        return self._read_data_file(SELECT_DATA, H("0300"), H("0303"))
+
     def read_dates(self) -> CardDates:
-        records = simple_tlvs(self._read_data_file(SELECT_DATA, H("0300"), H("0303")))
+        records = simple_tlvs(self.read_dates_file())
         if 0xB2 not in records or 0xB3 not in records:
             raise MalformedResponseError("The dates file lacks the issue (B2) or expiry (B3) date.")
         return CardDates(records[0xB2], records[0xB3])

@@ -18,7 +18,8 @@ from idcard.cards.base import NEEDS_REGISTRY, CardInfo
 from idcard.cards.identity import CertificateIdentity
 from idcard.verdict import Check, Result, Verdict
 
-REQUIRED = ("certificate.chain", "certificate.issued_by_card_ca")
+#: A card is verified only when its chain passed and the chip proved itself (§6).
+REQUIRED = ("certificate.chain", "certificate.issued_by_card_ca", "chip.genuine")
 
 
 def _issued_by(leaf: x509.Certificate, ca: x509.Certificate) -> bool:

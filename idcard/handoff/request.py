@@ -25,6 +25,7 @@ import httpx
 import idna
 
 from idcard import __version__
+from idcard.assertion.messages import normalize_attributes
 from idcard.errors import IdCardError, UsageError
 from idcard.handoff.budget import Budget, BudgetTransport
 from idcard.origin import origin_of_url
@@ -161,7 +162,6 @@ class AuthRequest:
 
 def parse_request(url: httpx.URL, body: Any, policy: UrlPolicy) -> AuthRequest:
     """Check the request JSON fetched from `url` (which alone fixes the origin)."""
-    from idcard.assertion.messages import normalize_attributes
 
     origin = origin_of(url)
     if not isinstance(body, dict):

@@ -29,6 +29,9 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 import h11
 import uvicorn
@@ -42,7 +45,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from idcard import __version__
 from idcard.errors import IdCardError
-from idcard.handoff.workflow import HandoffWorkflow
+from idcard.handoff.workflow import HandoffWorkflow, Outcome
 
 __all__ = ["DEFAULT_PORT", "HandoffServer", "HostCheck", "allowed_hosts", "create_app"]
 
@@ -122,7 +125,7 @@ _STATUS_BY_CODE = {"request.unavailable": 502, "app.error": 500}
 class _HeaderDeadline(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing connections that trickle their request head."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._arm_header_timer()
 
@@ -139,10 +142,65 @@ class _HeaderDeadline(H11Protocol):
             self.transport.close()
 
 
+def _call_soon(loop: asyncio.AbstractEventLoop, func: Callable[..., None], *args: object) -> None:
+    try:
+        loop.call_soon_threadsafe(func, *args)
+    except RuntimeError:  # the loop closed: the service stopped and nobody waits any more
+        pass
+
+
 class _Service:
     def __init__(self, workflow: HandoffWorkflow) -> None:
         self.workflow = workflow
         self._busy = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def stop_running_login(self) -> None:
+        """From any thread (or a signal handler): answer the waiting browser now, the service is stopping."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None:
+            _call_soon(loop, stopping.set)
+
+    async def _run_workflow(self, request_url: str) -> Outcome:
+        """The workflow in a daemon thread, abandoned when the service stops.
+
+        The thread may sit in a terminal read (consent, PIN) that nothing can
+        interrupt; a daemon thread does not keep the process alive after Ctrl-C,
+        and the browser is sent back to the portal instead of waiting on it.
+        """
+        loop = asyncio.get_running_loop()
+        if self._stopping is None or self._loop is not loop:
+            self._loop, self._stopping = loop, asyncio.Event()
+        done: asyncio.Future[Outcome] = loop.create_future()
+
+        def settle(result: Outcome | None, error: BaseException | None) -> None:
+            if done.done():
+                return
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)  # type: ignore[arg-type]
+
+        def work() -> None:
+            try:
+                result = self.workflow.run(request_url)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+                _call_soon(loop, settle, None, exc)
+                return
+            _call_soon(loop, settle, result, None)
+
+        threading.Thread(target=work, name="idcard-handoff-login", daemon=True).start()
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        waiters: set[asyncio.Future[Any]] = {done, stopping}
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if done.done():
+            return done.result()
+        log.info("hand-off: the service is stopping; sending the browser back to the portal")
+        return self.workflow.interrupted()
 
     @property
     def busy(self) -> bool:
@@ -172,7 +230,7 @@ class _Service:
         try:
             # Card I/O and the citizen's answers block: a worker thread, which
             # the server waits for even if the browser goes away.
-            outcome = await run_in_threadpool(self.workflow.run, values[0])
+            outcome = await self._run_workflow(values[0])
         finally:
             self._busy.release()
         if outcome.location is not None:
@@ -239,6 +297,18 @@ def bind_loopback(port: int, *, ipv6: bool = True) -> list[socket.socket]:
     return sockets
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the running login at once when Ctrl-C (or stop()) ends it."""
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self.on_exit()
+
+
 class HandoffServer:
     """The service on loopback: `serve_forever()` (the CLI) or `start()`/`stop()` in a thread (the GUI).
 
@@ -251,7 +321,7 @@ class HandoffServer:
         self.ipv6 = ipv6
         self.sockets: list[socket.socket] = []
         self.port: int | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -267,11 +337,12 @@ class HandoffServer:
             self.port = self.sockets[0].getsockname()[1]
         return self
 
-    def _make_server(self) -> uvicorn.Server:
+    def _make_server(self) -> _Server:
         self.bind()
         assert self.port is not None
+        app = create_app(self.workflow, port=self.port)
         config = uvicorn.Config(
-            create_app(self.workflow, port=self.port),
+            app,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -279,7 +350,8 @@ class HandoffServer:
             timeout_graceful_shutdown=5,
             http=_HeaderDeadline,
         )
-        self._server = uvicorn.Server(config)
+        service: _Service = app.service  # type: ignore[attr-defined]
+        self._server = _Server(config, on_exit=service.stop_running_login)
         return self._server
 
     def serve_forever(self) -> None:
@@ -305,6 +377,7 @@ class HandoffServer:
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
+            self._server.on_exit()
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None

@@ -13,8 +13,10 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from idcard.assertion.builder import build_token
+from idcard.errors import PinError
 from idcard.handoff.budget import Budget
 from idcard.handoff.prompt import Prompt
 from idcard.handoff.request import (
@@ -25,10 +27,13 @@ from idcard.handoff.request import (
     ReturnableError,
     UrlPolicy,
 )
-from idcard.session import PIN, IdCard
+from idcard.session import CAN, PIN, PUK, IdCard
 from reader.errors import CodedError, NoCardError
+from reader.registry import list_readers
 
 __all__ = ["MESSAGES", "HandoffWorkflow", "Outcome", "TokenBuilder", "default_reader"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("idcard.handoff")
 
@@ -65,8 +70,6 @@ class Outcome:
 
 def default_reader() -> str:
     """The only reader holding a card (the demo emulator never counts)."""
-    from reader.registry import list_readers
-
     readers = list_readers(include_demo=False)
     with_card = [r for r in readers if r.card_present]
     if len(with_card) == 1:
@@ -79,8 +82,6 @@ def default_reader() -> str:
 
 
 def _default_builder(card: IdCard, origin: str, nonce: str, *, attributes: Sequence[str]) -> Mapping[str, Any]:
-    from idcard.assertion.builder import build_token
-
     return build_token(card, origin, nonce, attributes=attributes)
 
 
@@ -109,6 +110,19 @@ class HandoffWorkflow:
         # The running login's budget while it has not reached the card (None otherwise).
         self._stale_guard = threading.Lock()
         self._cancellable: Budget | None = None
+        # The running login's checked request, so an interrupted service can still
+        # send the browser back to the portal (see `interrupted`).
+        self._current: AuthRequest | None = None
+
+    def interrupted(self) -> Outcome:
+        """Where the browser of the running login goes when the service stops under it.
+
+        The portal's own error address when its request was already checked
+        (the citizen stopped the app: `user.refused`), else no address.
+        """
+        return self._failed(
+            self._current, "user.refused", "The ID card app was stopped; nothing was sent to the portal."
+        )
 
     def cancel_stale(self) -> bool:
         """Cancel the running login if it is still fetching its request; True if one was.
@@ -141,7 +155,7 @@ class HandoffWorkflow:
         try:
             self.prompt.progress("fetch", 5)
             try:
-                request = self.client.fetch(request_url, budget)
+                request = self._current = self.client.fetch(request_url, budget)
             except ReturnableError as exc:
                 # The request is unusable, but its `return` URL was checked: send the browser back.
                 outcome = Outcome(False, exc.error_location, None, exc.code, exc.message)
@@ -163,6 +177,7 @@ class HandoffWorkflow:
             outcome = self._failed(request, "app.error", "The ID card app failed; see its log.")
         finally:
             self._set_cancellable(None)
+            self._current = None
         log.info(
             "hand-off for %s: %s",
             outcome.origin or "(no valid request)",
@@ -192,44 +207,59 @@ class HandoffWorkflow:
         else:
             granted = [a for a in request.attributes if a in answer]
         prompt.progress("card", 25)
-        with self.open_card(self._reader_name()) as card:
+
+        def use(card: IdCard) -> Mapping[str, Any]:
+            if isinstance(card, IdCard):
+                from idcard.cards.login import refuse_without_service
+
+                # A real card family logs in only through the registry's service (issue 12).
+                refuse_without_service(card.transport)
             self._unlock(card, request.origin)
             prompt.progress("token", 60)
-            token = self.token_builder(card, request.origin, request.nonce, attributes=granted)
+            return self.token_builder(card, request.origin, request.nonce, attributes=granted)
+
+        token = self.card_session(self._reader_name(), use)
         prompt.progress("submit", 85)
         redirect = self.client.submit(request, token)
         prompt.progress("done", 100)
         return redirect
 
-    def _unlock(self, card: IdCard, origin: str) -> None:
-        """PACE-PIN, asking again after a wrong PIN while more than one try is left."""
-        from idcard.errors import PinError
+    def card_session(self, reader: str, use: Callable[[IdCard], T]) -> T:
+        """Open the card, run `use` on it, close it. An app whose cards live on one
+        thread (the desktop app) overrides this to run the whole session there."""
+        with self.open_card(reader) as card:
+            return use(card)
 
-        status = card.pin_status()
-        if status.state == "blocked":
+    def _unlock(self, card: IdCard, origin: str) -> None:
+        """PACE-PIN through the card's PIN dialogue, asking again after a wrong PIN.
+
+        The hand-off only ever asks for the PIN: a suspended or blocked PIN
+        (which needs the CAN or PUK) is resumed in the ID card app.
+        """
+        request = card.secret_request()
+        if request.kind == PUK:
             raise PinError("The PIN is blocked. Unblock it with the PUK in the ID card app.", code="pin.blocked", tries_left=0)
-        if status.state == "suspended":
+        if request.kind == CAN:
             raise PinError(
                 "The PIN is suspended. Resume it with the CAN in the ID card app, then log in again.",
                 code="pin.suspended",
                 tries_left=1,
             )
-        tries_left = status.tries_left
-        last_error: PinError | None = None
         while True:
             self.prompt.progress("pin", 35)
-            pin = self.prompt.pin(origin, tries_left)
+            pin = self.prompt.pin(origin, request.tries_left)
             if not pin:
-                if last_error is not None:
-                    raise last_error  # gave up after a wrong PIN: that is what the portal learns
+                if request.error is not None:
+                    raise request.error  # gave up after a wrong PIN: that is what the portal learns
                 raise HandoffError("The citizen cancelled the PIN entry.", code="user.refused")
             self.prompt.progress("unlock", 45)
             try:
-                card.unlock(PIN, pin)
-                return
-            except PinError as exc:
-                if exc.code != "pin.wrong" or exc.tries_left is None or exc.tries_left < 2:
-                    raise
-                last_error, tries_left = exc, exc.tries_left
+                following = card.answer(request, pin)
             finally:
                 del pin  # the PIN is used for this one PACE run only
+            if following is None:
+                return
+            if following.kind != PIN or following.error is None:
+                # The PIN needs the CAN or PUK now: the app's job, not the hand-off's.
+                raise following.error or PinError("The PIN cannot be used now.", code="pin.suspended")
+            request = following

@@ -151,7 +151,7 @@ class BiometricDataGroup:
         if not items or items[0].tag != TAG_COUNT:
             raise MalformedResponseError(f"{what}: the group template does not start with a count")
         count = uint(items[0].value, f"{what}: number of instances")
-        infos = []
+        infos: list[BiometricInfo] = []
         for item in items[1:]:
             if item.tag != TAG_INFO:
                 raise MalformedResponseError(f"{what}: unexpected tag {item.tag:X} in 7F61")

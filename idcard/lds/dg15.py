@@ -40,7 +40,7 @@ def _algorithm(info: keys.PublicKeyInfo) -> KeyAlgorithm:
         raise UnsupportedCardError(
             f"DG15: Active Authentication with a {name} key is not supported"
         )
-    return name  # type: ignore[return-value]
+    return name
 
 
 @dataclass(frozen=True)

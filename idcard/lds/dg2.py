@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from PIL import Image
+
 from idcard.errors import MalformedResponseError
 from idcard.lds._codec import remember
 from idcard.lds.cbeff import (
@@ -118,7 +120,6 @@ def build_dg2(
         if image_type < 0:
             raise ValueError("the image is neither JPEG nor JPEG 2000")
     if width is None or height is None:
-        from PIL import Image
 
         try:
             with Image.open(io.BytesIO(image), formats=["JPEG", "JPEG2000"]) as opened:

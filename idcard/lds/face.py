@@ -19,6 +19,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from PIL import Image as PilImage
+
 from idcard.apdu.tlv import Tlv, encode_tlv, parse_single
 from idcard.errors import MalformedResponseError, UnsupportedCardError
 from idcard.lds._codec import remember
@@ -58,6 +60,8 @@ def sniff_mime(data: bytes, declared: int | None = None) -> str:
         return MIME_JPEG
     if data.startswith(_JP2_SIGNATURE) or data.startswith(_J2K_CODESTREAM):
         return MIME_JP2
+    if declared is None:
+        return MIME_UNKNOWN
     return {IMAGE_JPEG: MIME_JPEG, IMAGE_JPEG2000: MIME_JP2}.get(declared, MIME_UNKNOWN)
 
 
@@ -73,7 +77,6 @@ class FaceImage:
 
     def to_pillow(self) -> Image:
         """The decoded image. Undecodable or oversized image data: MalformedResponseError."""
-        from PIL import Image as PilImage
 
         kind = {MIME_JPEG: "JPEG", MIME_JP2: "JPEG 2000"}.get(self.mime, self.mime)
         try:

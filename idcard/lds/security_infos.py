@@ -12,15 +12,14 @@ All input is hostile (EF.CardAccess is unsigned): any failure ends in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asn1crypto import core
 
 from idcard.apdu.tlv import encode_tlv, parse_single
-from idcard.errors import IdCardError, MalformedResponseError, UnsupportedCardError
-from idcard.protocol.pace.oids import PACE_ALGORITHMS
-from idcard.protocol.pace.suite import is_supported
+from idcard.errors import IdCardError, MalformedResponseError
 
 ID_PK = "0.4.0.127.0.7.2.2.1"  # ChipAuthenticationPublicKeyInfo.protocol: id-PK-DH / -ECDH
 ID_TA = "0.4.0.127.0.7.2.2.2"
@@ -268,7 +267,8 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class SecurityInfos:
-    infos: tuple[SecurityInfo, ...]
+    #: Kept as a tuple (see __post_init__); any sequence is accepted.
+    infos: Sequence[SecurityInfo]
     _der: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -382,7 +382,7 @@ _SPECS: dict[type, type[core.Sequence]] = {
     ActiveAuthenticationInfo: _Asn1ActiveAuthenticationInfo,
 }
 
-_BUILDERS = {
+_BUILDERS: dict[type, Callable[[Any], SecurityInfo]] = {
     PaceInfo: lambda v: PaceInfo(v["protocol"].dotted, v["version"].native, v["id"].native),
     ChipAuthenticationInfo: lambda v: ChipAuthenticationInfo(
         v["protocol"].dotted, v["version"].native, v["id"].native
@@ -432,38 +432,3 @@ def _domain_parameter_der(
     return _Asn1DomainParameterInfo(
         {"protocol": protocol, "domain_parameter": algorithm._asn1(), "id": ident}
     ).dump()
-
-
-# --- choosing PACE -----------------------------------------------------------------
-
-#: Lower is better. ECDH-GM first (the mapping every terminal supports and
-#: every eID uses), then the other mappings; DH last.
-_MAPPING_PREFERENCE = {("ECDH", "GM"): 0, ("ECDH", "CAM"): 1, ("ECDH", "IM"): 2,
-                       ("DH", "GM"): 3, ("DH", "IM"): 4}  # fmt: skip
-
-
-def choose_pace_info(infos: SecurityInfos) -> PaceInfo:
-    """The best PACEInfo this client can run; UnsupportedCardError if there is none.
-
-    Only version 2 with standardized domain parameters qualifies (explicit
-    parameters from the unsigned EF.CardAccess are never trusted, §9.2.2).
-    Preference: AES over 3DES, then ECDH-GM, ECDH-CAM, ECDH-IM, DH-GM, DH-IM,
-    then the longer key, then the card's own order.
-    """
-    candidates = []
-    for index, info in enumerate(infos.pace_infos):
-        algorithm = PACE_ALGORITHMS.get(info.protocol)
-        if algorithm is None or info.version != 2:
-            continue
-        if not is_supported(info.protocol, info.parameter_id):
-            continue
-        rank = (
-            algorithm.cipher.name != "AES",
-            _MAPPING_PREFERENCE[(algorithm.agreement, algorithm.mapping)],
-            -algorithm.cipher.key_length,
-            index,
-        )
-        candidates.append((rank, info))
-    if not candidates:
-        raise UnsupportedCardError("The card offers no PACE variant this client supports.")
-    return min(candidates, key=lambda item: item[0])[1]

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from idcard.asn1 import ASN1_ERRORS, HASHES
 from idcard.errors import MalformedResponseError
-from idcard.pki.keys import ASN1_ERRORS, HASHES
 
 ID_LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
 ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -245,7 +245,7 @@ class Sod:
         """The certificate (DER) the first signer info names, if the SOD carries it."""
         if not self.signer_infos:
             return None
-        return find_certificate(self.signer_infos[0], self.certificates)
+        return find_certificate(self.signer_infos[0], self.certificates, embedded=True)
 
     @property
     def signed_attributes(self) -> dict[str, tuple[bytes, ...]]:
@@ -256,21 +256,79 @@ class Sod:
         return self.signer_infos[0].signature_algorithm if self.signer_infos else None
 
 
-def find_certificate(signer: SignerInfo, certificates: list[bytes]) -> bytes | None:
-    """The certificate among `certificates` that the signer's sid names."""
+def find_certificate(
+    signer: SignerInfo, certificates: list[bytes], *, embedded: bool = False
+) -> bytes | None:
+    """The certificate among `certificates` that the signer's sid names.
+
+    issuerAndSerialNumber is matched in decreasing strictness, each rule over all
+    candidates before the next: the exact DER of the issuer name; RFC 5280 name
+    equality; the same RDNs in another order (some passports' SignerInfos list the
+    issuer's attributes in a different order than the DS certificate does); and,
+    when `embedded` (the SOD's own certificates) holds exactly one certificate,
+    the serial number alone. The serial number must always match: a name is never
+    enough. The signature check that follows is what proves the match.
+    """
+    parsed: list[tuple[bytes, x509.Certificate]] = []
     for der in certificates:
         try:
             cert = x509.Certificate.load(der, strict=True)
-            if signer.sid_key_identifier is not None:
-                if cert.key_identifier == signer.sid_key_identifier:
-                    return der
-            elif signer.sid_issuer_der is not None:
-                issuer = x509.Name.load(signer.sid_issuer_der, strict=True)
-                if cert.serial_number == signer.sid_serial and cert.issuer == issuer:
-                    return der
+            _ = (cert.serial_number, cert.issuer.dump(), cert.key_identifier)
         except ASN1_ERRORS:
             continue  # a certificate we cannot read cannot be the signer's
+        parsed.append((der, cert))
+    if signer.sid_key_identifier is not None:
+        return next(
+            (der for der, cert in parsed if cert.key_identifier == signer.sid_key_identifier),
+            None,
+        )
+    if signer.sid_issuer_der is None:
+        return None
+    same_serial = [(der, cert) for der, cert in parsed if cert.serial_number == signer.sid_serial]
+    try:
+        wanted: x509.Name | None = x509.Name.load(signer.sid_issuer_der, strict=True)
+    except ASN1_ERRORS:
+        wanted = None
+    ranked = [
+        (level, der)
+        for der, cert in same_serial
+        if (level := _issuer_match(cert.issuer, signer.sid_issuer_der, wanted)) is not None
+    ]
+    if ranked:
+        return min(ranked, key=lambda item: item[0])[1]
+    if embedded and len(parsed) == 1 and len(same_serial) == 1:
+        return same_serial[0][0]
     return None
+
+
+def _issuer_match(issuer: x509.Name, sid_der: bytes, wanted: x509.Name | None) -> int | None:
+    """How closely a certificate's issuer matches the sid's: 0 same DER, 1 equal under
+    RFC 5280 §7.1, 2 the same RDNs in another order; None when it does not."""
+    if issuer.dump() == sid_der:
+        return 0
+    if wanted is None:
+        return None
+    if _name_equal(issuer, wanted):
+        return 1
+    ours = _rdn_keys(issuer)
+    if ours is not None and ours == _rdn_keys(wanted):
+        return 2
+    return None
+
+
+def _name_equal(a: x509.Name, b: x509.Name) -> bool:
+    try:
+        return bool(a == b)
+    except ASN1_ERRORS:  # asn1crypto normalises lazily; a malformed string raises here
+        return False
+
+
+def _rdn_keys(name: x509.Name) -> list[str] | None:
+    """The name's RDNs, each normalised (RFC 5280 §7.1), in sorted order; None if unreadable."""
+    try:
+        return sorted(rdn.hashable for rdn in name.chosen)
+    except ASN1_ERRORS:
+        return None
 
 
 def _signer_info(si: cms.SignerInfo) -> SignerInfo:
@@ -316,15 +374,15 @@ def lds_security_object(
     """DER LDSSecurityObject: v0, or v1 when (LDS version, Unicode version) is given."""
     if hash_algorithm not in _HASH_OIDS:
         raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
-    size = HASHES[hash_algorithm].digest_size
+    size = HASHES[hash_algorithm]().digest_size
     if not 2 <= len(dg_hashes) <= 16:
         raise ValueError("an LDS security object lists 2 to 16 data group hashes")
-    for number, value in dg_hashes.items():
+    for number, digest in dg_hashes.items():
         if not 1 <= number <= 16:
             raise ValueError(f"data group number {number} out of range 1..16")
-        if len(value) != size:
+        if len(digest) != size:
             raise ValueError(
-                f"DG{number} hash is {len(value)} bytes, {hash_algorithm} gives {size}"
+                f"DG{number} hash is {len(digest)} bytes, {hash_algorithm} gives {size}"
             )
     value: dict[str, object] = {
         "version": 1 if lds_version else 0,
@@ -414,7 +472,7 @@ def _signature_algorithm_id(scheme: str, hash_algorithm: str) -> algos.SignedDig
                     {
                         "hash_algorithm": hash_id,
                         "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": hash_id},
-                        "salt_length": HASHES[hash_algorithm].digest_size,
+                        "salt_length": HASHES[hash_algorithm]().digest_size,
                         "trailer_field": 1,
                     }
                 ),
@@ -435,7 +493,7 @@ def _sign(key: PrivateKeyTypes, scheme: str, hash_algorithm: str, data: bytes) -
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"signature_algorithm {scheme!r} needs an RSA private key")
     if scheme == "rsa-pss":
-        pss = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls.digest_size)
+        pss = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=hash_cls().digest_size)
         return key.sign(data, pss, hash_cls())
     return key.sign(data, padding.PKCS1v15(), hash_cls())
 

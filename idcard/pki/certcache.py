@@ -112,10 +112,14 @@ def parsed_sod(data: bytes) -> Sod:
     return _SODS.get(data, lambda: Sod.parse(data))
 
 
-def signer_certificate(signer: SignerInfo, certificates: list[bytes]) -> bytes | None:
+def signer_certificate(
+    signer: SignerInfo, certificates: list[bytes], *, embedded: bool = False
+) -> bytes | None:
     """`find_certificate`, remembered for the same signer id and certificate list."""
-    key = (signer.sid_key_identifier, signer.sid_issuer_der, signer.sid_serial, *certificates)
-    return _SIGNER_CERTIFICATES.get(key, lambda: find_certificate(signer, certificates))
+    key = (signer.sid_key_identifier, signer.sid_issuer_der, signer.sid_serial, embedded, *certificates)
+    return _SIGNER_CERTIFICATES.get(
+        key, lambda: find_certificate(signer, certificates, embedded=embedded)
+    )
 
 
 def issuer_candidates(store: TrustStore, cert: CertificateInfo) -> tuple[CertificateInfo, ...]:

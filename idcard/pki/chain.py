@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 from idcard.errors import IdCardError
 from idcard.pki.certcache import certificate_info, issuer_candidates
 from idcard.pki.crl import Crl, check_revocation
-from idcard.pki.trust import CSCA, CertificateInfo, TrustStore, ds_profile_problem
+from idcard.pki.trust import (
+    CSCA,
+    CertificateInfo,
+    TrustStore,
+    ca_problem,
+    ds_profile_problem,
+    validity_check,
+)
 from idcard.verdict import Check, Result
 
 
@@ -42,7 +49,7 @@ def validate_chain(
             Check("crl", Result.NOT_PERFORMED, reason),
         ]
     role_check = _signer_role(ds, trust)
-    checks = [role_check, _ds_validity(ds, when)]
+    checks = [role_check, validity_check(ds, when, code="ds.validity", what="The document signer certificate")]
     if role_check.result is Result.FAILED:
         chain_check = Check("csca.chain", Result.FAILED, role_check.reason, role_check.details)
         anchors: list[CertificateInfo] = []
@@ -59,30 +66,6 @@ def validate_chain(
     else:
         checks.append(check_revocation(ds, anchors, crl_list, when))
     return checks
-
-
-def _ds_validity(ds: CertificateInfo, at: datetime) -> Check:
-    details: dict[str, object] = {
-        "subject": ds.subject_dn,
-        "not_before": ds.not_before.isoformat(),
-        "not_after": ds.not_after.isoformat(),
-        "at": at.isoformat(),
-    }
-    if at < ds.not_before:
-        return Check(
-            "ds.validity",
-            Result.FAILED,
-            f"document signer certificate is not valid before {ds.not_before:%Y-%m-%d}",
-            details,
-        )
-    if at > ds.not_after:
-        return Check(
-            "ds.validity",
-            Result.FAILED,
-            f"document signer certificate expired on {ds.not_after:%Y-%m-%d}",
-            details,
-        )
-    return Check("ds.validity", Result.PASSED, "document signer certificate is valid", details)
 
 
 def _csca_chain(
@@ -122,7 +105,7 @@ def _csca_chain(
     # validity; any one that is valid and fit for the role is enough.
     problems = []
     for csca in signers:
-        problem = _csca_problem(csca, at)
+        problem = ca_problem(csca, at, label="CSCA certificate")
         if problem is None:
             details.update(csca=csca.subject_dn, csca_serial=csca.serial_number)
             anchors = trust.with_subject(ds.issuer) or [csca]
@@ -132,19 +115,6 @@ def _csca_chain(
             return passed, anchors
         problems.append(problem)
     return Check("csca.chain", Result.FAILED, "; ".join(problems), details), []
-
-
-def _csca_problem(csca: CertificateInfo, at: datetime) -> str | None:
-    if not csca.valid_at(at):
-        return (
-            f"CSCA certificate {csca.subject_dn} is not valid at {at:%Y-%m-%d} "
-            f"(valid {csca.not_before:%Y-%m-%d} to {csca.not_after:%Y-%m-%d})"
-        )
-    if csca.is_ca is False:
-        return f"CSCA certificate {csca.subject_dn} is not a CA (basicConstraints cA is false)"
-    if csca.key_usage is not None and "key_cert_sign" not in csca.key_usage:
-        return f"CSCA certificate {csca.subject_dn} may not sign certificates (keyUsage)"
-    return None
 
 
 def _signer_role(ds: CertificateInfo, trust: TrustStore | None) -> Check:

@@ -88,16 +88,19 @@ def check_revocation(
     issuers: Sequence[CertificateInfo],
     crls: Sequence[Crl],
     at: datetime,
+    *,
+    code: str = "crl",
+    what: str = "document signer certificate",
 ) -> Check:
-    """The `crl` check for a DS certificate, given the trusted certificates of its issuer."""
-    code = "crl"
+    """The `code` check for `ds` (a DS certificate, or what `what` names), given the
+    trusted certificates of its issuer."""
     if not crls:
         return Check(code, Result.NOT_PERFORMED, "no CRL supplied")
     if not issuers:
         return Check(
             code,
             Result.NOT_PERFORMED,
-            f"no trusted CSCA for {ds.issuer_dn} to authenticate a CRL with",
+            f"no trusted issuer {ds.issuer_dn} to authenticate a CRL with",
         )
     from_issuer = [c for c in crls if same_name(c.issuer, ds.issuer)]
     if not from_issuer:
@@ -109,7 +112,7 @@ def check_revocation(
         return Check(
             code,
             Result.FAILED,
-            f"CRL from {ds.issuer_dn} is not signed by a trusted CSCA certificate",
+            f"the CRL from {ds.issuer_dn} is not signed by that CA",
         )
     for crl in authentic:
         revoked_on = crl.revocation_date(ds.serial_number)
@@ -117,7 +120,7 @@ def check_revocation(
             return Check(
                 code,
                 Result.FAILED,
-                f"document signer certificate (serial {ds.serial_number}) was revoked "
+                f"{what} (serial {ds.serial_number}) was revoked "
                 f"on {revoked_on:%Y-%m-%d}",
                 {"revoked": revoked_on.isoformat(), "serial": ds.serial_number},
             )
@@ -135,7 +138,7 @@ def check_revocation(
                 f"the newest CRL from {ds.issuer_dn} expired on {newest.next_update:%Y-%m-%d}",
                 details,
             )
-    return Check(code, Result.PASSED, "document signer certificate is not revoked", details)
+    return Check(code, Result.PASSED, f"{what} is not revoked", details)
 
 
 def _signed_by_any(crl: Crl, issuers: Sequence[CertificateInfo]) -> bool:
@@ -146,3 +149,18 @@ def _signed_by_any(crl: Crl, issuers: Sequence[CertificateInfo]) -> bool:
             continue
         return True
     return False
+
+
+def load_crl_files(paths: Sequence[str | Path]) -> list[Crl]:
+    """CRLs named on the command line; a missing or unreadable one is a UsageError naming it."""
+    from idcard.errors import UsageError
+
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(Crl.from_file(path))
+        except OSError as exc:
+            raise UsageError(f"Cannot read the CRL {path}: {exc.strerror}.") from None
+        except IdCardError as exc:
+            raise UsageError(f"{path} is not a CRL: {exc.message}") from None
+    return loaded

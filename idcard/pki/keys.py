@@ -28,19 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509 import ObjectIdentifier
 
+from idcard.asn1 import ASN1_ERRORS, HASHES
 from idcard.errors import IdCardError, MalformedResponseError
-
-#: What asn1crypto may raise on hostile DER (it parses lazily, so also on access).
-ASN1_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    OverflowError,
-    RecursionError,
-    UnicodeDecodeError,
-)
 
 HashName = Literal["sha1", "sha224", "sha256", "sha384", "sha512"]
 Scheme = Literal["rsa-pkcs1", "rsa-pss", "ecdsa"]
@@ -50,13 +39,6 @@ SignatureFormat = Literal["der", "plain"]
 _MAX_RSA_BITS = 16384
 _MAX_EC_FIELD_BITS = 1024
 
-HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 DIGEST_OIDS: dict[str, HashName] = {
     "1.3.14.3.2.26": "sha1",
@@ -157,7 +139,7 @@ class SignatureAlgorithm:
             "rsa-pss",
             hash,
             mgf1_hash=mgf1_hash or hash,
-            salt_length=HASHES[hash].digest_size if salt_length is None else salt_length,
+            salt_length=HASHES[hash]().digest_size if salt_length is None else salt_length,
         )
 
     @property

@@ -78,7 +78,7 @@ def _signature_check(verdict: Verdict, sod: Sod, trust: TrustStore | None) -> by
         )
         return None
     signer = sod.signer_infos[0]
-    ds_der = signer_certificate(signer, sod.certificates)
+    ds_der = signer_certificate(signer, sod.certificates, embedded=True)
     if ds_der is None and trust is not None:
         # Some states leave the DS certificate out of the SOD; a store may hold it.
         ds_der = find_certificate(signer, [c.der for c in trust])

@@ -28,6 +28,7 @@ brings its own anchor proves nothing about itself.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from asn1crypto import cms, core, x509
 
+from idcard.apdu.tlv import Tlv, parse_single
 from idcard.errors import IdCardError, MalformedResponseError, UsageError
 from idcard.pki.cms import SignerFields, verify_signer
 from idcard.pki.keys import (
@@ -45,6 +47,10 @@ from idcard.pki.keys import (
     load_public_key,
     signature_algorithm_from_der,
 )
+from idcard.verdict import Check, Result
+
+#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
+_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
 
 ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -92,72 +98,253 @@ class TrustAnchorRoleError(UsageError):
 # --- certificates --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class CertificateInfo:
-    """The parts of an X.509 certificate that path validation needs, parsed once."""
+@dataclass(frozen=True)
+class _Parsed:
+    """Every field of a certificate that validation reads, from one asn1crypto parse."""
 
-    der: bytes
-    subject: x509.Name = field(repr=False)
-    issuer: x509.Name = field(repr=False)
-    subject_dn: str
-    issuer_dn: str
+    subject: x509.Name
+    issuer: x509.Name
     serial_number: int
     subject_key_identifier: bytes | None
     authority_key_identifier: bytes | None
     not_before: datetime
     not_after: datetime
-    #: basicConstraints cA, None when the extension is absent.
     is_ca: bool | None
-    #: keyUsage bits by asn1crypto name, None when the extension is absent.
     key_usage: frozenset[str] | None
-    tbs_der: bytes = field(repr=False)
-    signature_algorithm_der: bytes = field(repr=False)
-    signature: bytes = field(repr=False)
-    spki_der: bytes = field(repr=False)
-    source: str = ""
-    #: basicConstraints pathLenConstraint, None when absent.
-    path_length: int | None = None
-    #: extendedKeyUsage purposes (dotted OIDs), None when the extension is absent.
-    extended_key_usage: frozenset[str] | None = None
-    #: Dotted OIDs of every extension present.
-    extension_oids: frozenset[str] = frozenset()
+    tbs_der: bytes
+    signature_algorithm_der: bytes
+    signature: bytes
+    spki_der: bytes
+    path_length: int | None
+    extended_key_usage: frozenset[str] | None
+    extension_oids: frozenset[str]
+
+
+def _parse(der: bytes) -> _Parsed:
+    try:
+        cert = x509.Certificate.load(der, strict=True)
+        tbs = cert["tbs_certificate"]
+        validity = tbs["validity"]
+        ku = cert.key_usage_value
+        bc = cert.basic_constraints_value
+        return _Parsed(
+            subject=tbs["subject"],
+            issuer=tbs["issuer"],
+            serial_number=tbs["serial_number"].native,
+            subject_key_identifier=cert.key_identifier,
+            authority_key_identifier=cert.authority_key_identifier,
+            not_before=validity["not_before"].native,
+            not_after=validity["not_after"].native,
+            is_ca=None if bc is None else bool(bc["ca"].native),
+            key_usage=None if ku is None else frozenset(ku.native),
+            tbs_der=tbs.dump(),
+            signature_algorithm_der=cert["signature_algorithm"].dump(),
+            signature=cert["signature_value"].native,
+            spki_der=tbs["subject_public_key_info"].dump(),
+            path_length=None if bc is None else bc["path_len_constraint"].native,
+            extended_key_usage=(
+                None
+                if cert.extended_key_usage_value is None
+                else frozenset(p.dotted for p in cert.extended_key_usage_value)
+            ),
+            extension_oids=_extension_oids(tbs),
+        )
+    except ASN1_ERRORS as exc:
+        raise MalformedResponseError(f"not a readable X.509 certificate: {exc}") from exc
+
+
+_OID_SKI = bytes.fromhex("551d0e")  # 2.5.29.14 subjectKeyIdentifier
+
+#: DirectoryString and friends: tag -> codec.
+_STRING_CODECS = {
+    0x0C: "utf-8",  # UTF8String
+    0x13: "ascii",  # PrintableString
+    0x16: "ascii",  # IA5String
+    0x14: "latin-1",  # TeletexString (as deployed)
+    0x1E: "utf-16-be",  # BMPString
+    0x1C: "utf-32-be",  # UniversalString
+}
+
+NameKey = tuple[tuple[tuple[bytes, str], ...], ...]
+
+
+def name_key(name: Tlv) -> NameKey:
+    """A comparable form of a DER Name: per RDN, its (type, value) pairs with the string
+    values decoded, whitespace-collapsed and case-folded (RFC 5280 §7.1's comparison, less
+    the rarely used Unicode mappings), so PrintableString "CSCA-X" and UTF8String "csca-x"
+    match, without building name objects (issue 10)."""
+    rdns = []
+    for rdn in name.children():
+        pairs = []
+        for attr in rdn.children():
+            kind, value = attr.children()
+            codec = _STRING_CODECS.get(value.tag)
+            try:
+                text = " ".join(value.value.decode(codec).split()).casefold() if codec else None
+            except UnicodeDecodeError:
+                text = None
+            pairs.append((kind.value, text if text is not None else f"#{value.tag:x}:{value.value.hex()}"))
+        rdns.append(tuple(sorted(pairs)))
+    return tuple(rdns)
+
+
+_NAME_KEYS: dict[bytes, NameKey] = {}
+
+
+def _cached_key(der: bytes, name: Tlv) -> NameKey:
+    # A store holds few distinct names (every self-signed CSCA names itself twice).
+    key = _NAME_KEYS.get(der)
+    if key is None:
+        key = name_key(name)
+        if len(_NAME_KEYS) < 8192:
+            _NAME_KEYS[der] = key
+    return key
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What a store needs to find a certificate's issuer, read from its TLV structure."""
+
+    subject_der: bytes
+    issuer_der: bytes
+    subject_key: NameKey
+    issuer_key: NameKey
+    ski: bytes | None
+
+
+def _index_fields(der: bytes) -> _Index:
+    """The `_Index` of a certificate without parsing the rest (issue 10: a 588-certificate
+    master list loads in well under 100 ms)."""
+    try:
+        tbs = parse_single(der, 0x30).children()[0].children()
+        first = 1 if tbs[0].tag == 0xA0 else 0  # [0] version
+        issuer, subject = tbs[first + 2], tbs[first + 4]
+        ski = None
+        for item in tbs[first + 6 :]:
+            if item.tag != 0xA3:  # [3] extensions
+                continue
+            for ext in item.children()[0].children():
+                # Only the SKI is wanted: look at the OID's bytes before parsing the rest.
+                if ext.value.startswith(b"\x06\x03" + _OID_SKI):
+                    ski = parse_single(ext.children()[-1].value, 0x04).value
+        subject_der, issuer_der = subject.encode(), issuer.encode()
+        return _Index(subject_der, issuer_der, _cached_key(subject_der, subject),
+                      _cached_key(issuer_der, issuer), ski)
+    except (IndexError, ValueError, MalformedResponseError) as exc:
+        raise MalformedResponseError(f"not a readable X.509 certificate: {exc}") from exc
+
+
+class CertificateInfo:
+    """The parts of an X.509 certificate that path validation needs, parsed once.
+
+    `from_der` parses everything now (untrusted input: a card's or a token's certificate
+    is refused at once if unreadable); `lazy` (bulk anchors such as master lists) reads
+    only the names and key identifier that index a store, and the rest on first use.
+    Equality is identity, as before.
+    """
+
+    def __init__(self, der: bytes, *, source: str = "", index: _Index) -> None:
+        self.der = der
+        self.source = source
+        self.index = index
+        self.subject_der = index.subject_der
+        self.issuer_der = index.issuer_der
 
     @classmethod
     def from_der(cls, der: bytes, *, source: str = "") -> CertificateInfo:
-        try:
-            cert = x509.Certificate.load(bytes(der), strict=True)
-            tbs = cert["tbs_certificate"]
-            validity = tbs["validity"]
-            ku = cert.key_usage_value
-            bc = cert.basic_constraints_value
-            return cls(
-                der=bytes(der),
-                subject=tbs["subject"],
-                issuer=tbs["issuer"],
-                subject_dn=dn_text(tbs["subject"]),
-                issuer_dn=dn_text(tbs["issuer"]),
-                serial_number=tbs["serial_number"].native,
-                subject_key_identifier=cert.key_identifier,
-                authority_key_identifier=cert.authority_key_identifier,
-                not_before=validity["not_before"].native,
-                not_after=validity["not_after"].native,
-                is_ca=None if bc is None else bool(bc["ca"].native),
-                key_usage=None if ku is None else frozenset(ku.native),
-                tbs_der=tbs.dump(),
-                signature_algorithm_der=cert["signature_algorithm"].dump(),
-                signature=cert["signature_value"].native,
-                spki_der=tbs["subject_public_key_info"].dump(),
-                source=source,
-                path_length=None if bc is None else bc["path_len_constraint"].native,
-                extended_key_usage=(
-                    None
-                    if cert.extended_key_usage_value is None
-                    else frozenset(p.dotted for p in cert.extended_key_usage_value)
-                ),
-                extension_oids=_extension_oids(tbs),
-            )
-        except ASN1_ERRORS as exc:
-            raise MalformedResponseError(f"not a readable X.509 certificate: {exc}") from exc
+        der = bytes(der)
+        info = cls.lazy(der, source=source)
+        info._fields  # noqa: B018 - parse now, raising MalformedResponseError
+        return info
+
+    @classmethod
+    def lazy(cls, der: bytes, *, source: str = "") -> CertificateInfo:
+        der = bytes(der)
+        return cls(der, source=source, index=_index_fields(der))
+
+    def __repr__(self) -> str:
+        return f"CertificateInfo({self.subject_dn!r}, source={self.source!r})"
+
+    @functools.cached_property
+    def _fields(self) -> _Parsed:
+        return _parse(self.der)
+
+    @property
+    def subject(self) -> x509.Name:
+        return self._fields.subject
+
+    @property
+    def issuer(self) -> x509.Name:
+        return self._fields.issuer
+
+    @functools.cached_property
+    def subject_dn(self) -> str:
+        return dn_text(self._fields.subject)
+
+    @functools.cached_property
+    def issuer_dn(self) -> str:
+        return dn_text(self._fields.issuer)
+
+    @property
+    def serial_number(self) -> int:
+        return self._fields.serial_number
+
+    @property
+    def subject_key_identifier(self) -> bytes | None:
+        return self.index.ski
+
+    @property
+    def authority_key_identifier(self) -> bytes | None:
+        return self._fields.authority_key_identifier
+
+    @property
+    def not_before(self) -> datetime:
+        return self._fields.not_before
+
+    @property
+    def not_after(self) -> datetime:
+        return self._fields.not_after
+
+    @property
+    def is_ca(self) -> bool | None:
+        """basicConstraints cA, None when the extension is absent."""
+        return self._fields.is_ca
+
+    @property
+    def key_usage(self) -> frozenset[str] | None:
+        """keyUsage bits by asn1crypto name, None when the extension is absent."""
+        return self._fields.key_usage
+
+    @property
+    def tbs_der(self) -> bytes:
+        return self._fields.tbs_der
+
+    @property
+    def signature_algorithm_der(self) -> bytes:
+        return self._fields.signature_algorithm_der
+
+    @property
+    def signature(self) -> bytes:
+        return self._fields.signature
+
+    @property
+    def spki_der(self) -> bytes:
+        return self._fields.spki_der
+
+    @property
+    def path_length(self) -> int | None:
+        """basicConstraints pathLenConstraint, None when absent."""
+        return self._fields.path_length
+
+    @property
+    def extended_key_usage(self) -> frozenset[str] | None:
+        """extendedKeyUsage purposes (dotted OIDs), None when the extension is absent."""
+        return self._fields.extended_key_usage
+
+    @property
+    def extension_oids(self) -> frozenset[str]:
+        """Dotted OIDs of every extension present."""
+        return self._fields.extension_oids
 
     def public_key(self) -> PublicKey:
         return _public_key(self)
@@ -170,7 +357,7 @@ class CertificateInfo:
 
     @property
     def is_self_issued(self) -> bool:
-        return same_name(self.subject, self.issuer)
+        return self.index.subject_key == self.index.issuer_key
 
     def verify_issued_by(self, issuer: CertificateInfo) -> None:
         """Raise (InvalidSignatureError …) unless `issuer`'s key signed this certificate."""
@@ -250,6 +437,40 @@ def ds_profile_problem(ds: CertificateInfo) -> str | None:
         )
     return None
 
+def ca_problem(ca: CertificateInfo, at: datetime | None = None, *, label: str = "CA certificate") -> str | None:
+    """Why `ca` cannot issue certificates (at `at`, when given), or None: outside its
+    validity, basicConstraints cA false, or keyUsage without keyCertSign."""
+    if at is not None and not ca.valid_at(at):
+        return (
+            f"{label} {ca.subject_dn} is not valid at {at:%Y-%m-%d} "
+            f"(valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d})"
+        )
+    if ca.is_ca is False:
+        return f"{label} {ca.subject_dn} is not a CA (basicConstraints cA is false)"
+    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
+        return f"{label} {ca.subject_dn} may not sign certificates (keyUsage)"
+    return None
+
+
+def validity_check(
+    cert: CertificateInfo, at: datetime, *, code: str = "cert.validity", what: str = "The certificate"
+) -> Check:
+    """`code`: `cert` is valid at `at`; failures carry `cert.expired` / `cert.not_yet_valid`."""
+    details: dict[str, object] = {
+        "subject": cert.subject_dn,
+        "not_before": cert.not_before.isoformat(),
+        "not_after": cert.not_after.isoformat(),
+        "at": at.isoformat(),
+    }
+    if at < cert.not_before:
+        reason = f"{what} is not valid before {cert.not_before:%Y-%m-%d}."
+        return Check(code, Result.FAILED, reason, {**details, "error": "cert.not_yet_valid"})
+    if at > cert.not_after:
+        reason = f"{what} expired on {cert.not_after:%Y-%m-%d}."
+        return Check(code, Result.FAILED, reason, {**details, "error": "cert.expired"})
+    return Check(code, Result.PASSED, f"valid until {cert.not_after:%Y-%m-%d}", details)
+
+
 #: ICAO's own extension arc (id-icao-mrtd-security-extensions); privateKeyUsagePeriod is no
 #: hint, national PKI CAs (Estonia's) carry it too.
 _ICAO_ARC = "2.23.136.1.1.6."
@@ -320,9 +541,11 @@ class TrustStore:
         self._default_role = role
         self._certs: list[CertificateInfo] = []
         self._by_der: dict[bytes, CertificateInfo] = {}
-        self._by_subject: dict[str, list[CertificateInfo]] = {}
+        self._by_subject: dict[NameKey, list[CertificateInfo]] = {}
         self._by_ski: dict[bytes, list[CertificateInfo]] = {}
         self._roles: dict[bytes, str] = {}
+        #: Paths idcard.pki.validate found to these anchors; any new anchor clears it.
+        self.path_cache: dict[tuple[str, bytes, tuple[bytes, ...]], object] = {}
         #: Human-readable notes about skipped files and certificates.
         self.warnings: list[str] = []
         for der in certificates:
@@ -355,6 +578,9 @@ class TrustStore:
             return existing
         cert = CertificateInfo.from_der(der, source=source)
         cert.public_key()  # raises MalformedResponseError / UnsupportedAlgorithmError
+        return self._add_parsed(cert, role)
+
+    def _add_parsed(self, cert: CertificateInfo, role: str | None) -> CertificateInfo:
         if role is None:
             role = self._default_role or _sort_role(cert)
         if role == DOCUMENT_SIGNER:
@@ -367,10 +593,11 @@ class TrustStore:
         return cert
 
     def _insert(self, cert: CertificateInfo, role: str) -> None:
+        self.path_cache.clear()
         self._roles[cert.der] = role
         self._certs.append(cert)
         self._by_der[cert.der] = cert
-        self._by_subject.setdefault(_name_key(cert.subject), []).append(cert)
+        self._by_subject.setdefault(cert.index.subject_key, []).append(cert)
         if cert.subject_key_identifier:
             self._by_ski.setdefault(cert.subject_key_identifier, []).append(cert)
 
@@ -379,9 +606,9 @@ class TrustStore:
         SKI = its AKI. Those matching both come first; the signature decides."""
         if not isinstance(cert, CertificateInfo):
             cert = CertificateInfo.from_der(cert)
-        by_dn = self._by_subject.get(_name_key(cert.issuer), [])
         aki = cert.authority_key_identifier
         by_ki = self._by_ski.get(aki, []) if aki else []
+        by_dn = self._by_subject.get(cert.index.issuer_key, [])
         both = [c for c in by_dn if c in by_ki]
         rest = [c for c in by_dn + by_ki if c not in both]
         seen: set[int] = set()
@@ -405,7 +632,11 @@ class TrustStore:
         return view
 
     def with_subject(self, name: x509.Name) -> list[CertificateInfo]:
-        return list(self._by_subject.get(_name_key(name), []))
+        try:
+            key = name_key(parse_single(name.dump(), 0x30))
+        except (ValueError, MalformedResponseError):
+            return []
+        return list(self._by_subject.get(key, []))
 
     # --- files --------------------------------------------------------------------
 
@@ -506,7 +737,9 @@ class TrustStore:
                 result.loaded += 1
                 continue
             try:
-                self.add(der, source=where, role=CSCA)
+                # Keys and the rest of each certificate are parsed when first used: a
+                # list's signature covers every entry, and most entries are never used.
+                self._add_parsed(CertificateInfo.lazy(der, source=where), CSCA)
             except IdCardError as exc:
                 label = _label(der)
                 result.skipped_with_reason.append((f"{where} {label}", exc.message))
@@ -531,7 +764,10 @@ class TrustStore:
             ]
             signer_der = _find_signer(signer_infos[0], certs)
             econtent = bytes(signed["encap_content_info"]["content"])
-        except (IdCardError, *ASN1_ERRORS) as exc:
+        except IdCardError as exc:
+            result.signer_reason = f"master list signer info is malformed: {exc.message}"
+            return
+        except ASN1_ERRORS as exc:
             result.signer_reason = f"master list signer info is malformed: {exc}"
             return
         if signer_der is None:

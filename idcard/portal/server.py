@@ -7,6 +7,11 @@ request = portal.begin(session_id, ["name", "photo"])   # JSON for the app's GET
 identity = portal.complete(session_id, token_json, "https://portal.example")
 ```
 
+Chip evidence is required unless both the portal and its verifier are told
+otherwise (``require_evidence=False``); a token accepted without evidence says
+so in its verdict (check ``evidence``: "evidence: not requested") and in
+``VerifiedIdentity.evidence_status``.
+
 `begin` issues a nonce bound to the browser session (and remembers what was
 asked for) and returns the hand-off request JSON: ``{"nonce", "attributes",
 "submit", "return"}``. `complete` verifies a token against the nonce the
@@ -25,7 +30,7 @@ from idcard.assertion.messages import normalize_attributes, origin_of_url
 from idcard.errors import UsageError
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import DEFAULT_TTL, NonceStore
-from idcard.portal.verifier import TokenVerifier, VerifiedIdentity
+from idcard.portal.verifier import TokenVerifier, VerifiedIdentity, assurance_minimum
 
 __all__ = ["Portal"]
 
@@ -44,8 +49,24 @@ class Portal:
         submit_path: str = "/idcard/submit",
         return_path: str = "/idcard/return",
         clock: Callable[[], float] = time.time,
+        require_evidence: bool = True,
+        min_assurance: int | None = None,
     ) -> None:
+        """`require_evidence`: chip evidence is required unless this is False (and the
+        verifier agrees); a plain token's result then says "evidence: not requested".
+        `min_assurance`: the lowest assurance level (1 Bronze … 4 Platinum) of the login
+        certificate's chain this portal accepts, besides the verifier's own minimum; a lower
+        one is refused with ``cert.assurance_too_low``, none with ``cert.assurance_unknown``."""
+        # Evidence optional must be a decision, not a default inherited from a lax verifier.
+        if require_evidence and not verifier.require_evidence:
+            raise UsageError(
+                "This portal requires chip evidence, but its TokenVerifier does not "
+                "(require_evidence=False). Pass require_evidence=False to Portal as well to "
+                "accept tokens without chip evidence; results then say 'evidence: not requested'."
+            )
+        self.require_evidence = require_evidence
         self.verifier = verifier
+        self.min_assurance = assurance_minimum(min_assurance)
         self.nonces = nonce_store
         self.ttl = ttl
         self.base_url = None if base_url is None else self._base(base_url)
@@ -112,4 +133,5 @@ class Portal:
             at=at,
             consume_nonce=consume,
             nonce_issued=record is not None,
+            min_assurance=self.min_assurance,
         )

@@ -41,17 +41,24 @@ from idcard.assertion.messages import (
     validate_nonce,
 )
 from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
+from idcard.document import Document, DocumentFiles, dg14_security_infos, parsed_dg1, verify_files
 from idcard.errors import IdCardError, UsageError
+from idcard.lds import Identity
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
-from idcard.pki.certcache import certificate_info, issuer_candidates, x509_certificate
+from idcard.pki.certcache import x509_certificate
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
-from idcard.pki.trust import CITIZEN_CA, CertificateInfo, TrustStore, same_name
+from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.validate import Revocation, validate_certificate
 from idcard.portal.errors import TokenError
 from idcard.portal.nonces import NONCE_BYTES
+from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
+
+#: A hostile certificate or signed object fails with one of these (asn1crypto parses lazily).
+_PARSE_ERRORS: tuple[type[BaseException], ...] = (IdCardError, *ASN1_ERRORS)
 
 __all__ = ["MAX_TOKEN_SIZE", "MIN_TOKEN_SIZE", "TokenVerifier", "VerifiedIdentity"]
 
@@ -63,6 +70,9 @@ _MAX_TOKEN_BYTES = 4 * MAX_TOKEN_SIZE
 _EC_CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 #: The prefix of the certificate's subject serialNumber for Iranian national codes.
 IR_SERIAL_PREFIX = "PNOIR-"
+#: `VerifiedIdentity.evidence_status` values (also the `evidence` check's details["status"]).
+EVIDENCE_VERIFIED = "verified"
+EVIDENCE_NOT_REQUESTED = "not_requested"
 #: Data groups a token may always carry with evidence (identity and the AA key).
 _ALWAYS_ALLOWED = frozenset({1, 11, 15})
 
@@ -91,6 +101,11 @@ class VerifiedIdentity:
     photo_mime: str | None = None
 
     @property
+    def evidence_status(self) -> str:
+        """"verified", or "not_requested" when the portal accepted a token without it."""
+        return EVIDENCE_VERIFIED if self.evidence else EVIDENCE_NOT_REQUESTED
+
+    @property
     def birth_date_solar_hijri(self) -> str | None:
         return solar_hijri(self.birth_date)
 
@@ -115,6 +130,7 @@ class VerifiedIdentity:
             "certificate": {"subject": self.certificate_subject, "issuer": self.certificate_issuer},
             "algorithm": self.algorithm,
             "evidence": self.evidence,
+            "evidenceStatus": self.evidence_status,
             "verdict": self.verdict.to_json(),
         }
 
@@ -147,7 +163,13 @@ class TokenVerifier:
     direct issuer must be one of them. `csca`: CSCA anchors for the evidence's
     document signer. `crls`: CRLs (objects or DER/PEM bytes) for both the
     authentication certificates' CAs and the CSCAs. `forbidden_policies`:
-    certificatePolicies OIDs that make a certificate unacceptable.
+    certificatePolicies OIDs that make a certificate unacceptable. `min_assurance`: the
+    lowest assurance level (1 Bronze … 4 Platinum, from the path's 2.16.364.101.1.1.N
+    policy) accepted; a lower level is `cert.assurance_too_low`, none `cert.assurance_unknown`.
+    `intermediates`: CA certificates (DER) for building paths to `trusted_cas`, not trusted.
+    `allowed_policies`: when given, the certificate must carry one of these policy OIDs.
+    `revocation`: "crl" (default: the `crls` given), "ocsp" (the certificate's AIA responder,
+    `idcard.pki.ocsp`) or "off"; `offline` asks no OCSP responder and the verdict says so.
     """
 
     def __init__(
@@ -160,6 +182,11 @@ class TokenVerifier:
         forbidden_policies: Iterable[str] = (),
         allow_http_loopback: bool = False,
         max_token_size: int = MAX_TOKEN_SIZE,
+        min_assurance: int | None = None,
+        intermediates: Iterable[bytes] = (),
+        allowed_policies: Iterable[str] | None = None,
+        revocation: Revocation = "crl",
+        offline: bool = False,
     ) -> None:
         if not isinstance(trusted_cas, TrustStore):
             raise UsageError(
@@ -177,8 +204,15 @@ class TokenVerifier:
             raise UsageError("Requiring chip evidence needs CSCA trust anchors (csca=).")
         self.require_evidence = require_evidence
         self.forbidden_policies = frozenset(forbidden_policies)
+        self.allowed_policies = None if allowed_policies is None else frozenset(allowed_policies)
+        self.min_assurance = assurance_minimum(min_assurance)
+        #: CA certificates to build paths with, never trusted by themselves.
+        self.intermediates = [bytes(c) for c in intermediates]
         self.allow_http_loopback = allow_http_loopback
         self.max_token_size = max_token_size
+        #: "crl" (the configured CRLs), "ocsp" (the certificate's responder) or "off".
+        self.revocation: Revocation = revocation
+        self.offline = offline
 
     # -- entry point -------------------------------------------------------------------
     def verify(
@@ -191,6 +225,7 @@ class TokenVerifier:
         at: dt.datetime | None = None,
         consume_nonce: Callable[[], None] | None = None,
         nonce_issued: bool = True,
+        min_assurance: int | None = None,
     ) -> VerifiedIdentity:
         """Verify one token for `origin` and the `nonce` the portal issued.
 
@@ -199,7 +234,8 @@ class TokenVerifier:
         vouches for the nonce (equality only, as `idcard verify-token`), which
         must then carry at least NONCE_BYTES of entropy. `nonce_issued=False`
         (the store knows no nonce for this login) runs step 3 before the
-        signature, so the refusal names the nonce.
+        signature, so the refusal names the nonce. `min_assurance` (a portal's own
+        minimum) applies besides the verifier's; the stricter one wins.
         """
         origin = _normalized_origin(origin, self.allow_http_loopback)
         nonce = validate_nonce(nonce)
@@ -209,7 +245,10 @@ class TokenVerifier:
             when = when.replace(tzinfo=dt.UTC)
         run = _Run()
         token = self._step1_token(run, token_json)
-        cert, cert_asn1 = self._step2_certificate(run, token.certificate, when)
+        levels = [m for m in (self.min_assurance, assurance_minimum(min_assurance)) if m is not None]
+        cert, cert_asn1 = self._step2_certificate(
+            run, token.certificate, when, max(levels) if levels else None
+        )
         if not nonce_issued:  # nothing to burn: the store's refusal comes before the signature
             self._step3_nonce(run, nonce, consume_nonce)
         # The signature before the nonce is used: a stranger who knows a login's
@@ -266,142 +305,38 @@ class TokenVerifier:
 
     # -- 2 -----------------------------------------------------------------------------
     def _step2_certificate(
-        self, run: _Run, der: bytes, at: dt.datetime
+        self, run: _Run, der: bytes, at: dt.datetime, min_assurance: int | None
     ) -> tuple[CertificateInfo, asn1_x509.Certificate]:
-        try:
-            cert = certificate_info(der)
-            cert_asn1 = x509_certificate(der)
-            cert.public_key()
-            eku = cert_asn1.extended_key_usage_value
-            eku_names = None if eku is None else list(eku.native)
-            policies_ext = cert_asn1.certificate_policies_value
-            policies = (
-                []
-                if policies_ext is None
-                else [p["policy_identifier"].dotted for p in policies_ext]
-            )
-        except (IdCardError, *ASN1_ERRORS) as exc:
-            message = exc.message if isinstance(exc, IdCardError) else str(exc)
-            raise run.fail(
-                "cert.parse", "cert.parse", f"The certificate is unreadable: {message}"
-            ) from None
-        run.passed("cert.parse", cert.subject_dn, issuer=cert.issuer_dn, serial=cert.serial_number)
-
-        if cert.key_usage is None or "digital_signature" not in cert.key_usage:
-            raise run.fail(
-                "cert.key_usage",
-                "cert.key_usage",
-                "The certificate may not be used for signatures (keyUsage lacks digitalSignature).",
-            )
-        run.passed("cert.key_usage", "keyUsage has digitalSignature")
-        if eku_names is not None and "client_auth" not in eku_names:
-            raise run.fail(
-                "cert.eku",
-                "cert.eku",
-                "The certificate is not for client authentication (extendedKeyUsage lacks clientAuth).",
-            )
-        run.passed("cert.eku", "clientAuth" if eku_names else "no extendedKeyUsage")
-
-        validity = {
-            "not_before": cert.not_before.isoformat(),
-            "not_after": cert.not_after.isoformat(),
-            "at": at.isoformat(),
-        }
-        if at < cert.not_before:
-            raise run.fail(
-                "cert.validity",
-                "cert.not_yet_valid",
-                f"The certificate is not valid before {cert.not_before:%Y-%m-%d}.",
-                **validity,
-            )
-        if at > cert.not_after:
-            raise run.fail(
-                "cert.validity",
-                "cert.expired",
-                f"The certificate expired on {cert.not_after:%Y-%m-%d}.",
-                **validity,
-            )
-        run.passed("cert.validity", f"valid until {cert.not_after:%Y-%m-%d}", **validity)
-
-        issuers = self._chain(run, cert, at)
-        self._revocation(run, cert, issuers, at)
-
-        forbidden = sorted(self.forbidden_policies.intersection(policies))
-        if forbidden:
-            raise run.fail(
-                "cert.policy",
-                "cert.policy",
-                f"The certificate carries a policy this portal refuses: {', '.join(forbidden)}.",
-            )
-        run.passed("cert.policy", "no forbidden policy", policies=policies)
-        return cert, cert_asn1
-
-    def _chain(self, run: _Run, cert: CertificateInfo, at: dt.datetime) -> list[CertificateInfo]:
-        # Only citizen CAs issue login certificates: a CSCA in the same store never does.
-        candidates = [
-            c
-            for c in issuer_candidates(self.trusted_cas, cert)
-            if self.trusted_cas.role_of(c) == CITIZEN_CA
-        ]
-        signers = []
-        for candidate in candidates:
-            try:
-                cert.verify_issued_by(candidate)
-            except IdCardError:
-                continue
-            signers.append(candidate)
-        if not signers:
-            raise run.fail(
-                "cert.chain",
-                "cert.untrusted",
-                f"The certificate's issuer {cert.issuer_dn} is not a trusted CA.",
-                untrusted=True,
-                issuer=cert.issuer_dn,
-                candidates=len(candidates),
-            )
-        problems = []
-        for ca in signers:
-            problem = _ca_problem(ca, at)
-            if problem is None:
-                run.passed("cert.chain", f"issued by trusted CA {ca.subject_dn}", ca=ca.subject_dn)
-                return signers
-            problems.append(problem)
-        raise run.fail("cert.chain", "cert.ca_invalid", "; ".join(problems), issuer=cert.issuer_dn)
-
-    def _revocation(
-        self, run: _Run, cert: CertificateInfo, issuers: list[CertificateInfo], at: dt.datetime
-    ) -> None:
-        if not self.crls:
-            run.verdict.not_performed("cert.revocation", "no CRL configured (OCSP is off)")
-            return
-        mine = [c for c in self.crls if same_name(c.issuer, cert.issuer)]
-        if not mine:
-            run.verdict.not_performed("cert.revocation", f"no CRL configured for {cert.issuer_dn}")
-            return
-        authentic = [c for c in mine if _signed_by_any(c, issuers)]
-        if not authentic:
-            raise run.fail(
-                "cert.revocation",
-                "cert.crl",
-                f"The CRL for {cert.issuer_dn} is not signed by that CA.",
-            )
-        for crl in authentic:
-            revoked_on = crl.revocation_date(cert.serial_number)
-            if revoked_on is not None:
+        """Every certificate check comes from the one validator (idcard.pki.validate)."""
+        result = validate_certificate(
+            der,
+            trust=self.trusted_cas,
+            usage="auth",
+            intermediates=self.intermediates,
+            at=at,
+            crls=self.crls,
+            min_assurance=min_assurance,
+            forbidden_policies=self.forbidden_policies,
+            allowed_policies=self.allowed_policies,
+            revocation=self.revocation,
+            offline=self.offline,
+        )
+        for check in result.checks:
+            if check.result is Result.PASSED:
+                run.passed(check.code, check.reason, **check.details)
+            elif check.result is Result.NOT_PERFORMED:
+                run.verdict.not_performed(check.code, check.reason, **check.details)
+            else:
+                details = dict(check.details)
+                error = str(details.pop("error", check.code))
                 raise run.fail(
-                    "cert.revocation",
-                    "cert.revoked",
-                    f"The certificate was revoked on {revoked_on:%Y-%m-%d}.",
-                    revoked=revoked_on.isoformat(),
+                    check.code,
+                    error,
+                    check.reason,
+                    untrusted=check.result is Result.UNTRUSTED,
+                    **details,
                 )
-        newest = max(authentic, key=lambda c: c.this_update)
-        if newest.next_update is not None and newest.next_update < at:
-            raise run.fail(
-                "cert.revocation",
-                "cert.crl",
-                f"The newest CRL for {cert.issuer_dn} is out of date (next update was {newest.next_update:%Y-%m-%d}).",
-            )
-        run.passed("cert.revocation", "not revoked", crl_this_update=newest.this_update.isoformat())
+        return result.path[0], x509_certificate(der)
 
     # -- 3 -----------------------------------------------------------------------------
     def _step3_nonce(self, run: _Run, nonce: str, consume_nonce: Callable[[], None] | None) -> None:
@@ -478,7 +413,7 @@ class TokenVerifier:
         nonce: str,
         requested: list[str],
         at: dt.datetime,
-    ):  # noqa: ANN202 - Document | None
+    ) -> Document | None:
         evidence = token.evidence
         if evidence is None:
             if self.require_evidence:
@@ -487,11 +422,19 @@ class TokenVerifier:
                     "evidence.missing",
                     "This portal requires chip evidence (idcardEvidence), and the token has none.",
                 )
-            run.verdict.not_performed("evidence", "no chip evidence in the token (not required)")
+            run.verdict.not_performed(
+                "evidence",
+                "evidence: not requested (this portal accepts tokens without chip evidence; "
+                "only the card's certificate and signature were verified)",
+                status=EVIDENCE_NOT_REQUESTED,
+            )
             return None
         if self.csca is None:  # only when evidence is optional (see __init__)
             run.verdict.not_performed(
-                "evidence", "no CSCA anchors configured: chip evidence ignored"
+                "evidence",
+                "evidence: not requested (no CSCA anchors configured: the token's chip "
+                "evidence was ignored, not verified)",
+                status=EVIDENCE_NOT_REQUESTED,
             )
             return None
         return self._evidence(run, evidence, cert_asn1, origin, nonce, requested, at)
@@ -505,129 +448,26 @@ class TokenVerifier:
         nonce: str,
         requested: list[str],
         at: dt.datetime,
-    ):  # noqa: ANN202 - Document
-        from idcard.document import DocumentFiles, verify_files
-        from idcard.protocol.active_auth import CHECK_CODE
-
-        allowed = set(_ALWAYS_ALLOWED)
-        for attribute in requested:
-            allowed.update(ATTRIBUTES[attribute])
-        extra = sorted(set(evidence.data_groups) - allowed)
-        if extra:
-            names = ", ".join(f"DG{n}" for n in extra)
-            raise run.fail(
-                "evidence.data_groups",
-                "evidence.unrequested_dg",
-                f"The token carries {names}, which this portal did not ask for.",
-                data_groups=extra,
-            )
-        missing = [n for n in (1, 11) if n not in evidence.data_groups]
-        if missing:
-            raise run.fail(
-                "evidence.data_groups",
-                "evidence.missing",
-                f"The evidence lacks {', '.join(f'DG{n}' for n in missing)}.",
-            )
-        run.passed(
-            "evidence.data_groups",
-            "only requested data groups",
-            data_groups=sorted(evidence.data_groups),
-        )
-
+    ) -> Document:
+        """The evidence groups in the documented order; the first that fails ends the run."""
+        _evidence_data_groups(run, evidence, requested)
         # Active Authentication first as a computation, so verify_files counts it as the chip check.
-        dg15 = evidence.data_groups.get(15)
-        challenge = aa_challenge(origin, nonce)
-        aa_check: Check | None = None
-        dg15_problem: str | None = None
-        if dg15 is not None:
-            try:
-                ok = _aa_key(bytes(dg15)).verify(challenge, evidence.active_authentication)
-            except IdCardError as exc:
-                dg15_problem = f"DG15 holds no usable Active Authentication key: {exc.message}"
-            else:
-                aa_check = Check(
-                    CHECK_CODE,
-                    Result.PASSED if ok else Result.FAILED,
-                    "The chip signed the challenge bound to this origin and nonce."
-                    if ok
-                    else "The chip's signature does not verify with the DG15 key (another chip, or a clone).",
-                    {"challenge": challenge.hex()},
-                )
+        aa_check = _evidence_aa_check(evidence, origin, nonce)
+        chip_checks = [aa_check] if aa_check is not None and aa_check.details.get("stage") != "key" else []
         files = DocumentFiles(evidence.sod, dict(evidence.data_groups))
-        document = verify_files(
-            files, self.csca, at=at, crls=self.crls, chip_checks=[aa_check] if aa_check else ()
-        )
-        doc = document.verdict
-        run.verdict.extend(doc.checks)
-
-        def bad(code: str) -> Check | None:
-            check = doc.get(code)
-            return check if check is not None and check.result is not Result.PASSED else None
-
-        for code in ("sod.parse", "sod.signature"):
-            check = bad(code)
-            if check is not None:
-                raise run.fail("evidence.sod", "evidence.sod", f"EF.SOD: {check.reason}")
-        for code in ("sod.signer_role", "ds.validity", "csca.chain", "crl"):
-            check = bad(code)
-            if check is not None and check.result is not Result.NOT_PERFORMED:
-                untrusted = check.result is Result.UNTRUSTED
-                raise run.fail(
-                    "evidence.chain",
-                    "evidence.chain",
-                    f"Document signer: {check.reason}",
-                    untrusted=untrusted,
-                )
-        if doc.get("csca.chain") is None or doc.get("csca.chain").result is not Result.PASSED:  # type: ignore[union-attr]
-            raise run.fail(
-                "evidence.chain", "evidence.chain", "The document signer's chain was not checked."
-            )
-        for number in sorted(evidence.data_groups):
-            check = bad(f"sod.hash.dg{number}")
-            if check is not None or doc.get(f"sod.hash.dg{number}") is None:
-                reason = check.reason if check else f"DG{number} was not checked against EF.SOD"
-                raise run.fail("evidence.hash", "evidence.hash", reason, data_group=number)
-        if dg15 is None:
-            raise run.fail(
-                "evidence.dg15",
-                "evidence.dg15",
-                "The evidence lacks DG15, the chip's Active Authentication key.",
-            )
-        if dg15_problem is not None:
-            raise run.fail("evidence.dg15", "evidence.dg15", dg15_problem)
-        assert aa_check is not None
-        if aa_check.result is not Result.PASSED:
-            raise run.fail("evidence.aa", "evidence.aa", aa_check.reason)
-        for code in ("lds.parse", "mrz.check_digits", "lds.face"):
-            check = bad(code)
-            if check is not None and check.result is not Result.NOT_PERFORMED:
-                raise run.fail("evidence.data", "evidence.data", check.reason)
-        identity = document.identity
-        if identity is None:
-            raise run.fail("evidence.data", "evidence.data", "DG1 does not give an identity.")
-        if not identity.national_code_valid:
-            raise run.fail(
-                "evidence.national_code",
-                "evidence.national_code",
-                f"The national code {identity.national_code} has a wrong check digit.",
-            )
+        document = verify_files(files, self.csca, at=at, crls=self.crls, chip_checks=chip_checks)
+        run.verdict.extend(document.verdict.checks)
+        _evidence_passive(run, document.verdict, evidence)
+        _evidence_chip(run, aa_check)
+        identity = _evidence_data(run, document)
         self._same_person(run, identity, files, cert_asn1)
-        if bad("document.expired") is not None:
-            raise run.fail(
-                "evidence.expired", "evidence.expired", doc.get("document.expired").reason
-            )  # type: ignore[union-attr]
-        if not doc.verified:
-            failure = doc.failures or [c for c in doc.checks if c.result is Result.UNTRUSTED]
-            reason = failure[0].reason if failure else "the document's checks did not all pass"
-            raise run.fail("evidence.data", "evidence.data", reason)
+        _evidence_validity(run, document.verdict)
         run.passed("evidence", "chip evidence verified (passive and active authentication)")
         return document
 
     def _same_person(
-        self, run: _Run, identity: Any, files: Any, cert_asn1: asn1_x509.Certificate
+        self, run: _Run, identity: Identity, files: DocumentFiles, cert_asn1: asn1_x509.Certificate
     ) -> None:
-        from idcard.document import parsed_dg1
-
         serial = _subject(cert_asn1).get("serial_number")
         expected = f"{IR_SERIAL_PREFIX}{identity.national_code}"
         codes = {identity.national_code}
@@ -706,14 +546,6 @@ class TokenVerifier:
 # --- helpers ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=2048)
-def _aa_key(dg15: bytes) -> Any:  # noqa: ANN401 - AaPublicKey, imported lazily
-    """DG15's Active Authentication key, loaded once per distinct DG15 (raises as loading does)."""
-    from idcard.protocol.active_auth import load_aa_public_key
-
-    return load_aa_public_key(dg15)
-
-
 @functools.lru_cache(maxsize=256)
 def _normalized_origin(origin: str, allow_http_loopback: bool) -> str:
     # A portal verifies for a handful of origins; IDNA and URL parsing cost more than a signature.
@@ -744,27 +576,11 @@ def _subject(cert: asn1_x509.Certificate) -> dict[str, Any]:
     return {k: v for k, v in out.items() if isinstance(v, str)}
 
 
-def _ca_problem(ca: CertificateInfo, at: dt.datetime) -> str | None:
-    if not ca.valid_at(at):
-        return (
-            f"the issuing CA {ca.subject_dn} is not valid at {at:%Y-%m-%d} "
-            f"(valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d})"
-        )
-    if ca.is_ca is False:
-        return f"{ca.subject_dn} is not a CA (basicConstraints)"
-    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
-        return f"{ca.subject_dn} may not issue certificates (keyUsage)"
-    return None
-
-
-def _signed_by_any(crl: Crl, issuers: list[CertificateInfo]) -> bool:
-    for issuer in issuers:
-        try:
-            crl.verify_signature(issuer.public_key())
-        except IdCardError:
-            continue
-        return True
-    return False
+def assurance_minimum(level: int | None) -> int | None:
+    """`level` if it is a valid minimum assurance level (None: no minimum), else UsageError."""
+    if level is not None and (isinstance(level, bool) or level not in (1, 2, 3, 4)):
+        raise UsageError("min_assurance is an assurance level from 1 (Bronze) to 4 (Platinum).")
+    return level
 
 
 def _algorithm_problem(algorithm: str, key: PublicKey) -> str | None:
@@ -785,3 +601,120 @@ def _scheme(algorithm: str, hash_name: str) -> SignatureAlgorithm:
     if algorithm.startswith("PS"):
         return SignatureAlgorithm.rsa_pss(hash_name)  # type: ignore[arg-type]
     return SignatureAlgorithm.rsa_pkcs1(hash_name)  # type: ignore[arg-type]
+
+
+# -- the groups of evidence checks (TokenVerifier._evidence runs them in this order) ----------
+
+
+def _not_passed(verdict: Verdict, code: str) -> Check | None:
+    check = verdict.get(code)
+    return check if check is not None and check.result is not Result.PASSED else None
+
+
+def _evidence_data_groups(run: _Run, evidence: Evidence, requested: list[str]) -> None:
+    """Only the data groups the portal asked for, and at least DG1 and DG11."""
+    allowed = set(_ALWAYS_ALLOWED)
+    for attribute in requested:
+        allowed.update(ATTRIBUTES[attribute])
+    extra = sorted(set(evidence.data_groups) - allowed)
+    if extra:
+        names = ", ".join(f"DG{n}" for n in extra)
+        raise run.fail(
+            "evidence.data_groups",
+            "evidence.unrequested_dg",
+            f"The token carries {names}, which this portal did not ask for.",
+            data_groups=extra,
+        )
+    missing = [n for n in (1, 11) if n not in evidence.data_groups]
+    if missing:
+        raise run.fail(
+            "evidence.data_groups",
+            "evidence.missing",
+            f"The evidence lacks {', '.join(f'DG{n}' for n in missing)}.",
+        )
+    run.passed(
+        "evidence.data_groups", "only requested data groups", data_groups=sorted(evidence.data_groups)
+    )
+
+
+def _evidence_aa_check(evidence: Evidence, origin: str, nonce: str) -> Check | None:
+    """The chip's AA signature over this origin's and nonce's challenge, judged by the one AA check."""
+    dg15 = evidence.data_groups.get(15)
+    if dg15 is None:
+        return None
+    return check_active_auth_signature(
+        dg15,
+        aa_challenge(origin, nonce),
+        evidence.active_authentication,
+        dg14_aa_info=dg14_security_infos(evidence.data_groups.get(14)),
+    )
+
+
+def _evidence_passive(run: _Run, doc: Verdict, evidence: Evidence) -> None:
+    """EF.SOD parses and verifies, its signer chains to a CSCA, every data group matches its hash."""
+    for code in ("sod.parse", "sod.signature"):
+        check = _not_passed(doc, code)
+        if check is not None:
+            raise run.fail("evidence.sod", "evidence.sod", f"EF.SOD: {check.reason}")
+    for code in ("sod.signer_role", "ds.validity", "csca.chain", "crl"):
+        check = _not_passed(doc, code)
+        if check is not None and check.result is not Result.NOT_PERFORMED:
+            raise run.fail(
+                "evidence.chain",
+                "evidence.chain",
+                f"Document signer: {check.reason}",
+                untrusted=check.result is Result.UNTRUSTED,
+            )
+    chain = doc.get("csca.chain")
+    if chain is None or chain.result is not Result.PASSED:
+        raise run.fail("evidence.chain", "evidence.chain", "The document signer's chain was not checked.")
+    for number in sorted(evidence.data_groups):
+        check = _not_passed(doc, f"sod.hash.dg{number}")
+        if check is not None or doc.get(f"sod.hash.dg{number}") is None:
+            reason = check.reason if check else f"DG{number} was not checked against EF.SOD"
+            raise run.fail("evidence.hash", "evidence.hash", reason, data_group=number)
+
+
+def _evidence_chip(run: _Run, aa_check: Check | None) -> None:
+    """DG15 is there and holds a key, and the chip's signature verifies with it."""
+    if aa_check is None:
+        raise run.fail(
+            "evidence.dg15", "evidence.dg15", "The evidence lacks DG15, the chip's Active Authentication key."
+        )
+    if aa_check.details.get("stage") == "key":
+        raise run.fail(
+            "evidence.dg15",
+            "evidence.dg15",
+            f"DG15 holds no usable Active Authentication key: {aa_check.reason}",
+        )
+    if aa_check.result is not Result.PASSED:
+        raise run.fail("evidence.aa", "evidence.aa", aa_check.reason)
+
+
+def _evidence_data(run: _Run, document: Document) -> Identity:
+    """The data groups parse into an identity whose national code is well formed."""
+    for code in ("lds.parse", "mrz.check_digits", "lds.face"):
+        check = _not_passed(document.verdict, code)
+        if check is not None and check.result is not Result.NOT_PERFORMED:
+            raise run.fail("evidence.data", "evidence.data", check.reason)
+    identity = document.identity
+    if identity is None:
+        raise run.fail("evidence.data", "evidence.data", "DG1 does not give an identity.")
+    if not identity.national_code_valid:
+        raise run.fail(
+            "evidence.national_code",
+            "evidence.national_code",
+            f"The national code {identity.national_code} has a wrong check digit.",
+        )
+    return identity
+
+
+def _evidence_validity(run: _Run, doc: Verdict) -> None:
+    """The document has not expired, and nothing else in its verdict failed."""
+    expired = _not_passed(doc, "document.expired")
+    if expired is not None:
+        raise run.fail("evidence.expired", "evidence.expired", expired.reason)
+    if not doc.verified:
+        failure = doc.failures or [c for c in doc.checks if c.result is Result.UNTRUSTED]
+        reason = failure[0].reason if failure else "the document's checks did not all pass"
+        raise run.fail("evidence.data", "evidence.data", reason)

@@ -26,17 +26,26 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, cast
 
 from asn1crypto import keys as asn1_keys
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from ecdsa import SigningKey
+from ecdsa.util import sigencode_string
 
+from idcard.apdu.channel import CardChannel
 from idcard.apdu.command import LE_MAX_EXTENDED, LE_MAX_SHORT, CommandAPDU
 from idcard.apdu.response import SW_OK, status_error
 from idcard.apdu.tlv import parse_single
+from idcard.asn1 import HASHES
 from idcard.errors import (
     CardStatusError,
     IdCardError,
@@ -45,11 +54,16 @@ from idcard.errors import (
     UsageError,
 )
 from idcard.lds.security_infos import ActiveAuthenticationInfo, SecurityInfos
+from idcard.pki.keys import (
+    HashName,
+    InvalidSignatureError,
+    PublicKey,
+    SignatureAlgorithm,
+    load_public_key,
+)
+from idcard.protocol.chip_auth import domain_of_ec_key
 from idcard.protocol.pace.params import Rng, random_scalar
 from idcard.verdict import Check, Result
-
-if TYPE_CHECKING:
-    from idcard.apdu.channel import CardChannel
 
 __all__ = [
     "AA_SIGNATURE_HASHES",
@@ -57,6 +71,7 @@ __all__ = [
     "ActiveAuthChip",
     "AaPublicKey",
     "active_authentication",
+    "check_active_auth_signature",
     "internal_authenticate",
     "load_aa_public_key",
     "verify_active_auth_signature",
@@ -129,9 +144,9 @@ class AaPublicKey:
     algorithm: Literal["RSA", "ECDSA"]
     #: RSA modulus bits, or the EC group order bits.
     bits: int
-    #: cryptography RSAPublicNumbers / EllipticCurvePublicKey, an idcard.pki.keys
-    #: PublicKey (EC keys cryptography refuses), or (temporary fallback) an ecdsa VerifyingKey.
-    _key: object = field(repr=False)
+    #: cryptography RSAPublicNumbers / EllipticCurvePublicKey, or an idcard.pki.keys
+    #: PublicKey for EC keys cryptography refuses (explicit curve parameters).
+    _key: rsa.RSAPublicNumbers | ec.EllipticCurvePublicKey | PublicKey = field(repr=False)
 
     @property
     def signature_length(self) -> int:
@@ -165,31 +180,24 @@ class AaPublicKey:
             except InvalidSignature:
                 return False
             return True
-        from ecdsa import VerifyingKey
-
-        if isinstance(self._key, VerifyingKey):
-            return _verify_with_ecdsa_package(self._key, challenge, signature, name)
+        assert isinstance(self._key, PublicKey)
         return _verify_with_pki_key(self._key, challenge, signature, name)
 
 
-def _wrap_key(key: object) -> AaPublicKey:
+def _wrap_key(key: PublicKeyTypes) -> AaPublicKey:
     if isinstance(key, rsa.RSAPublicKey):
         numbers = key.public_numbers()
         return AaPublicKey("RSA", numbers.n.bit_length(), numbers)
     if isinstance(key, ec.EllipticCurvePublicKey):
         return AaPublicKey("ECDSA", key.curve.key_size, key)
-    from ecdsa import VerifyingKey
-
-    if isinstance(key, VerifyingKey):
-        return AaPublicKey("ECDSA", int(key.curve.order).bit_length(), key)
     raise UnsupportedCardError(f"The DG15 key type {type(key).__name__} is not supported.")
 
 
-def _wrap_pki_key(key: object) -> AaPublicKey:
+def _wrap_pki_key(key: PublicKey) -> AaPublicKey:
     """An `idcard.pki.keys.PublicKey` (reached only for EC keys `cryptography` refuses)."""
-    if getattr(key, "kind", None) != "ec":
+    if key.kind != "ec":
         raise UnsupportedCardError("The DG15 key is not a usable EC key.")
-    return AaPublicKey("ECDSA", int(key.key_size), key)  # type: ignore[attr-defined]
+    return AaPublicKey("ECDSA", int(key.key_size), key)
 
 
 def load_aa_public_key(dg15: bytes) -> AaPublicKey:
@@ -231,20 +239,12 @@ def _load_aa_public_key(spki: bytes) -> AaPublicKey:
     try:
         info = asn1_keys.PublicKeyInfo.load(spki, strict=True)
         algorithm = info["algorithm"]["algorithm"].dotted
-        parameters = info["algorithm"]["parameters"]
-        params_der = None if parameters.native is None else parameters.dump()
         if algorithm == _ID_RSA:
             return _load_lenient_rsa(info)
     except IdCardError:
         raise
     except Exception as exc:  # noqa: BLE001 - asn1crypto raises many types on bad input
         raise MalformedResponseError(f"The DG15 public key does not parse: {exc}") from None
-    try:
-        from idcard.pki.keys import load_public_key
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("idcard.pki", "idcard.pki.keys"):
-            raise
-        return _load_explicit_ec_fallback(algorithm, params_der, info)
     try:
         return _wrap_pki_key(load_public_key(spki))
     except IdCardError as exc:
@@ -265,51 +265,15 @@ def _load_lenient_rsa(info: asn1_keys.PublicKeyInfo) -> AaPublicKey:
     return AaPublicKey("RSA", n.bit_length(), rsa.RSAPublicNumbers(e, n))
 
 
-# TODO(remove once idcard.pki.keys is merged): minimal explicit-parameter EC path,
-# used only while that module is missing.
-def _load_explicit_ec_fallback(
-    algorithm: str, params_der: bytes | None, info: asn1_keys.PublicKeyInfo
-) -> AaPublicKey:
-    from ecdsa import VerifyingKey
-
-    from idcard.lds.security_infos import AlgorithmIdentifier
-    from idcard.protocol.chip_auth import domain_from_algorithm
-    from idcard.protocol.pace.params import EcDomain
-
-    if algorithm != "1.2.840.10045.2.1":
-        raise UnsupportedCardError(f"The DG15 key algorithm {algorithm} is not supported.")
-    domain = domain_from_algorithm(AlgorithmIdentifier(algorithm, params_der))
-    if not isinstance(domain, EcDomain):
-        raise MalformedResponseError("The DG15 EC key has no EC domain.")
-    point = domain.decode(info["public_key"].native)
-    return _wrap_key(VerifyingKey.from_public_point(point, curve=domain.curve))
-
-
-def _verify_with_pki_key(key: object, challenge: bytes, signature: bytes, name: str) -> bool:
-    from idcard.pki.keys import InvalidSignatureError, SignatureAlgorithm
-
-    algorithm = SignatureAlgorithm.ecdsa(name, signature_format="plain")  # type: ignore[arg-type]
+def _verify_with_pki_key(key: PublicKey, challenge: bytes, signature: bytes, name: str) -> bool:
+    if name not in HASHES:
+        return False
+    algorithm = SignatureAlgorithm.ecdsa(cast(HashName, name), signature_format="plain")
     try:
-        key.verify(signature, challenge, algorithm)  # type: ignore[attr-defined]
+        key.verify(signature, challenge, algorithm)
     except InvalidSignatureError:
         return False
     return True
-
-
-# TODO(remove with _load_explicit_ec_fallback).
-def _verify_with_ecdsa_package(key: object, challenge: bytes, signature: bytes, name: str) -> bool:
-    from ecdsa import BadDigestError, BadSignatureError, VerifyingKey
-    from ecdsa.util import MalformedSignature, sigdecode_string
-
-    assert isinstance(key, VerifyingKey)
-    try:
-        return bool(
-            key.verify(
-                signature, challenge, hashfunc=getattr(hashlib, name), sigdecode=sigdecode_string
-            )
-        )
-    except (BadSignatureError, BadDigestError, MalformedSignature, ValueError):
-        return False
 
 
 # --- ISO/IEC 9796-2 scheme 1 ------------------------------------------------------------
@@ -443,13 +407,66 @@ def internal_authenticate(
     return response.data
 
 
+AaInfo = ActiveAuthenticationInfo | SecurityInfos | None
+
+
+def _aa_key(dg15_spki: bytes, dg14_aa_info: AaInfo) -> tuple[AaPublicKey, str | None] | Check:
+    """DG15's key and the ECDSA hash DG14 names, or the check that says why there is none.
+
+    An algorithm this client does not support is not_performed; bytes that
+    are no key fail (a fault of the document). The details say `stage: key`
+    so a caller can tell a bad DG15 from a bad signature.
+    """
+    try:
+        key = load_aa_public_key(dg15_spki)
+        hash_name = _hash_from_dg14(dg14_aa_info) if key.algorithm == "ECDSA" else None
+    except UnsupportedCardError as exc:
+        return Check(CHECK_CODE, Result.NOT_PERFORMED, exc.message, {"stage": "key"})
+    except MalformedResponseError as exc:
+        return Check(
+            CHECK_CODE, Result.FAILED, f"DG15 holds no usable key: {exc.message}", {"stage": "key"}
+        )
+    return key, hash_name
+
+
+def _judge(
+    key: AaPublicKey, hash_name: str | None, challenge: bytes, signature: bytes, details: dict[str, object]
+) -> Check:
+    if key.verify(challenge, signature, hash_name=hash_name):
+        return Check(
+            CHECK_CODE, Result.PASSED, "The chip signed the challenge with the DG15 key.", details
+        )
+    return Check(
+        CHECK_CODE,
+        Result.FAILED,
+        "The chip's signature does not verify with the DG15 key (another chip, or a cloned one).",
+        details,
+    )
+
+
+def check_active_auth_signature(
+    dg15_spki: bytes, challenge: bytes, signature: bytes, *, dg14_aa_info: AaInfo = None
+) -> Check:
+    """Judge a signature the chip gave earlier (a token's evidence, a desk record) as a live AA would.
+
+    The same `chip.active_auth` check as `active_authentication`, from the
+    stored challenge and signature instead of a card.
+    """
+    loaded = _aa_key(dg15_spki, dg14_aa_info)
+    if isinstance(loaded, Check):
+        return loaded
+    key, hash_name = loaded
+    details: dict[str, object] = {"algorithm": key.describe(hash_name), "challenge": challenge.hex()}
+    return _judge(key, hash_name, bytes(challenge), bytes(signature), details)
+
+
 def active_authentication(
     channel: CardChannel,
     dg15_spki: bytes,
     *,
     challenge: bytes | None = None,
     rng: Rng = os.urandom,
-    dg14_aa_info: ActiveAuthenticationInfo | SecurityInfos | None = None,
+    dg14_aa_info: AaInfo = None,
 ) -> Check:
     """INTERNAL AUTHENTICATE with a fresh 8-byte challenge; check the signature with DG15.
 
@@ -467,15 +484,11 @@ def active_authentication(
         challenge = rng(CHALLENGE_LENGTH)
     if len(challenge) != CHALLENGE_LENGTH:
         raise UsageError(f"The AA challenge must be {CHALLENGE_LENGTH} bytes.")
-    try:
-        key = load_aa_public_key(dg15_spki)
-        hash_name = _hash_from_dg14(dg14_aa_info) if key.algorithm == "ECDSA" else None
-    except UnsupportedCardError as exc:
-        return Check(CHECK_CODE, Result.NOT_PERFORMED, exc.message)
-    except MalformedResponseError as exc:
-        return Check(CHECK_CODE, Result.FAILED, f"DG15 holds no usable key: {exc.message}")
+    loaded = _aa_key(dg15_spki, dg14_aa_info)
+    if isinstance(loaded, Check):
+        return loaded
+    key, hash_name = loaded
     details: dict[str, object] = {"algorithm": key.describe(hash_name)}
-
     try:
         signature = internal_authenticate(channel, challenge, signature_length=key.signature_length)
     except CardStatusError as exc:
@@ -484,16 +497,7 @@ def active_authentication(
             f"The chip refused active authentication (status {exc.sw:04X}: {status_error(exc.sw)})"
         )
         return Check(CHECK_CODE, Result.FAILED, reason, details)
-    if key.verify(challenge, signature, hash_name=hash_name):
-        return Check(
-            CHECK_CODE, Result.PASSED, "The chip signed the challenge with the DG15 key.", details
-        )
-    return Check(
-        CHECK_CODE,
-        Result.FAILED,
-        "The chip's signature does not verify with the DG15 key (possibly a cloned chip).",
-        details,
-    )
+    return _judge(key, hash_name, challenge, signature, details)
 
 
 # --- chip ----------------------------------------------------------------------------
@@ -525,7 +529,7 @@ class ActiveAuthChip:
         self._key = private_key
         self.hash_name = _hash_name(hash_name) if hash_name is not None else default
         self._rng = rng
-        self._ecdsa_key = None
+        self._ecdsa_key: SigningKey | None = None
         if isinstance(private_key, ec.EllipticCurvePrivateKey):
             self._ecdsa_key = _ecdsa_signing_key(private_key)
 
@@ -545,8 +549,6 @@ class ActiveAuthChip:
             return _sign_iso9796_2(self._key, bytes(challenge), self.hash_name, self._rng)
         digest = _digest(self.hash_name, bytes(challenge))
         if self._ecdsa_key is not None:
-            from ecdsa.util import sigencode_string
-
             order = int(self._ecdsa_key.curve.order)
             k = random_scalar(self._rng, order)
             return bytes(
@@ -555,10 +557,6 @@ class ActiveAuthChip:
                 )
             )
         # A curve outside the standardized list: cryptography signs (its own nonce).
-        from cryptography.hazmat.primitives.asymmetric.utils import (
-            Prehashed,
-            decode_dss_signature,
-        )
 
         der = self._key.sign(digest, ec.ECDSA(Prehashed(_HASHES[self.hash_name]())))
         r, s = decode_dss_signature(der)
@@ -566,11 +564,7 @@ class ActiveAuthChip:
         return r.to_bytes(half, "big") + s.to_bytes(half, "big")
 
 
-def _ecdsa_signing_key(key: ec.EllipticCurvePrivateKey) -> object | None:
-    from ecdsa import SigningKey
-
-    from idcard.protocol.chip_auth import domain_of_ec_key
-
+def _ecdsa_signing_key(key: ec.EllipticCurvePrivateKey) -> SigningKey | None:
     try:
         domain = domain_of_ec_key(key)
     except UnsupportedCardError:

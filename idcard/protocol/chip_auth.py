@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 
 from asn1crypto import core
 from asn1crypto import keys as asn1_keys
+from asn1crypto.algos import DHParameters
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from idcard.apdu.command import LE_MAX_SHORT, CommandAPDU
@@ -235,7 +236,6 @@ def _dh_domain(algorithm: str, parameters: bytes | None) -> DhDomain:
         value = _load_asn1(asn1_keys.DomainParameters, parameters, "DH key parameters")
         p, g, q = value["p"].native, value["g"].native, value["q"].native
     else:
-        from asn1crypto.algos import DHParameters
 
         value = _load_asn1(DHParameters, parameters, "DH key parameters")
         p, g, q = value["p"].native, value["g"].native, None
@@ -327,7 +327,7 @@ def choose_chip_authentication(infos: SecurityInfos) -> ChipAuthenticationChoice
                 pairs.append((CA_ALGORITHMS[oid], pk, None))
     candidates = []
     problems: list[str] = []
-    for index, (algorithm, pk, info) in enumerate(pairs):
+    for index, (algorithm, pk, ca_info) in enumerate(pairs):
         if _PK_PROTOCOLS.get(pk.protocol) != algorithm.agreement:
             continue
         try:
@@ -339,8 +339,8 @@ def choose_chip_authentication(infos: SecurityInfos) -> ChipAuthenticationChoice
         except UnsupportedCardError as exc:
             problems.append(exc.message)
             continue
-        key_id = info.key_id if info is not None and info.key_id is not None else pk.key_id
-        choice = ChipAuthenticationChoice(algorithm, domain, public, key_id, pk, info)
+        key_id = ca_info.key_id if ca_info is not None and ca_info.key_id is not None else pk.key_id
+        choice = ChipAuthenticationChoice(algorithm, domain, public, key_id, pk, ca_info)
         rank = (
             algorithm.cipher.name != "AES",
             algorithm.agreement != "ECDH",

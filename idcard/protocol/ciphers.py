@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers import algorithms, modes
 try:  # cryptography >= 43 moved 3DES to the decrepit module
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 except ImportError:  # pragma: no cover - older cryptography
-    TripleDES = algorithms.TripleDES  # type: ignore[misc,assignment]
+    TripleDES = algorithms.TripleDES  # type: ignore[misc]
 
 
 def pad(data: bytes, block: int) -> bytes:

@@ -243,7 +243,7 @@ class VpcdClient:
         try:
             response = bytes(self.card.process(apdu))
         except Exception:
-            log.exception("card backend raised on APDU %s", apdu[:16].hex())
+            log.exception("card backend raised on APDU %s", apdu[:4].hex())  # the header only: the data may be a PIN
             return _SW_NO_PRECISE_DIAGNOSIS
         if not 2 <= len(response) <= _MAX_PAYLOAD:
             log.error("card backend returned an unsendable %d-byte response", len(response))

@@ -84,6 +84,10 @@ class FileSystemCard:
         self._app: str | None = None
         self._cwd: DF | None = None
         self._ef: EF | None = None
+        #: True while a secure-messaging-protected command is being served (subclasses set it).
+        self._in_sm = False
+        self._chained = b""
+        self._chained_sw = SW_OK
 
     # -- CardBackend ---------------------------------------------------------
     @property
@@ -93,6 +97,7 @@ class FileSystemCard:
     def power_on(self) -> None:
         with self._lock:
             self._app, self._cwd, self._ef = None, None, None
+            self._chained = b""
             self._reset_session()
 
     def power_off(self) -> None:
@@ -100,11 +105,25 @@ class FileSystemCard:
 
     def process(self, apdu: bytes) -> bytes:
         with self._lock:
+            apdu = bytes(apdu)
+            if apdu[:2] == b"\x00\xc0" and self._chained:
+                return self._next_chunk()
+            self._chained = b""
             try:
-                data, sw = self._dispatch(bytes(apdu))
+                data, sw = self._dispatch(apdu)
             except (IndexError, ValueError):
                 data, sw = b"", SW_WRONG_LENGTH
+            if len(data) > 256:
+                # Short APDUs: the rest waits for GET RESPONSE behind 61xx (§1, §6 step 11).
+                self._chained, data = data[256:], data[:256]
+                self._chained_sw = sw
+                return data + bytes([0x61, len(self._chained) % 256])
             return data + sw.to_bytes(2, "big")
+
+    def _next_chunk(self) -> bytes:
+        chunk, self._chained = self._chained[:256], self._chained[256:]
+        sw = bytes([0x61, len(self._chained) % 256]) if self._chained else self._chained_sw.to_bytes(2, "big")
+        return chunk + sw
 
     # -- engine --------------------------------------------------------------
     @staticmethod
@@ -187,7 +206,7 @@ class FileSystemCard:
     def _read_binary(self, p1p2: int, le: int) -> tuple[bytes, int]:
         if self._ef is None:
             return b"", SW_NO_EF
-        if self._ef.protected:
+        if self._ef.protected and not self._in_sm:
             return b"", SW_SECURITY
         offset = p1p2 * self._unit()
         content = self._ef.data

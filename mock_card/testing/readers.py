@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mock_card.card import EmulatedCard
+from mock_card.backend import CardBackend
 
 TRANSPORTS = ("inprocess", "vpcd", "nfc-udp")
 
@@ -29,11 +29,13 @@ def pcscd_service():  # noqa: ANN201 - PcscdService
 
 
 @contextmanager
-def serve_card(card: EmulatedCard, transport: str) -> Iterator[str]:
+def serve_card(card: CardBackend, transport: str) -> Iterator[str]:
     """Serve `card` over `transport` for the duration of the block; yield the reader name."""
     if transport == "inprocess":
+        from mock_card import scheme
         from reader.emulated import register_card, unregister_card
 
+        scheme.install()  # `emulator:` names open in this process (benches, scripts)
         name = register_card(card)
         try:
             yield name

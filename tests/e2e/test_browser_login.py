@@ -1,6 +1,6 @@
 """The whole browser login, as a citizen would do it: Chromium, the demo portal, the hand-off service, the card.
 
-* the demo portal (`python -m idcard.portal.demo --dev`) and the hand-off
+* the demo portal (`python -m mock_card.demo_portal --dev`) and the hand-off
   service (`idcard serve --dev --test-auto-consent`) run as the processes a
   user starts, on free loopback ports;
 * the emulated card sits behind a real pcscd through the vsmartcard vpcd
@@ -120,7 +120,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory, handoff_port: int) -> Itera
     logs = tmp_path_factory.mktemp("portal")
     process = Process(
         "portal",
-        ["idcard.portal.demo", "--dev", "--port", str(port), "--handoff-port", str(handoff_port)],
+        ["mock_card.demo_portal", "--dev", "--port", str(port), "--handoff-port", str(handoff_port)],
         logs,
     )
     url = f"http://127.0.0.1:{port}"

@@ -30,7 +30,7 @@ def test_full_pin_lifecycle(mock_card_reader):
     files = mock_card_reader.card.image.files["lds"]
     with IdCard.open(mock_card_reader.name) as card:
         assert card.pin_status().to_json() == {"triesLeft": 3, "state": "ok"}
-        assert card.next_secret().secret == PIN
+        assert card.secret_request().kind == PIN
 
         card.unlock(PIN, "123456")
         assert card.read_ef_com() == files[FID_COM]
@@ -50,10 +50,10 @@ def test_full_pin_lifecycle(mock_card_reader):
         assert card.pin_status().state == "suspended"
         # Suspended: even the right PIN is refused until the CAN is given.
         _expect_pin_error(card, PIN, "654321", "pin.suspended", 1)
-        assert card.next_secret().secret == CAN
+        assert card.secret_request().kind == CAN
         card.unlock(CAN, "123456")
         # Asking again after the CAN must not send the citizen back to the CAN.
-        assert card.next_secret().secret == PIN
+        assert card.secret_request().kind == PIN
         card.unlock(PIN, "654321")
         assert card.pin_status().to_json() == {"triesLeft": 3, "state": "ok"}
 
@@ -63,7 +63,7 @@ def test_full_pin_lifecycle(mock_card_reader):
         card.unlock(CAN, "123456")
         _expect_pin_error(card, PIN, "111111", "pin.blocked", 0)
         assert card.pin_status().state == "blocked"
-        assert card.next_secret().secret == PUK
+        assert card.secret_request().kind == PUK
         _expect_pin_error(card, PIN, "654321", "pin.blocked", 0)
 
         uses = card.puk_uses_left()
@@ -79,7 +79,7 @@ def test_full_pin_lifecycle(mock_card_reader):
 def test_short_only_card_reads_the_same_bytes(mock_card_reader):
     files = mock_card_reader.card.image.files["lds"]
     with IdCard.open(mock_card_reader.name) as card:
-        assert not card.channel.extended_length
+        assert not card.extended_length
         card.unlock(PIN, "123456")
         assert card.read_dg(2) == files[dg_fid(2)]
         short_apdus = card.stats.apdus
@@ -90,7 +90,7 @@ def test_short_only_card_reads_the_same_bytes(mock_card_reader):
 @ALL
 def test_extended_length_reads_in_few_apdus(mock_card_reader):
     with IdCard.open(mock_card_reader.name) as card:
-        assert card.channel.extended_length
+        assert card.extended_length
         card.unlock(PIN, "123456")
         before = card.stats.apdus
         card.read_dg(2)

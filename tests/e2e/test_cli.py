@@ -78,7 +78,7 @@ def test_unblock_with_puk(tmp_path: Path) -> None:
 
 
 def test_usage_and_reader_errors() -> None:
-    assert idcard("pin", "status", "--reader", "bogus:1", "--json").returncode == 3
+    assert idcard("pin", "status", "--reader", "bogus:1", "--json").returncode == 2  # a name no reader can have: usage
     missing = idcard("pin", "status", "--reader", "emulator:/nonexistent.json", "--json")
     assert missing.returncode == 3 and "No card file" in json.loads(missing.stdout)["error"]["message"]
     assert idcard("pin", "frobnicate").returncode == 2

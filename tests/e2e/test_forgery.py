@@ -206,9 +206,16 @@ def test_gui_desk_reverification(forgery: dict[str, Path]) -> None:
     genuine Active Authentication of the desk challenge by the forger's own chip."""
     from cryptography.hazmat.primitives.serialization import load_der_private_key as load_key
 
-    from gui.desk.records import FORMAT, PURPOSES, b64, identity_fields, record_hash, verify_bundle
-    from gui.reading import desk_challenge
     from gui.trust import build_trust
+    from idcard.desk.challenge import desk_challenge
+    from idcard.desk.records import (
+        FORMAT,
+        PURPOSES,
+        b64,
+        identity_fields,
+        record_hash,
+        verify_bundle,
+    )
     from idcard.protocol.active_auth import ActiveAuthChip
 
     dgs, sod, _ = forged_files()

@@ -52,7 +52,7 @@ def test_sign_then_openssl_verifies(tmp_path: Path, card_file: Path, ca_file: Pa
     document.write_bytes(DOCUMENT)
     result = idcard(
         "sign", str(document), "--reader", f"emulator:{card_file}", "--can-stdin", "--pin-stdin", "--json",
-        stdin="123456\n12345\n",
+        stdin="12345\n123456\n",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     signature = tmp_path / "contract.pdf.p7s"
@@ -91,7 +91,7 @@ def test_sign_with_out_and_text_output(tmp_path: Path, card_file: Path, ca_file:
     out.parent.mkdir()
     result = idcard(
         "sign", str(document), "--out", str(out), "--reader", f"emulator:{card_file}", "--pin-stdin",
-        stdin="123456\n12345\n",
+        stdin="12345\n123456\n",
     )
     assert result.returncode == 0, result.stderr
     assert "REZAEI,SARA,0012345679" in result.stdout and str(out) in result.stdout
@@ -104,7 +104,7 @@ def test_wrong_pin2_exits_4_and_writes_nothing(tmp_path: Path, card_file: Path) 
     document = tmp_path / "doc.bin"
     document.write_bytes(DOCUMENT)
     reader = f"emulator:{card_file}"
-    wrong = idcard("sign", str(document), "--reader", reader, "--can-stdin", "--pin-stdin", "--json", stdin="123456\n54321\n")
+    wrong = idcard("sign", str(document), "--reader", reader, "--can-stdin", "--pin-stdin", "--json", stdin="54321\n123456\n")
     assert wrong.returncode == 4
     error = json.loads(wrong.stdout)["error"]
     assert error["code"] == "pin2.wrong" and error["triesLeft"] == 2
@@ -117,7 +117,7 @@ def test_wrong_pin2_exits_4_and_writes_nothing(tmp_path: Path, card_file: Path) 
     # A failed signature leaves an earlier .p7s as it was.
     earlier = tmp_path / "doc.bin.p7s"
     earlier.write_bytes(b"earlier signature")
-    again = idcard("sign", str(document), "--reader", reader, "--pin-stdin", "--json", stdin="123456\n54321\n")
+    again = idcard("sign", str(document), "--reader", reader, "--pin-stdin", "--json", stdin="54321\n123456\n")
     assert again.returncode == 4 and json.loads(again.stdout)["error"]["triesLeft"] == 1
     assert earlier.read_bytes() == b"earlier signature"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", "doc.bin", "doc.bin.p7s"]
@@ -130,11 +130,11 @@ def test_sign_usage_and_card_errors(tmp_path: Path, card_file: Path) -> None:
     # Missing PIN2 line: a usage error, nothing written.
     short = idcard("sign", str(document), "--reader", reader, "--can-stdin", stdin="123456\n")
     assert short.returncode == 2 and "Traceback" not in short.stderr
-    missing = idcard("sign", str(tmp_path / "nope.txt"), "--reader", reader, "--pin-stdin", stdin="123456\n12345\n")
+    missing = idcard("sign", str(tmp_path / "nope.txt"), "--reader", reader, "--pin-stdin", stdin="12345\n123456\n")
     assert missing.returncode == 2
-    same = idcard("sign", str(document), "--out", str(document), "--reader", reader, "--pin-stdin", stdin="123456\n12345\n")
+    same = idcard("sign", str(document), "--out", str(document), "--reader", reader, "--pin-stdin", stdin="12345\n123456\n")
     assert same.returncode == 2 and document.read_bytes() == b"x"
-    wrong_can = idcard("sign", str(document), "--reader", reader, "--pin-stdin", "--json", stdin="654321\n12345\n")
+    wrong_can = idcard("sign", str(document), "--reader", reader, "--pin-stdin", "--json", stdin="12345\n654321\n")
     # (Today a wrong CAN is reported as auth.password, exit 3; the point here: nothing is written.)
     assert wrong_can.returncode in (3, 4) and "error" in json.loads(wrong_can.stdout)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", "doc.txt"]
@@ -147,7 +147,7 @@ def test_untrusted_citizen_ca_card_signature_is_refused(tmp_path: Path, ca_file:
     card = create_card(tmp_path / "rogue.json", "--variant", "untrusted-citizen-ca")
     document = tmp_path / "doc.txt"
     document.write_bytes(b"pay 1000 rials\n")
-    result = idcard("sign", str(document), "--reader", f"emulator:{card}", "--pin-stdin", stdin="123456\n12345\n")
+    result = idcard("sign", str(document), "--reader", f"emulator:{card}", "--pin-stdin", stdin="12345\n123456\n")
     assert result.returncode == 0, result.stderr  # the card signs; the verifier must not trust it
     verified = openssl_verify(document, tmp_path / "doc.txt.p7s", ca_file)
     assert verified.returncode != 0

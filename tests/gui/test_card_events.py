@@ -7,6 +7,7 @@ import time
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from idcard.protocol.pace.oids import PasswordRef
 from tests.gui.conftest import DEMO_PIN, type_secret, wait_page
 
 
@@ -58,7 +59,7 @@ def test_card_removed_mid_read_then_put_back(qtbot, make_window, card_factory) -
     slot.card.latency = 0.0
     slot.insert()
     wait_page(qtbot, window, window.pinpad)
-    assert window.pinpad.request.kind == "PIN"
+    assert window.pinpad.request.kind == PasswordRef.PIN
     assert window.pinpad.request.tries_left == 3  # the removal cost no try
     type_secret(qtbot, window, DEMO_PIN)
     wait_page(qtbot, window, window.identity)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from gui.widgets import BadgeWidget
+from idcard.protocol.pace.oids import PasswordRef
 from tests.gui.conftest import DEMO_PIN, type_secret, wait_page
 
 
@@ -24,7 +25,7 @@ def test_full_citizen_flow_in_persian(qtbot, make_window, demo_card) -> None:  #
     wait_page(qtbot, window, window.pinpad)
     pad = window.pinpad
     # The tries left are on screen before the citizen types anything.
-    assert pad.request is not None and pad.request.kind == "PIN" and pad.request.tries_left == 3
+    assert pad.request is not None and pad.request.kind == PasswordRef.PIN and pad.request.tries_left == 3
     assert pad.tries_label.text() == "۳ بار فرصت باقی است"
     assert pad.keypad.keys["1"].text() == "۱"
     assert not pad.warning.isVisible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from gui.desk.records import PURPOSES, Record, files_of, verify_bundle
-from gui.desk.store import SqliteStore
 from gui.trust import build_trust
+from idcard.desk.records import PURPOSES, Record, files_of, verify_bundle
+from idcard.desk.store import SqliteStore
 from mock_card.testpki import test_pki as make_test_pki
 from tests.gui.conftest import DEMO_PIN, type_secret, wait_page
 
@@ -30,6 +31,7 @@ def desk_read_and_record(qtbot, window, purpose: str = "identity") -> Record:  #
         lambda: window.stack.currentWidget() is desk and desk.result is not None, timeout=30000
     )
     assert desk.view.headline.text().startswith("✓")
+    assert "TEST" in desk.view.headline.text()  # verified, but only against the demo's TEST PKI
     assert desk.record.isEnabled()
     count = len(desk.records)
     desk.record.click()
@@ -80,9 +82,16 @@ def test_desk_record_receipt_bundle_reverified(
     window.desk.receipt.click()
     window.desk.bundle.click()
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+    # The demo card is checked against the TEST PKI: the receipt says so in its text.
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert "TEST" in printed.stdout.split("Identity")[0]  # above the title
+    assert "national registry" in printed.stdout
     assert (
         b"/NotoSansArabic" in pdf.read_bytes()
     )  # the Persian name is set in a shaping Persian font
+    # Photo, national code: readable by the desk's account only, whatever the umask.
+    for private in (pdf, bundle_path, tmp_path / "desk.sqlite3"):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
     bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
     assert bundle["hash"] == f"sha256:{record.hash}"
 
@@ -99,12 +108,12 @@ def test_desk_record_receipt_bundle_reverified(
 
     # And through the GUI: "Check again" and "Check an evidence file…".
     window.desk.reverify.click()
-    assert window.last_reverification.verified
-    window.reverify_dialog.close()
+    assert window.desk_controller.last_reverification.verified
+    window.desk_controller.reverify_dialog.close()
     window.ask_open_path = lambda *_a: str(bundle_path)
     window.desk.check_file.click()
-    assert window.last_reverification.verified
-    window.reverify_dialog.close()
+    assert window.desk_controller.last_reverification.verified
+    window.desk_controller.reverify_dialog.close()
 
     # Without the TEST anchors the same bundle is untrusted, never verified.
     untrusted, _ = verify_bundle(bundle_path.read_text(encoding="utf-8"), build_trust().documents)
@@ -124,7 +133,7 @@ def test_tampered_bundle_fails(qtbot, make_window, demo_card, tmp_path: Path) ->
     assert verdict.get("desk.record_hash").result.value == "failed"
 
     # Even with the hash recomputed, the identity no longer matches the signed data.
-    from gui.desk.records import record_hash
+    from idcard.desk.records import record_hash
 
     changed.pop("hash")
     changed["hash"] = f"sha256:{record_hash(changed)}"

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from gui.desk.records import verify_bundle
-from gui.desk.store import PostgresStore, describe
 from gui.trust import build_trust
+from idcard.desk.records import verify_bundle
+from idcard.desk.store import PostgresStore, describe
 from mock_card.pytest_plugin import unavailable
 from tests.gui.test_desk import desk_read_and_record
 

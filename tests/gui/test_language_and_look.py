@@ -13,7 +13,8 @@ import pytest
 from PySide6.QtGui import QFontDatabase, QImage
 
 import gui
-from gui.i18n import TRANSLATIONS, I18n, to_latin_digits, to_persian_digits
+from gui.i18n import TRANSLATIONS, I18n, to_persian_digits
+from idcard.digits import to_latin_digits
 
 GUI_DIR = Path(gui.__file__).parent
 BIN = Path(sys.executable).parent

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
+from idcard.protocol.pace.oids import PasswordRef
 from tests.gui.conftest import DEMO_CAN, DEMO_PIN, DEMO_PUK, type_secret, wait_page
 
 
-def _wait_request(qtbot, window, kind: str, reason: str):  # noqa: ANN001, ANN202
+def _wait_request(qtbot, window, kind: PasswordRef, reason: str):  # noqa: ANN001, ANN202
     pad = window.pinpad
     qtbot.waitUntil(
         lambda: (
@@ -26,12 +27,12 @@ def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card, capl
     window = make_window(demo_card)
     pad = window.pinpad
     window.start_read()
-    request = _wait_request(qtbot, window, "PIN", "start")
+    request = _wait_request(qtbot, window, PasswordRef.PIN, "start")
     assert request.tries_left == 3
 
     # 1st wrong PIN: 2 left, and the warning says the next wrong one suspends the PIN.
     type_secret(qtbot, window, "000000")
-    request = _wait_request(qtbot, window, "PIN", "pin.wrong")
+    request = _wait_request(qtbot, window, PasswordRef.PIN, "pin.wrong")
     assert request.tries_left == 2
     assert pad.warning.isVisible()
     assert "suspended" in pad.warning.text() and "CAN" in pad.warning.text()
@@ -39,7 +40,7 @@ def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card, capl
 
     # 2nd wrong PIN: suspended → the CAN, with the picture of where it is printed.
     type_secret(qtbot, window, "111111")
-    request = _wait_request(qtbot, window, "CAN", "pin.suspended")
+    request = _wait_request(qtbot, window, PasswordRef.CAN, "pin.suspended")
     assert pad.picture.isVisible()
     assert "suspended" in pad.warning.text()
     assert pad.title.text() == "Enter your CAN"
@@ -47,19 +48,19 @@ def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card, capl
 
     # A wrong CAN costs nothing and says so.
     type_secret(qtbot, window, "999999")
-    _wait_request(qtbot, window, "CAN", "can.wrong")
+    _wait_request(qtbot, window, PasswordRef.CAN, "can.wrong")
     assert "Wrong CAN" in pad.warning.text()
 
     # The right CAN: one more PIN try, with the "last try" warning.
     type_secret(qtbot, window, DEMO_CAN)
-    request = _wait_request(qtbot, window, "PIN", "can.ok")
+    request = _wait_request(qtbot, window, PasswordRef.PIN, "can.ok")
     assert request.tries_left == 1
     assert "Last try" in pad.warning.text() and "PUK" in pad.warning.text()
     assert not pad.picture.isVisible()
 
     # 3rd wrong PIN: blocked → the PUK.
     type_secret(qtbot, window, "222222")
-    request = _wait_request(qtbot, window, "PUK", "pin.blocked")
+    request = _wait_request(qtbot, window, PasswordRef.PUK, "pin.blocked")
     assert request.tries_left == 10  # PUK uses left
     assert "blocked" in pad.warning.text()
     assert demo_card.card.image.counters.pin_tries == 0
@@ -67,13 +68,13 @@ def test_wrong_pin_suspended_can_blocked_puk(qtbot, make_window, demo_card, capl
 
     # A wrong PUK: one use fewer.
     type_secret(qtbot, window, "00000000")
-    request = _wait_request(qtbot, window, "PUK", "puk.wrong")
+    request = _wait_request(qtbot, window, PasswordRef.PUK, "puk.wrong")
     assert request.tries_left == 9
     assert "9 more times" in pad.warning.text()
 
     # The PUK unblocks: 3 tries again, then the PIN reads the card.
     type_secret(qtbot, window, DEMO_PUK)
-    request = _wait_request(qtbot, window, "PIN", "unblocked")
+    request = _wait_request(qtbot, window, PasswordRef.PIN, "unblocked")
     assert request.tries_left == 3
     assert "unblocked" in pad.explanation.text()
     type_secret(qtbot, window, DEMO_PIN)
@@ -96,7 +97,7 @@ def test_suspended_card_starts_with_the_can(qtbot, card_factory, make_window) ->
     slot = card_factory(pin_tries=1)
     window = make_window(slot, language="fa")
     window.start_read()
-    _wait_request(qtbot, window, "CAN", "suspended")
+    _wait_request(qtbot, window, PasswordRef.CAN, "suspended")
     assert window.pinpad.picture.isVisible()
     assert window.pinpad.title.text() == "کد CAN را وارد کنید"
 
@@ -105,7 +106,7 @@ def test_blocked_card_starts_with_the_puk(qtbot, card_factory, make_window) -> N
     slot = card_factory(pin_tries=0)
     window = make_window(slot)
     window.start_read()
-    request = _wait_request(qtbot, window, "PUK", "blocked")
+    request = _wait_request(qtbot, window, PasswordRef.PUK, "blocked")
     assert request.tries_left == 10
 
 
@@ -113,10 +114,31 @@ def test_used_up_puk_is_a_dead_end_said_plainly(qtbot, card_factory, make_window
     slot = card_factory(pin_tries=0, puk_uses=1)
     window = make_window(slot)
     window.start_read()
-    _wait_request(qtbot, window, "PUK", "blocked")
+    _wait_request(qtbot, window, PasswordRef.PUK, "blocked")
     type_secret(qtbot, window, "00000000")
     qtbot.waitUntil(
         lambda: window.stack.currentWidget() is window.status and window.status.kind == "failed",
         timeout=20000,
     )
     assert "PUK is used up" in window.status.message.text()
+
+
+def test_a_chip_failing_pace_on_the_can_is_not_called_a_wrong_can(
+    qtbot, card_factory, make_window  # noqa: ANN001
+) -> None:
+    from reader.emulated import register_card
+    from tests.unit.test_pin_dialogue import _LyingChip
+
+    slot = card_factory(pin_tries=1)
+    register_card(_LyingChip(slot.card), slot.label)  # the same card, now answering PACE falsely
+    window = make_window(slot)
+    window.start_read()
+    _wait_request(qtbot, window, PasswordRef.CAN, "suspended")
+    type_secret(qtbot, window, DEMO_CAN)  # the right CAN
+    qtbot.waitUntil(
+        lambda: window.stack.currentWidget() is window.status and window.status.kind == "failed",
+        timeout=20000,
+    )
+    text = window.status.message.text()
+    assert "genuine" in text and "Wrong CAN" not in text
+    assert window.pinpad.request is None or window.pinpad.request.reason != "can.wrong"

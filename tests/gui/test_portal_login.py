@@ -32,7 +32,7 @@ def portal() -> Iterator[str]:
     """The reference portal (TEST anchors) on a real loopback port."""
     import uvicorn
 
-    from idcard.portal.demo import create_app
+    from mock_card.demo_portal import create_app
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -139,8 +139,9 @@ def test_portal_consent_pin_progress_done(qtbot, logged_window) -> None:  # noqa
     welcome = browser.client.get("/welcome")
     assert "سارا رضایی" in welcome.text and "0012345679" in welcome.text
     assert 'src="data:image/jpeg;base64,' in welcome.text  # the photo was released
+    assert 'id="test-certificates"' in welcome.text  # the demo portal trusts only the TEST PKI
 
-    page.close.click()
+    page.close_button.click()
     wait_page(qtbot, window, window.home)
     assert window.nav_buttons["desk"].isEnabled()
 
@@ -195,3 +196,30 @@ def test_wrong_pin_then_cancel_in_persian(qtbot, make_window, demo_card, portal)
     assert "error=pin.wrong" in browser.response.headers["location"]
     qtbot.waitUntil(lambda: window.handoff_page.result is not None, timeout=10000)
     assert window.handoff_page.title.text() == "ورود انجام نشد"
+
+
+def test_the_card_stays_on_the_card_thread_and_finished_comes_once(
+    qtbot, logged_window, demo_card  # noqa: ANN001
+) -> None:
+    window, browser = logged_window
+    threads: set[str] = set()
+    process = demo_card.card.process
+
+    def on_which_thread(apdu: bytes) -> bytes:
+        threads.add(threading.current_thread().name)
+        return process(apdu)
+
+    demo_card.card.process = on_which_thread  # the emulator sees every APDU of the hand-off
+    finished: list[tuple] = []
+    window.prompt.finished.connect(lambda *args: finished.append(args))
+    browser.login()
+    wait_page(qtbot, window, window.consent)
+    window.consent.accept.click()
+    wait_page(qtbot, window, window.pinpad)
+    type_secret(qtbot, window, DEMO_PIN)
+    qtbot.waitUntil(browser.finished, timeout=60000)
+    assert browser.response.status_code == 303
+    qtbot.waitUntil(lambda: window.handoff_page.result is not None, timeout=10000)
+    qtbot.wait(200)  # a second emission would arrive through the event loop by now
+    assert len(finished) == 1 and finished[0][1] is True and finished[0][3] == ""
+    assert threads and all(name.startswith("idcard-card") for name in threads), threads

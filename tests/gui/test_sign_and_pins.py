@@ -7,6 +7,7 @@ from pathlib import Path
 
 from asn1crypto import cms
 
+from idcard.protocol.pace.oids import PasswordRef
 from idcard.session import IdCard
 from tests.gui.conftest import DEMO_CAN, DEMO_PIN, DEMO_PIN2, type_text
 
@@ -96,7 +97,7 @@ def test_pin_counters_and_changes(qtbot, make_window, demo_card) -> None:  # noq
         lambda: not window.worker.busy, timeout=10000
     )  # one session at a time on the card
     with IdCard.open(demo_card.name) as card:
-        card.unlock("PIN", "654321")  # the card takes the new PIN
+        card.unlock(PasswordRef.PIN, "654321")  # the card takes the new PIN
 
     # Change the signature PIN (CAN + current PIN2 + new).
     for field, value in (
@@ -110,5 +111,5 @@ def test_pin_counters_and_changes(qtbot, make_window, demo_card) -> None:  # noq
     qtbot.waitUntil(lambda: page.message.text() == "Your signature PIN is changed.", timeout=10000)
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=10000)
     with IdCard.open(demo_card.name) as card:
-        card.unlock("CAN", DEMO_CAN)
+        card.unlock(PasswordRef.CAN, DEMO_CAN)
         card.verify_signature_pin("987654")

@@ -13,13 +13,14 @@ from gui.i18n import I18n
 from gui.reading import read_identity
 from gui.trust import build_trust
 from gui.verdict_view import BAD, OK, badges, overall_verified
+from idcard.protocol.pace.oids import PasswordRef
 from idcard.session import IdCard
 from tests.gui.conftest import DEMO_PIN
 
 
 def _read(name: str, trust):  # noqa: ANN001, ANN202
     with IdCard.open(name) as card:
-        card.unlock("PIN", DEMO_PIN)
+        card.unlock(PasswordRef.PIN, DEMO_PIN)
         return read_identity(card, lambda *_: None, trust, reader=name)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 
 import pytest
 from asn1crypto import core
@@ -25,6 +24,7 @@ from idcard.protocol.active_auth import (
     load_aa_public_key,
     verify_active_auth_signature,
 )
+from idcard.protocol.pace.oids import PasswordRef
 from idcard.protocol.pace.params import domain_by_id
 from idcard.session import IdCard
 from idcard.verdict import Result
@@ -225,23 +225,6 @@ def test_explicit_brainpool224_parameters_from_a_specimen_dg14() -> None:
     assert not verify_active_auth_signature(spki, CHALLENGE, signature[:-1])
 
 
-def test_explicit_parameters_without_idcard_pki(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The temporary path for when idcard.pki.keys is not there (remove with it)."""
-    monkeypatch.setitem(sys.modules, "idcard.pki.keys", None)
-    key = ec.generate_private_key(ec.BrainpoolP256R1())
-    point = key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
-    spki = _explicit_ec_spki(_specified_parameters(13), point)
-    signature = ActiveAuthChip(key).sign(CHALLENGE)
-    assert load_aa_public_key(spki).bits == 256
-    assert verify_active_auth_signature(spki, CHALLENGE, signature)
-    assert not verify_active_auth_signature(spki, CHALLENGE, flip(signature, 40))
-    bad_point = _explicit_ec_spki(_specified_parameters(13), point[:-1] + bytes([point[-1] ^ 1]))
-    with pytest.raises(MalformedResponseError):
-        load_aa_public_key(bad_point)
-
-
 # --- RSA ISO/IEC 9796-2 scheme 1, both roles ------------------------------------------------
 
 
@@ -371,7 +354,7 @@ def unlocked(card: EmulatedCard) -> IdCard:
     if card.image.settings.profile == PROFILE_PASSPORT_BAC:
         session.unlock_bac(DEMO_CITIZEN.mrz_information)
     else:
-        session.unlock("PIN", "123456")
+        session.unlock(PasswordRef.PIN, "123456")
     return session
 
 
@@ -379,7 +362,7 @@ def test_active_authentication_with_the_emulator() -> None:
     card = keyed_card()
     session = unlocked(card)
     dg14 = parse_dg14(session.read_dg(14))
-    check = active_authentication(session.channel, session.read_dg(15), dg14_aa_info=dg14)
+    check = active_authentication(session._channel, session.read_dg(15), dg14_aa_info=dg14)
     assert check.result is Result.PASSED, check.reason
     assert check.code == "chip.active_auth"
     assert check.details["algorithm"] == "ECDSA-SHA256 (256-bit curve)"
@@ -392,23 +375,23 @@ def test_active_authentication_with_the_emulator() -> None:
 def test_the_challenge_is_the_callers_and_the_rng_is_used() -> None:
     session = unlocked(keyed_card())
     dg15 = session.read_dg(15)
-    assert active_authentication(session.channel, dg15, challenge=CHALLENGE).result is Result.PASSED
+    assert active_authentication(session._channel, dg15, challenge=CHALLENGE).result is Result.PASSED
     drawn: list[int] = []
 
     def rng(n: int) -> bytes:
         drawn.append(n)
         return os.urandom(n)
 
-    assert active_authentication(session.channel, dg15, rng=rng).result is Result.PASSED
+    assert active_authentication(session._channel, dg15, rng=rng).result is Result.PASSED
     assert drawn == [8]
     with pytest.raises(UsageError):
-        active_authentication(session.channel, dg15, challenge=b"\x00" * 7)
+        active_authentication(session._channel, dg15, challenge=b"\x00" * 7)
 
 
 @pytest.mark.parametrize("bits", [1024, 2048])
 def test_rsa_active_authentication_with_the_emulator(bits: int) -> None:
     session = unlocked(keyed_card(b"rsa-aa", aa="rsa", rsa_bits=bits))
-    check = active_authentication(session.channel, session.read_dg(15))
+    check = active_authentication(session._channel, session.read_dg(15))
     assert check.result is Result.PASSED, check.reason
     assert check.details["algorithm"] == f"RSA-{bits} ISO/IEC 9796-2 scheme 1"
 
@@ -419,8 +402,8 @@ def test_bac_passport_active_authentication() -> None:
             b"passport", profile=PROFILE_PASSPORT_BAC, extended_length=False, **options
         )
         session = unlocked(card)
-        assert not session.channel.extended_length
-        check = active_authentication(session.channel, session.read_dg(15))
+        assert not session.extended_length
+        check = active_authentication(session._channel, session.read_dg(15))
         assert check.result is Result.PASSED, check.reason
 
 
@@ -428,7 +411,7 @@ def test_cloned_chip_fails() -> None:
     """Right DG15 (of the genuine card), different private key in the chip."""
     card = keyed_card(b"clone", dg15_seed=b"genuine")
     session = unlocked(card)
-    check = active_authentication(session.channel, session.read_dg(15))
+    check = active_authentication(session._channel, session.read_dg(15))
     assert check.result is Result.FAILED
     assert "cloned" in check.reason
 
@@ -437,9 +420,9 @@ def test_dg14_hash_is_used() -> None:
     session = unlocked(keyed_card())
     dg15 = session.read_dg(15)
     sha384 = ActiveAuthenticationInfo(ID_AA, 1, "0.4.0.127.0.7.1.1.4.1.4")
-    assert active_authentication(session.channel, dg15, dg14_aa_info=sha384).result is Result.FAILED
+    assert active_authentication(session._channel, dg15, dg14_aa_info=sha384).result is Result.FAILED
     unknown = ActiveAuthenticationInfo(ID_AA, 1, "1.2.3.4")
-    check = active_authentication(session.channel, dg15, dg14_aa_info=unknown)
+    check = active_authentication(session._channel, dg15, dg14_aa_info=unknown)
     assert check.result is Result.NOT_PERFORMED
 
 
@@ -448,19 +431,19 @@ def test_card_errors_fail_the_check_with_the_status() -> None:
     image.keys = {}  # a chip without AA: INS not supported
     plain = unlocked(EmulatedCard(image))
     dg15 = generate_chip_keys(b"x")["dg15"]
-    check = active_authentication(plain.channel, dg15)  # type: ignore[arg-type]
+    check = active_authentication(plain._channel, dg15)  # type: ignore[arg-type]
     assert check.result is Result.FAILED and "6D00" in check.reason
     assert check.details["sw"] == "6D00"
 
     card = keyed_card()
     session = IdCard(EmulatedTransport(card))  # not unlocked: no secure messaging
-    check = active_authentication(session.channel, card.image.files["lds"][dg_fid(15)])
+    check = active_authentication(session._channel, card.image.files["lds"][dg_fid(15)])
     assert check.result is Result.FAILED and "6982" in check.reason
 
 
 def test_internal_authenticate_parameters_on_the_card() -> None:
     session = unlocked(keyed_card())
-    send = session.channel.send
+    send = session._channel.send
     # P2 = 81 is the PKI authentication key (after PACE-PIN): a 96-byte r||s, not AA.
     pki_auth = send(CommandAPDU(0x00, 0x88, 0x00, 0x81, bytes(48), le=256))
     assert pki_auth.sw == 0x9000 and len(pki_auth.data) == 96
@@ -474,17 +457,17 @@ def test_a_transport_error_propagates() -> None:
     card = keyed_card()
     transport = EmulatedTransport(card)
     session = IdCard(transport)
-    session.unlock("CAN", "123456")
+    session.unlock(PasswordRef.CAN, "123456")
     dg15 = session.read_dg(15)
     transport.remove_card()
     with pytest.raises(CardRemovedError):
-        active_authentication(session.channel, dg15)
+        active_authentication(session._channel, dg15)
 
 
 def test_malformed_dg15_fails_without_sending() -> None:
     card = keyed_card()
     session = unlocked(card)
     before = len(card.transcript)
-    check = active_authentication(session.channel, b"\x30\x03\x02\x01\x05")
+    check = active_authentication(session._channel, b"\x30\x03\x02\x01\x05")
     assert check.result is Result.FAILED and "DG15" in check.reason
     assert len(card.transcript) == before

@@ -10,7 +10,7 @@ from idcard.apdu.atr import supports_extended_length
 from idcard.apdu.channel import CardChannel, redact
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU, status_error
-from idcard.apdu.tlv import encode_tlv, header_length, parse_all, parse_single
+from idcard.apdu.tlv import MAX_DEPTH, Tlv, encode_tlv, header_length, parse_all, parse_single
 from idcard.errors import (
     CardStatusError,
     IdCardError,
@@ -170,3 +170,28 @@ def test_apdu_log_redacts_secret_commands() -> None:
 def test_all_errors_share_the_typed_base() -> None:
     for err in (MalformedResponseError("x"), PinError("y"), status_error(0x6A80)):
         assert isinstance(err, IdCardError) and err.code
+
+
+def _nested(levels: int) -> bytes:
+    data = encode_tlv(0x80, b"\x01")
+    for _ in range(levels):
+        data = encode_tlv(0x30, data)
+    return data
+
+
+def _walk(item: Tlv) -> int:
+    """Deepest level reached by descending through every constructed object."""
+    return max([item.depth] + [_walk(c) if c.constructed else c.depth for c in item.children()])
+
+
+def test_tlv_nesting_is_bounded_by_max_depth() -> None:
+    # MAX_DEPTH levels of constructed objects inside the outermost one parse...
+    assert _walk(parse_single(_nested(MAX_DEPTH))) == MAX_DEPTH
+    # ... one more is a typed error, not unbounded work.
+    with pytest.raises(MalformedResponseError, match="deeper than"):
+        _walk(parse_single(_nested(MAX_DEPTH + 1)))
+    with pytest.raises(MalformedResponseError):
+        parse_all(b"\x80\x00", depth=MAX_DEPTH + 1)
+    # Depth is bookkeeping, not identity: a parsed child equals one built by hand.
+    child = parse_single(encode_tlv(0x30, encode_tlv(0x80, b"\x01"))).children()[0]
+    assert child == Tlv(0x80, b"\x01") and child.depth == 1

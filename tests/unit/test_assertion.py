@@ -27,7 +27,8 @@ from idcard.assertion import (
 )
 from idcard.assertion.messages import data_groups_for, hash_for_algorithm, validate_nonce
 from idcard.errors import CardStatusError, UsageError
-from idcard.protocol.active_auth import internal_authenticate, verify_active_auth_signature
+from idcard.protocol.active_auth import verify_active_auth_signature
+from idcard.protocol.pace.oids import PasswordRef
 from idcard.session import PIN, IdCard
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
@@ -263,7 +264,7 @@ def test_builder_refuses_bad_input_before_signing() -> None:
 
 def test_card_must_be_unlocked_with_the_pin() -> None:
     card = IdCard(EmulatedTransport(EmulatedCard(personalize())))
-    card.unlock("CAN", "123456")
+    card.unlock(PasswordRef.CAN, "123456")
     with pytest.raises(UsageError):
         build_token(card, ORIGIN, NONCE)
 
@@ -272,14 +273,14 @@ def test_internal_authenticate_returns_raw_signature_or_raises_status() -> None:
     card = _card()
     dg15 = card.read_dg(15)
     challenge = bytes(range(8))
-    signature = internal_authenticate(card.channel, challenge)
+    signature = card.internal_authenticate(challenge)
     assert len(signature) == 64  # P-256 r||s
     assert verify_active_auth_signature(dg15, challenge, signature)
     with pytest.raises(UsageError):
-        internal_authenticate(card.channel, b"short")
+        card.internal_authenticate(b"short")
     plain = IdCard(EmulatedTransport(EmulatedCard(personalize())))  # no secure channel: 6982
     with pytest.raises(CardStatusError) as info:
-        internal_authenticate(plain.channel, challenge)
+        plain.internal_authenticate(challenge)
     assert info.value.sw == 0x6982
 
 

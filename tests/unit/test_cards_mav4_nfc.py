@@ -16,7 +16,7 @@ from mock_card.frontends.nfc_udp import NfcUdpTarget
 from mock_card.profiles.mav4 import Mav4Card
 from reader.nfc import NfcTransport
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("nfc") is None, reason="needs nfcpy")
+pytestmark = pytest.mark.system_part(importlib.util.find_spec("nfc") is None and "needs nfcpy")
 
 
 def test_mav4_over_nfc_udp() -> None:

@@ -20,7 +20,7 @@ use_private_socket()
 _SKIP = skip_reason()
 SLOT0 = "Virtual PCD 00 00"
 
-pytestmark = [pytest.mark.pcsc, pytest.mark.skipif(_SKIP is not None, reason=f"PC/SC test: {_SKIP}")]
+pytestmark = [pytest.mark.pcsc, pytest.mark.system_part(_SKIP and f"PC/SC test: {_SKIP}")]
 
 
 def _card_in_slot0(present: bool, timeout: float = 5.0) -> bool:

@@ -46,6 +46,7 @@ from idcard.protocol.chip_auth import (
     domain_from_algorithm,
 )
 from idcard.protocol.ciphers import AES128, DES3, BlockCipher
+from idcard.protocol.pace.oids import PasswordRef
 from idcard.protocol.pace.params import DhDomain, EcDomain, domain_by_id
 from idcard.protocol.sm import ChipSecureMessaging, SecureMessaging
 from idcard.session import IdCard
@@ -91,7 +92,7 @@ def unlocked(card: EmulatedCard) -> IdCard:
     if card.image.settings.profile == PROFILE_PASSPORT_BAC:
         session.unlock_bac(DEMO_CITIZEN.mrz_information)
     else:
-        session.unlock("PIN", "123456")
+        session.unlock(PasswordRef.PIN, "123456")
     return session
 
 
@@ -107,14 +108,14 @@ def test_aes_variant_mse_set_at_and_general_authenticate() -> None:
     session = unlocked(card)
     dg14 = session.read_dg(14)
     mark = len(card.transcript)
-    check, sm = chip_authentication(session.channel, dg14)
+    check, sm = chip_authentication(session._channel, dg14)
     assert check.result is Result.PASSED, check.reason
     assert check.code == "chip.chip_auth"
     assert check.details == {
         "algorithm": "id-CA-ECDH-AES-CBC-CMAC-128",
         "domain": "brainpoolP256r1",
     }
-    assert isinstance(sm, SecureMessaging) and session.channel.secure is sm
+    assert isinstance(sm, SecureMessaging) and session._channel.secure is sm
     assert sm.ssc == 2  # restarted at 0; the confirming SELECT used 1 and 2
     assert sent_headers(card, mark) == ["0c2241a4", "0c860000", "0ca4040c"]
     # Everything after travels under the new keys.
@@ -127,7 +128,7 @@ def test_3des_variant_mse_set_kat() -> None:
     session = unlocked(card)
     dg14 = parse_dg14(session.read_dg(14))  # parsed SecurityInfos work as well as bytes
     mark = len(card.transcript)
-    check, sm = chip_authentication(session.channel, dg14)
+    check, sm = chip_authentication(session._channel, dg14)
     assert check.result is Result.PASSED, check.reason
     assert check.details["algorithm"] == "id-CA-ECDH-3DES-CBC-CBC"
     assert sm.cipher is DES3  # type: ignore[attr-defined]
@@ -142,7 +143,7 @@ def test_3des_variant_mse_set_kat() -> None:
 def test_other_suites_and_key_ids(ca_oid: str, key_id: int | None) -> None:
     card = keyed_card(b"suites", ca_oid=ca_oid, ca_key_id=key_id)
     session = unlocked(card)
-    check, _ = chip_authentication(session.channel, session.read_dg(14))
+    check, _ = chip_authentication(session._channel, session.read_dg(14))
     assert check.result is Result.PASSED, check.reason
     assert check.details.get("keyId") == key_id
     assert session.read_dg(11) == card.image.files["lds"][dg_fid(11)]
@@ -153,13 +154,13 @@ def test_wrong_chip_key_fails_as_a_clone(ca_oid: str) -> None:
     """The card's DG14 (of a genuine chip) declares a key the card does not hold."""
     card = keyed_card(b"clone", dg14_seed=b"genuine", ca_oid=ca_oid)
     session = unlocked(card)
-    check, sm = chip_authentication(session.channel, session.read_dg(14))
+    check, sm = chip_authentication(session._channel, session.read_dg(14))
     assert check.result is Result.FAILED
     assert check.reason == CLONE_REASON
     assert check.details["error"] == "sm.mac"
-    assert session.channel.secure is None  # the card ended secure messaging
+    assert not session.secure  # the card ended secure messaging
     assert isinstance(sm, SecureMessaging) and sm.closed
-    session.channel.secure = sm  # what a caller that installs blindly gets:
+    session._channel.secure = sm  # what a caller that installs blindly gets:
     with pytest.raises(SecureMessagingError):
         session.read_ef_com()
 
@@ -168,21 +169,21 @@ def test_deferred_confirmation() -> None:
     card = keyed_card()
     session = unlocked(card)
     dg14 = session.read_dg(14)
-    old = session.channel.secure
-    check, sm = chip_authentication(session.channel, dg14, confirm=False)
+    old = session._channel.secure
+    check, sm = chip_authentication(session._channel, dg14, confirm=False)
     assert check.result is Result.NOT_PERFORMED
-    assert session.channel.secure is old  # nothing installed, nothing sent under the new keys
-    session.channel.secure = sm
-    confirmed = confirm_chip_authentication(session.channel)
+    assert session._channel.secure is old  # nothing installed, nothing sent under the new keys
+    session._channel.secure = sm
+    confirmed = confirm_chip_authentication(session._channel)
     assert confirmed.result is Result.PASSED, confirmed.reason
     assert session.read_ef_com() == card.image.files["lds"][FID_COM]
 
 
 def test_deferred_confirmation_of_a_clone() -> None:
     session = unlocked(keyed_card(b"clone", dg14_seed=b"genuine"))
-    check, sm = chip_authentication(session.channel, session.read_dg(14), confirm=False)
-    session.channel.secure = sm
-    confirmed = confirm_chip_authentication(session.channel)
+    check, sm = chip_authentication(session._channel, session.read_dg(14), confirm=False)
+    session._channel.secure = sm
+    confirmed = confirm_chip_authentication(session._channel)
     assert (confirmed.result, confirmed.reason) == (Result.FAILED, CLONE_REASON)
 
 
@@ -193,17 +194,17 @@ def test_chip_authentication_twice_and_active_authentication_after_it() -> None:
     session = unlocked(card)
     dg14, dg15 = session.read_dg(14), session.read_dg(15)
     for _ in range(2):
-        check, _sm = chip_authentication(session.channel, dg14)
+        check, _sm = chip_authentication(session._channel, dg14)
         assert check.result is Result.PASSED, check.reason
-    assert active_authentication(session.channel, dg15).result is Result.PASSED
+    assert active_authentication(session._channel, dg15).result is Result.PASSED
 
 
 @pytest.mark.parametrize("ca_oid", [ECDH_3DES, ECDH_AES128])
 def test_bac_passport_with_chip_authentication(ca_oid: str) -> None:
     card = keyed_card(b"passport", profile=PROFILE_PASSPORT_BAC, ca_oid=ca_oid)
     session = unlocked(card)
-    assert not session.channel.extended_length
-    check, _ = chip_authentication(session.channel, session.read_dg(14))
+    assert not session.extended_length
+    check, _ = chip_authentication(session._channel, session.read_dg(14))
     assert check.result is Result.PASSED, check.reason
     assert session.read_dg(2) == card.image.files["lds"][dg_fid(2)]
 
@@ -214,10 +215,10 @@ def test_card_without_a_ca_key_refuses_with_its_status() -> None:
     card = EmulatedCard(image)
     session = unlocked(card)
     dg14 = generate_chip_keys(b"other")["dg14"]
-    check, channel_sm = chip_authentication(session.channel, dg14)  # type: ignore[arg-type]
+    check, channel_sm = chip_authentication(session._channel, dg14)  # type: ignore[arg-type]
     assert check.result is Result.FAILED and "6A86" in check.reason
     assert check.details["sw"] == "6A86"
-    assert channel_sm is session.channel.secure  # unchanged and still working
+    assert channel_sm is session._channel.secure  # unchanged and still working
     assert session.read_ef_com() == card.image.files["lds"][FID_COM]
 
 
@@ -225,10 +226,10 @@ def test_chip_authentication_needs_secure_messaging() -> None:
     card = keyed_card()
     session = IdCard(EmulatedTransport(card))
     with pytest.raises(UsageError):
-        chip_authentication(session.channel, card.image.files["lds"][dg_fid(14)])
+        chip_authentication(session._channel, card.image.files["lds"][dg_fid(14)])
     # And the card refuses CA outside secure messaging.
     data = encode_tlv(0x80, bytes.fromhex("04007F000702020302"))
-    assert session.channel.send(CommandAPDU(0x00, 0x22, 0x41, 0xA4, data)).sw == 0x6982
+    assert session._channel.send(CommandAPDU(0x00, 0x22, 0x41, 0xA4, data)).sw == 0x6982
 
 
 def test_dg14_without_chip_authentication_is_not_performed() -> None:
@@ -236,10 +237,10 @@ def test_dg14_without_chip_authentication_is_not_performed() -> None:
     only_aa = SecurityInfos(
         [ActiveAuthenticationInfo("2.23.136.1.1.5", 1, "0.4.0.127.0.7.1.1.4.1.3")]
     )
-    check, sm = chip_authentication(session.channel, only_aa)
+    check, sm = chip_authentication(session._channel, only_aa)
     assert check.result is Result.NOT_PERFORMED
-    assert sm is session.channel.secure
-    check, _ = chip_authentication(session.channel, b"\x6e\x03\x31\x01\x00")
+    assert sm is session._channel.secure
+    check, _ = chip_authentication(session._channel, b"\x6e\x03\x31\x01\x00")
     assert check.result is Result.FAILED and "DG14" in check.reason
 
 
@@ -248,16 +249,16 @@ def test_pace_after_an_armed_chip_authentication_is_pace() -> None:
     card = keyed_card()
     session = unlocked(card)
     data = encode_tlv(0x80, bytes.fromhex("04007F00070202030202"))
-    assert session.channel.send(CommandAPDU(0x00, 0x22, 0x41, 0xA4, data)).sw == 0x9000
-    session.unlock("CAN", "123456")  # a PACE MSE:Set AT disarms CA; its GAs are PACE's
+    assert session._channel.send(CommandAPDU(0x00, 0x22, 0x41, 0xA4, data)).sw == 0x9000
+    session.unlock(PasswordRef.CAN, "123456")  # a PACE MSE:Set AT disarms CA; its GAs are PACE's
     assert session.read_ef_com() == card.image.files["lds"][FID_COM]
-    check, _ = chip_authentication(session.channel, session.read_dg(14))
+    check, _ = chip_authentication(session._channel, session.read_dg(14))
     assert check.result is Result.PASSED, check.reason
 
 
 def test_card_answers_to_bad_chip_authentication_commands() -> None:
     session = unlocked(keyed_card(ca_key_id=5))
-    send = session.channel.send
+    send = session._channel.send
     oid = encode_tlv(0x80, bytes.fromhex("04007F00070202030202"))
     assert send(CommandAPDU(0x00, 0x22, 0x41, 0xA4, oid + encode_tlv(0x84, b"\x06"))).sw == 0x6A88
     wrong_oid = encode_tlv(0x80, bytes.fromhex("04007F00070202030204"))
@@ -635,7 +636,7 @@ def test_card_image_keys_round_trip(tmp_path) -> None:  # noqa: ANN001
     loaded = CardImage.load(tmp_path / "card.json")
     assert loaded.keys == image.keys
     session = unlocked(EmulatedCard(loaded))
-    check, _ = chip_authentication(session.channel, session.read_dg(14))
+    check, _ = chip_authentication(session._channel, session.read_dg(14))
     assert check.result is Result.PASSED
 
 

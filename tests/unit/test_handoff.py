@@ -21,7 +21,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from idcard import __version__
-from idcard.errors import PinError, UsageError
+from idcard.errors import UsageError
 from idcard.handoff import (
     AutoPrompt,
     HandoffError,
@@ -33,7 +33,10 @@ from idcard.handoff import (
     create_app,
 )
 from idcard.handoff.request import MAX_BODY, with_error
-from idcard.session import PinStatus
+from idcard.session import PIN, IdCard
+from mock_card.card import EmulatedCard
+from mock_card.personalize import personalize
+from reader.emulated import EmulatedTransport
 
 PORT = 24727
 LOCAL = f"http://127.0.0.1:{PORT}"
@@ -78,29 +81,26 @@ class FakePortal:
         return [json.loads(r.content) for r in self.requests if r.method == "POST"]
 
 
-class FakeCard:
+class FakeCard(IdCard):
+    """A real `IdCard` on an emulated card, so the hand-off runs the card's own PIN dialogue."""
+
     def __init__(self, pin: str = "123456", tries: int = 3) -> None:
-        self.pin = pin
-        self.tries = tries
-        self.unlocked = False
+        image = personalize(pin=pin)
+        image.counters.pin_tries = tries
+        self.emulated = EmulatedCard(image)
+        super().__init__(EmulatedTransport(self.emulated))
         self.closed = False
 
-    def __enter__(self) -> FakeCard:
-        return self
+    @property
+    def tries(self) -> int:
+        return self.emulated.image.counters.pin_tries
+
+    @property
+    def unlocked(self) -> bool:
+        return self.unlocked_with == PIN
 
     def __exit__(self, *exc: object) -> None:
-        self.closed = True
-
-    def pin_status(self) -> PinStatus:
-        state = "ok" if self.tries >= 2 else "suspended" if self.tries == 1 else "blocked"
-        return PinStatus(self.tries, state)
-
-    def unlock(self, ref: str, secret: str) -> None:
-        assert ref == "PIN"
-        if secret != self.pin:
-            self.tries -= 1
-            raise PinError(f"Wrong PIN. {self.tries} tries left.", code="pin.wrong", tries_left=self.tries)
-        self.unlocked = True
+        self.closed = True  # the harness hands the same card to the next hand-off
 
 
 class FakePrompt:
@@ -513,9 +513,15 @@ def test_no_secret_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
     assert "hand-off requested by https://portal.example" in caplog.text
     # httpx's own INFO lines (the test client's and, at -v, the service's) are
     # not the service's log: `idcard serve` keeps the httpx logger at WARNING.
-    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    # The APDU trace is hex (its redaction is tested in test_apdu): "000000" occurs in it by chance.
+    ours = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "idcard.apdu"))
+    )
     for secret in ("123456", "000000", NONCE, "session=s1", "c2ln"):
         assert secret not in ours
+    trace = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("idcard.apdu"))
+    for secret in (b"123456", b"000000"):
+        assert secret.hex() not in trace
 
 
 def test_server_listens_on_both_loopback_addresses() -> None:
@@ -568,7 +574,7 @@ class DemoLogin:
     """The demo portal in process: a browser (TestClient with cookies) and the app's HTTP client."""
 
     def __init__(self) -> None:
-        from idcard.portal.demo import create_app as create_demo
+        from mock_card.demo_portal import create_app as create_demo
 
         self.app = create_demo(public_url=DEMO, handoff_url=LOCAL)
         self.browser = TestClient(self.app, base_url=DEMO, follow_redirects=False)
@@ -644,7 +650,7 @@ def test_demo_portal_refuses_odd_submissions_and_names_errors() -> None:
 
 
 def test_dev_verifier_and_trust_folder(tmp_path: Any) -> None:
-    from idcard.portal.demo import load_trust_dir
+    from mock_card.demo_portal import load_trust_dir
     from mock_card.testpki import test_pki, write_anchors
 
     write_anchors(test_pki(), tmp_path)

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from idcard.protocol.pace.oids import PasswordRef
 from mock_card.card import EmulatedCard
 from mock_card.image import CardImage, Counters, Secrets
 from mock_card.personalize import DEMO_CITIZEN, personalize, td1_mrz
-from mock_card.pins import PinRules, PinSession, PinState, Ref
+from mock_card.pins import PinRules, PinSession, PinState
 
 
 def rules(pin_tries: int = 3, puk_uses: int = 10) -> PinRules:
@@ -18,29 +19,29 @@ def rules(pin_tries: int = 3, puk_uses: int = 10) -> PinRules:
 
 def test_mse_reports_counter_without_spending_it() -> None:
     r = rules()
-    assert r.mse_status(Ref.PIN) == 0x9000
+    assert r.mse_status(PasswordRef.PIN) == 0x9000
     r.counters.pin_tries = 2
-    assert r.mse_status(Ref.PIN) == 0x63C2
+    assert r.mse_status(PasswordRef.PIN) == 0x63C2
     assert r.counters.pin_tries == 2
-    assert r.mse_status(Ref.CAN) == 0x9000
-    assert r.mse_status(Ref.PUK) == 0x63CA
+    assert r.mse_status(PasswordRef.CAN) == 0x9000
+    assert r.mse_status(PasswordRef.PUK) == 0x63CA
 
 
 def test_suspended_pin_needs_can_first() -> None:
     r, s = rules(pin_tries=1), PinSession()
     assert r.pin_state is PinState.SUSPENDED
-    assert r.may_start(Ref.PIN, s) == 0x6985
-    r.pace_succeeded(Ref.CAN, s)
-    assert r.may_start(Ref.PIN, s) == 0x9000
-    assert r.pace_failed(Ref.PIN, s) == 0x63C0
+    assert r.may_start(PasswordRef.PIN, s) == 0x6985
+    r.pace_succeeded(PasswordRef.CAN, s)
+    assert r.may_start(PasswordRef.PIN, s) == 0x9000
+    assert r.pace_failed(PasswordRef.PIN, s) == 0x63C0
     assert r.pin_state is PinState.BLOCKED
-    assert r.may_start(Ref.PIN, s) == 0x6983
+    assert r.may_start(PasswordRef.PIN, s) == 0x6983
 
 
 def test_blocked_pin_is_reset_only_after_puk() -> None:
     r, s = rules(pin_tries=0), PinSession()
     assert r.reset_retry_counter(s) == 0x6982
-    r.pace_succeeded(Ref.PUK, s)
+    r.pace_succeeded(PasswordRef.PUK, s)
     assert r.reset_retry_counter(s) == 0x9000
     assert r.counters.pin_tries == 3
     assert r.counters.puk_uses == 9
@@ -48,9 +49,9 @@ def test_blocked_pin_is_reset_only_after_puk() -> None:
 
 def test_every_puk_attempt_costs_a_use() -> None:
     r, s = rules(puk_uses=1), PinSession()
-    assert r.pace_failed(Ref.PUK, s) == 0x63C0
-    assert r.may_start(Ref.PUK, s) == 0x6983
-    assert r.mse_status(Ref.PUK) == 0x6983
+    assert r.pace_failed(PasswordRef.PUK, s) == 0x63C0
+    assert r.may_start(PasswordRef.PUK, s) == 0x6983
+    assert r.mse_status(PasswordRef.PUK) == 0x6983
 
 
 def test_pin2_counter_and_unblock() -> None:
@@ -60,7 +61,7 @@ def test_pin2_counter_and_unblock() -> None:
     assert r.verify_pin2(b"00000", s) == 0x63C0
     assert r.verify_pin2(b"12345", s) == 0x6983  # blocked: even the right one
     assert r.set_pin2(b"55555", s) == 0x6982
-    r.pace_succeeded(Ref.PUK, s)
+    r.pace_succeeded(PasswordRef.PUK, s)
     assert r.set_pin2(b"55555", s) == 0x9000
     assert r.verify_pin2(b"55555", s) == 0x9000 and s.pin2_verified
 
@@ -68,7 +69,7 @@ def test_pin2_counter_and_unblock() -> None:
 @pytest.mark.parametrize("new_pin", [b"12345", b"1234567", b"12a456", b""])
 def test_new_pin_format_is_enforced(new_pin: bytes) -> None:
     r, s = rules(), PinSession()
-    r.pace_succeeded(Ref.PIN, s)
+    r.pace_succeeded(PasswordRef.PIN, s)
     assert r.set_pin(new_pin, s) == 0x6A80
 
 

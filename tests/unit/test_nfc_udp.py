@@ -27,7 +27,7 @@ from reader.errors import (
 )
 from reader.nfc import NfcTransport, atr_from_ats, list_nfc_readers, parse_nfc_reader_name
 
-needs_nfcpy = pytest.mark.skipif(importlib.util.find_spec("nfc") is None, reason="needs nfcpy")
+needs_nfcpy = pytest.mark.system_part(importlib.util.find_spec("nfc") is None and "needs nfcpy")
 SW_OK = b"\x90\x00"
 HISTORICAL = b"NID-V1-EMU"
 FAST_FWI = 8  # FWT 77 ms: nfcpy gives up on a silent card after ~0.5 s

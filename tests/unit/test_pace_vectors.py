@@ -41,7 +41,7 @@ from idcard.protocol.pace.mapping import (
 from idcard.protocol.pace.oids import oid_from_bytes
 from idcard.protocol.pace.tokens import auth_token, session_keys
 from reader.base import Transport
-from tests.vectors import h, load_icao
+from tests.vectors import h, load_icao, load_im_cam
 
 ICAO = load_icao()
 G1 = ICAO["pace_ecdh_gm_G1"]
@@ -262,18 +262,13 @@ def test_g2_chip_encrypts_the_nonce() -> None:
     assert answer == encode_tlv(0x7C, encode_tlv(0x80, h(G2["encrypted_nonce_z"])))
 
 
-# --- Appendix H (IM) and I (CAM): run when the shared vector file carries them ---------
+# --- Appendix H (IM) and I (CAM), from tests/data (see test_pace_im_cam_vectors.py) ------
 
-
-def _optional(name: str) -> dict:
-    vector = ICAO.get(name)
-    if vector is None:
-        pytest.skip(f"{name} is not in the shared ICAO vector file yet")
-    return vector
+IM_CAM = load_im_cam()
 
 
 def test_h1_ecdh_integrated_mapping() -> None:
-    v = _optional("pace_ecdh_im_H1")
+    v = IM_CAM["pace_ecdh_im_H1"]
     domain = domain_by_id(13)
     s, t = h(v["nonce_s"]), h(v["nonce_t"])
     assert AES128.encrypt_cbc(h(v["k_pi"]), s) == h(v["encrypted_nonce_z"])
@@ -281,11 +276,12 @@ def test_h1_ecdh_integrated_mapping() -> None:
     assert pseudo_random(AES128, s, t, domain.p) == int(v["pseudo_random_mod_p"], 16)
     generator = integrated_map(domain, AES128, s, t)
     assert domain.encode(generator) == h(v["mapped_generator"])
-    _check_key_agreement(domain, generator, v, tag=0x86)
+    # H.1 reuses G.1's chip private key (see the data file's note).
+    _check_key_agreement(domain, generator, v, tag=0x86, chip_private=G1["chip_eph_private"])
 
 
 def test_h2_dh_integrated_mapping() -> None:
-    v = _optional("pace_dh_im_H2")
+    v = IM_CAM["pace_dh_im_H2"]
     domain = domain_by_id(0)
     s, t = h(v["nonce_s"]), h(v["nonce_t"])
     assert AES128.encrypt_cbc(h(v["k_pi"]), s) == h(v["encrypted_nonce_z"])
@@ -296,10 +292,12 @@ def test_h2_dh_integrated_mapping() -> None:
     _check_key_agreement(domain, generator, v, tag=0x84)
 
 
-def _check_key_agreement(domain, generator, v: dict, *, tag: int) -> None:  # noqa: ANN001
-    chip_private = int(v["chip_eph_private"], 16)
+def _check_key_agreement(  # noqa: ANN001
+    domain, generator, v: dict, *, tag: int, chip_private: str | None = None
+) -> None:
     terminal_private = int(v["terminal_eph_private"], 16)
-    assert domain.encode(domain.exp(generator, chip_private)) == h(v["chip_eph_public"])
+    if chip_private is not None:
+        assert domain.encode(domain.exp(generator, int(chip_private, 16))) == h(v["chip_eph_public"])
     assert domain.encode(domain.exp(generator, terminal_private)) == h(v["terminal_eph_public"])
     shared = domain.exp(domain.decode(h(v["chip_eph_public"])), terminal_private)
     assert domain.secret(shared) == h(v["shared_secret_K"])
@@ -311,7 +309,7 @@ def _check_key_agreement(domain, generator, v: dict, *, tag: int) -> None:  # no
 
 
 def test_i1_chip_authentication_mapping() -> None:
-    v = _optional("pace_ecdh_cam_I1")
+    v = IM_CAM["pace_ecdh_cam_I1"]
     domain = domain_by_id(13)
     ks_enc = h(v["ks_enc"])
     ca_ic = decrypt_chip_authentication_data(AES128, ks_enc, h(v["encrypted_ca_data"]))

@@ -25,7 +25,7 @@ from reader.pcsc import PcscTransport, list_pcsc_readers, wait_for_card_event
 use_private_socket()
 
 _SKIP = skip_reason()
-skip_without_pcscd = pytest.mark.skipif(_SKIP is not None, reason=f"PC/SC test: {_SKIP}")
+skip_without_pcscd = pytest.mark.system_part(_SKIP and f"PC/SC test: {_SKIP}")
 
 T1_ATR = bytes.fromhex("3B80800101")  # PC/SC-style ATR, no historical bytes, offers T=1
 T0_ATR = bytes.fromhex("3B00")  # bare ATR: T=0 only

@@ -66,7 +66,7 @@ def verify_raw(cert_der: bytes, raw: bytes, digest: bytes = DIGEST) -> None:
 
 
 def raw_apdu(s: IdCard, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = 0x100) -> int:
-    return s.channel.send(CommandAPDU(0x00, ins, p1, p2, data, le=le)).sw
+    return s._channel.send(CommandAPDU(0x00, ins, p1, p2, data, le=le)).sw
 
 
 # --- certificates --------------------------------------------------------------------------
@@ -237,8 +237,8 @@ def test_certificates_need_a_secure_channel() -> None:
     with pytest.raises(UsageError):
         s.read_auth_certificate()
     # A plain SELECT + READ BINARY is refused by the card itself.
-    s.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, PKI_AID))
-    s.channel.send_checked(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, FID_AUTH_CERT.to_bytes(2, "big")))
+    s._channel.send_checked(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, PKI_AID))
+    s._channel.send_checked(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, FID_AUTH_CERT.to_bytes(2, "big")))
     assert raw_apdu(s, 0xB0, 0x00, 0x00) == 0x6982
 
 
@@ -296,7 +296,7 @@ def test_authenticate_digest_needs_pace_pin() -> None:
     s.select(PKI_AID)
     assert raw_apdu(s, 0x88, 0x00, 0x81, DIGEST) == 0x6982
     with pytest.raises(CardStatusError) as info:
-        s.channel.send_checked(CommandAPDU(0x00, 0x88, 0x00, 0x81, DIGEST, le=0x100))
+        s._channel.send_checked(CommandAPDU(0x00, 0x88, 0x00, 0x81, DIGEST, le=0x100))
     assert info.value.sw == 0x6982 and info.value.code == "card.access_denied"
     with pytest.raises(UsageError):
         session(new_card(), None).authenticate_digest(DIGEST)
@@ -305,7 +305,7 @@ def test_authenticate_digest_needs_pace_pin() -> None:
 def test_authenticate_digest_refused_in_the_clear() -> None:
     card = new_card()
     s = session(card, PIN)
-    s.channel.close_secure_channel()  # a plain command ends SM on the card too
+    s._channel.close_secure_channel()  # a plain command ends SM on the card too
     assert raw_apdu(s, 0x88, 0x00, 0x81, DIGEST) == 0x6982
     assert card._s.pins.authenticated is None
 
@@ -326,7 +326,7 @@ def test_authenticate_digest_length_checks() -> None:
 def test_active_authentication_still_answers_p2_00() -> None:
     s = session(new_card(), PIN)
     s.select(bytes.fromhex("A0000002471001"))
-    response = s.channel.send(CommandAPDU(0x00, 0x88, 0x00, 0x00, b"\x01" * 8, le=0x100))
+    response = s._channel.send(CommandAPDU(0x00, 0x88, 0x00, 0x00, b"\x01" * 8, le=0x100))
     assert response.sw == 0x9000 and len(response.data) == 64  # P-256 AA key
 
 
@@ -358,12 +358,12 @@ def test_pso_needs_pin2_and_secure_messaging() -> None:
     assert raw_apdu(s, 0x2A, 0x9E, 0x9A, DIGEST[:20]) == 0x6700  # does not spend the verification
     assert raw_apdu(s, 0x2A, 0x9E, 0x9A, DIGEST, le=None) == 0x6700
     assert raw_apdu(s, 0x2A, 0x9E, 0x9B, DIGEST) == 0x6A86
-    response = s.channel.send(CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, DIGEST, le=0x100))
+    response = s._channel.send(CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, DIGEST, le=0x100))
     assert response.sw == 0x9000
     verify_raw(s.read_sign_certificate(), response.data)
     # PIN2 verified, then the channel is dropped: the plain PSO is refused.
     s.verify_signature_pin("12345")
-    s.channel.close_secure_channel()
+    s._channel.close_secure_channel()
     assert raw_apdu(s, 0x2A, 0x9E, 0x9A, DIGEST) == 0x6982
 
 

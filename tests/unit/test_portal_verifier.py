@@ -31,7 +31,6 @@ from idcard.portal import (
     TokenVerifier,
     http_status,
 )
-from idcard.protocol.active_auth import internal_authenticate
 from idcard.session import PIN, IdCard
 from mock_card.card import EmulatedCard
 from mock_card.personalize import Citizen, personalize
@@ -311,7 +310,7 @@ def test_aa_signature_from_another_chip(portal: Portal) -> None:
     other = open_card(seed=2)
     nonce, token = login(portal, card, asked=[])
     # Another genuine chip signs the very same challenge: its key is not this DG15's.
-    foreign = internal_authenticate(other.channel, aa_challenge(ORIGIN, nonce))
+    foreign = other.internal_authenticate(aa_challenge(ORIGIN, nonce))
 
     def change(obj: dict) -> None:
         obj["idcardEvidence"]["activeAuthentication"] = base64.b64encode(foreign).decode()
@@ -324,7 +323,7 @@ def test_evidence_failures_are_named_in_the_documented_order(portal: Portal) -> 
     card = open_card(variant="tampered-dg")
     other = open_card(seed=2)
     nonce, token = login(portal, card, asked=[])
-    foreign = internal_authenticate(other.channel, aa_challenge(ORIGIN, nonce))
+    foreign = other.internal_authenticate(aa_challenge(ORIGIN, nonce))
 
     def change(obj: dict) -> None:
         obj["idcardEvidence"]["activeAuthentication"] = base64.b64encode(foreign).decode()
@@ -631,7 +630,7 @@ def _plain_portal(cas: list[x509.Certificate], *, require_evidence: bool) -> Por
     store = TrustStore([der(c) for c in cas], role=CITIZEN_CA)
     csca = TrustStore([der(test_pki().csca_cert)])
     verifier = TokenVerifier(store, csca=csca, require_evidence=require_evidence)
-    return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
+    return Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, require_evidence=require_evidence)
 
 
 def test_plain_web_eid_token_from_another_country(foreign: dict[str, object]) -> None:
@@ -665,7 +664,10 @@ def test_our_card_without_evidence_when_not_required(
 ) -> None:
     cas, csca = anchors
     portal = Portal(
-        TokenVerifier(cas, csca=csca, require_evidence=False), SqliteNonceStore(), base_url=ORIGIN
+        TokenVerifier(cas, csca=csca, require_evidence=False),
+        SqliteNonceStore(),
+        base_url=ORIGIN,
+        require_evidence=False,
     )
     card = open_card()
     request = portal.begin("s", [])
@@ -765,7 +767,7 @@ def test_forbidden_policy(foreign: dict[str, object]) -> None:
         require_evidence=False,
         forbidden_policies=[policy],
     )
-    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
+    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, require_evidence=False)
     request = portal.begin("s", [])
     token = build_token_with_signer(SoftwareSigner(key, der(cert)), ORIGIN, str(request["nonce"]))
     refused("cert.policy", lambda: portal.complete("s", json.dumps(token), ORIGIN))
@@ -860,7 +862,11 @@ def test_verifier_alone_checks_nonce_by_equality(anchors: tuple[TrustStore, Trus
 
 
 def test_begin_validates() -> None:
-    portal = Portal(TokenVerifier(TrustStore(), require_evidence=False), SqliteNonceStore())
+    portal = Portal(
+        TokenVerifier(TrustStore(), require_evidence=False),
+        SqliteNonceStore(),
+        require_evidence=False,
+    )
     with pytest.raises(UsageError):
         portal.begin("s", [])  # no base URL
     with pytest.raises(UsageError):

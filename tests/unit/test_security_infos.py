@@ -22,12 +22,12 @@ from idcard.lds.security_infos import (
     SubjectPublicKeyInfo,
     TerminalAuthenticationInfo,
     UnknownSecurityInfo,
-    choose_pace_info,
     encode_dg14,
     encode_security_infos,
     parse_dg14,
     parse_security_infos,
 )
+from idcard.protocol.pace.choice import choose_pace_info
 from tests.vectors import VECTORS, h, load_icao
 
 G1 = load_icao()["pace_ecdh_gm_G1"]

@@ -20,7 +20,7 @@ def passport() -> EmulatedCard:
 
 def test_bac_then_read_under_3des_sm(passport: EmulatedCard) -> None:
     with IdCard(EmulatedTransport(passport)) as card:
-        assert not card.channel.extended_length  # a BAC passport is short-only
+        assert not card.extended_length  # a BAC passport is short-only
         card.unlock_bac(DEMO_CITIZEN.mrz_information)
         assert card.read_ef_com() == passport.image.files["lds"][FID_COM]
         assert card.read_dg(2) == passport.image.files["lds"][dg_fid(2)]

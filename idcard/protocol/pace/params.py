@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from ecdsa import curves as _curves
 from ecdsa.ellipticcurve import INFINITY, CurveFp, Point, PointJacobi
@@ -22,7 +23,7 @@ from idcard.errors import MalformedResponseError, UnsupportedCardError
 
 Rng = Callable[[int], bytes]
 #: ecdsa returns PointJacobi for finite points and the affine INFINITY singleton.
-EcPoint = PointJacobi | Point
+EcPoint: TypeAlias = PointJacobi | Point
 
 
 def random_scalar(rng: Rng, order: int) -> int:

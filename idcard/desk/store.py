@@ -17,9 +17,10 @@ import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
-from gui.desk.records import Record, record_hash
-from gui.i18n import to_latin_digits
+from idcard.desk.records import Record, canonical, record_hash
+from idcard.digits import to_latin_digits
 from reader.errors import CodedError
 
 SCHEMA = """
@@ -55,8 +56,6 @@ def is_postgres_url(location: str) -> bool:
 def describe(location: str) -> str:
     """For the screen: the location without a password."""
     if is_postgres_url(location):
-        from urllib.parse import urlsplit, urlunsplit
-
         parts = urlsplit(location)
         if parts.password:
             host = parts.hostname or ""
@@ -166,11 +165,14 @@ class SqliteStore(_SqlStore):
             if self.location != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if self.location != ":memory:":
+                    # Created 0600 before SQLite opens it: no moment at the umask's mode.
+                    os.close(os.open(self.location, os.O_RDWR | os.O_CREAT, 0o600))
                 self._db = sqlite3.connect(self.location)
                 self._db.execute(SCHEMA)
                 self._db.execute(INDEX)
                 self._db.commit()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise StoreError(
                     f"Cannot open the records database {self.location}: {exc}"
                 ) from None
@@ -218,8 +220,6 @@ class PostgresStore(_SqlStore):
 
 
 def _values(record: Record) -> tuple[Any, ...]:
-    from gui.desk.records import canonical
-
     body = record.body
     return (
         record.id,

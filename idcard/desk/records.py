@@ -27,14 +27,17 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from gui.reading import DeskChallenge, ReadResult, desk_challenge
-from idcard.apdu.response import ResponseAPDU
-from idcard.document import DocumentFiles, verify_files
+from idcard.desk.challenge import DeskChallenge, desk_challenge
+from idcard.document import Document, DocumentFiles, dg14_security_infos, verify_files
+from idcard.errors import IdCardError
+from idcard.lds.dg2 import Dg2
 from idcard.lds.identity import Identity
+from idcard.pki.trust import TrustStore
+from idcard.protocol.active_auth import check_active_auth_signature
 from idcard.verdict import Check, Result, Verdict
 
 FORMAT = "idcard-desk-record:1"
@@ -117,6 +120,16 @@ def record_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+class CertificateSummary(Protocol):
+    """What a record keeps of the authentication certificate's check (e.g. the GUI's report)."""
+
+    @property
+    def checks(self) -> Sequence[Check]: ...
+
+    @property
+    def not_after(self) -> dt.datetime | None: ...
+
+
 @dataclass
 class Record:
     body: dict[str, Any]
@@ -167,21 +180,26 @@ class Record:
         dg2 = (self.body.get("evidence") or {}).get("dataGroups", {}).get("2")
         if not dg2:
             return None
-        from idcard.lds.dg2 import Dg2
-
         try:
             face = Dg2.parse(base64.b64decode(dg2)).face
-        except Exception:  # a receipt without a photo rather than no receipt
+        except (IdCardError, ValueError):  # a receipt without a photo rather than no receipt
             return None
         return face.to_png() if face is not None else None
 
 
 def build_record(
-    result: ReadResult, *, desk: str, operator: str, purpose: Purpose, challenge_time: dt.datetime
+    document: Document,
+    evidence_of_chip: DeskChallenge | None,
+    certificate: CertificateSummary | None,
+    *,
+    desk: str,
+    operator: str,
+    purpose: Purpose,
+    challenge_time: dt.datetime,
 ) -> Record:
     """The record of one desk read. Only the purpose's data groups and fields go in."""
-    files = result.document.files
-    if result.desk is None:
+    files = document.files
+    if evidence_of_chip is None:
         raise BundleError(
             "no desk challenge was signed by the chip (the card has no Active Authentication key)"
         )
@@ -191,18 +209,16 @@ def build_record(
             str(n): b64(files.dgs[n]) for n in sorted(files.dgs) if n in purpose.data_groups
         },
         "activeAuthentication": {
-            "nonce": b64(result.desk.nonce),
-            "challenge": b64(result.desk.challenge),
-            "signature": b64(result.desk.signature),
+            "nonce": b64(evidence_of_chip.nonce),
+            "challenge": b64(evidence_of_chip.challenge),
+            "signature": b64(evidence_of_chip.signature),
         },
     }
-    certificate = None
-    if result.certificate is not None:
-        certificate = {
-            "checks": [c.to_json() for c in result.certificate.checks],
-            "notAfter": result.certificate.not_after.isoformat()
-            if result.certificate.not_after
-            else None,
+    certificate_body = None
+    if certificate is not None:
+        certificate_body = {
+            "checks": [c.to_json() for c in certificate.checks],
+            "notAfter": certificate.not_after.isoformat() if certificate.not_after else None,
         }
     body = {
         "format": FORMAT,
@@ -211,10 +227,10 @@ def build_record(
         "desk": desk,
         "operator": operator,
         "purpose": purpose.key,
-        "identity": identity_fields(result.document.identity, purpose),
+        "identity": identity_fields(document.identity, purpose),
         "evidence": evidence,
-        "verdict": result.document.verdict.to_json(),
-        "certificate": certificate,
+        "verdict": document.verdict.to_json(),
+        "certificate": certificate_body,
     }
     return Record(body, record_hash(body))
 
@@ -232,34 +248,10 @@ def load_bundle(text: str | bytes) -> tuple[dict[str, Any], str]:
     return data, claimed.removeprefix("sha256:")
 
 
-class _ReplayChannel:
-    """Answers INTERNAL AUTHENTICATE with the signature the chip gave at the desk.
-
-    Lets the library's own `active_authentication` judge the stored
-    signature (key from DG15, hash from DG14) exactly as in a live read.
-    """
-
-    extended_length = True
-    secure = None
-
-    def __init__(self, challenge: bytes, signature: bytes) -> None:
-        self.challenge = challenge
-        self.signature = signature
-
-    def send(self, command: object) -> ResponseAPDU:
-        data = getattr(command, "data", b"")
-        if bytes(data) != self.challenge:
-            return ResponseAPDU(b"", 0x6A80)
-        return ResponseAPDU(self.signature, 0x9000)
-
-
 def verify_bundle(
-    text: str | bytes, trust: object | None, *, expected_hash: str | None = None
+    text: str | bytes, trust: TrustStore | None, *, expected_hash: str | None = None
 ) -> tuple[Verdict, dict[str, Any]]:
     """Re-check an exported bundle offline. Returns the verdict and the body."""
-    from idcard.lds.security_infos import parse_dg14
-    from idcard.protocol.active_auth import active_authentication
-
     body, claimed = load_bundle(text)
     extra: list[Check] = []
     actual = record_hash(body)
@@ -277,18 +269,15 @@ def verify_bundle(
             Check("desk.record_hash", Result.PASSED, "the record hash matches", {"sha256": actual})
         )
 
-    evidence = body.get("evidence") or {}
+    evidence = _object(body.get("evidence"), "evidence")
     sod = unb64(evidence.get("sod"), "evidence.sod")
-    dgs_raw = evidence.get("dataGroups")
-    if not isinstance(dgs_raw, dict):
-        raise BundleError("evidence.dataGroups is missing")
-    dgs = {int(n): unb64(v, f"DG{n}") for n, v in dgs_raw.items()}
+    dgs = _data_groups(evidence.get("dataGroups"))
     try:
         created = dt.datetime.fromisoformat(str(body.get("createdAt")))
     except ValueError:
         raise BundleError("createdAt is not a time") from None
 
-    aa = evidence.get("activeAuthentication") or {}
+    aa = _object(evidence.get("activeAuthentication"), "evidence.activeAuthentication")
     nonce = unb64(aa.get("nonce"), "activeAuthentication.nonce")
     challenge = unb64(aa.get("challenge"), "activeAuthentication.challenge")
     signature = unb64(aa.get("signature"), "activeAuthentication.signature")
@@ -313,20 +302,8 @@ def verify_bundle(
         )
     chip: list[Check] = []
     if 15 in dgs:
-        infos = None
-        if 14 in dgs:
-            try:
-                infos = parse_dg14(dgs[14])
-            except Exception:
-                infos = None
-        chip.append(
-            active_authentication(
-                _ReplayChannel(challenge, signature),
-                dgs[15],
-                challenge=challenge,
-                dg14_aa_info=infos,
-            )
-        )  # type: ignore[arg-type]
+        infos = dg14_security_infos(dgs.get(14))
+        chip.append(check_active_auth_signature(dgs[15], challenge, signature, dg14_aa_info=infos))
     document = verify_files(DocumentFiles(sod, dgs), trust, at=created, chip_checks=chip)
     verdict = document.verdict
     for check in extra:
@@ -357,13 +334,27 @@ def verify_bundle(
     return verdict, body
 
 
+def _object(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BundleError(f"{what} is missing")
+    return value
+
+
+def _data_groups(value: object) -> dict[int, bytes]:
+    """evidence.dataGroups: {"1": b64, ...} with DG numbers 1 to 16."""
+    raw = _object(value, "evidence.dataGroups")
+    dgs: dict[int, bytes] = {}
+    for name, data in raw.items():
+        if not (isinstance(name, str) and name.isascii() and name.isdigit() and 1 <= int(name) <= 16):
+            raise BundleError(f"evidence.dataGroups has no data group {name!r}")
+        dgs[int(name)] = unb64(data, f"DG{name}")
+    return dgs
+
+
 def files_of(body: Mapping[str, Any]) -> DocumentFiles:
     """The SOD and data groups of a bundle (e.g. to write them out for `idcard verify-document`)."""
-    evidence = body.get("evidence") or {}
-    return DocumentFiles(
-        unb64(evidence.get("sod"), "evidence.sod"),
-        {int(n): unb64(v, f"DG{n}") for n, v in (evidence.get("dataGroups") or {}).items()},
-    )
+    evidence = _object(body.get("evidence"), "evidence")
+    return DocumentFiles(unb64(evidence.get("sod"), "evidence.sod"), _data_groups(evidence.get("dataGroups")))
 
 
 __all__ = [

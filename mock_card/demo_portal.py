@@ -1,7 +1,7 @@
 """The reference portal: the whole national-ID-card login in a small ASGI app.
 
-    python -m idcard.portal.demo --dev                 # test trust anchors, http on 127.0.0.1:8000
-    python -m idcard.portal.demo --trust anchors/ --public-url https://portal.example
+    python -m mock_card.demo_portal --dev                 # test trust anchors, http on 127.0.0.1:8000
+    python -m mock_card.demo_portal --trust anchors/ --public-url https://portal.example
 
 The login, as the browser sees it:
 
@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from cryptography.hazmat.primitives.serialization import Encoding
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -57,14 +59,17 @@ from starlette.routing import Route
 
 from idcard.assertion.messages import normalize_attributes, origin_of_url
 from idcard.errors import IdCardError, UsageError
+from idcard.marking import TEST_NOTICE, rests_on_test_anchors
+from idcard.pki.trust import TrustStore
 from idcard.portal.errors import CODES, TokenError, http_status
 from idcard.portal.nonces import DEFAULT_TTL, NonceStore, SqliteNonceStore
 from idcard.portal.server import Portal
 from idcard.portal.verifier import MAX_TOKEN_SIZE, TokenVerifier, VerifiedIdentity
+from mock_card.testpki import test_pki
 
 __all__ = ["DemoPortal", "create_app", "load_trust_dir", "main", "dev_verifier"]
 
-log = logging.getLogger("idcard.portal.demo")
+log = logging.getLogger("mock_card.demo_portal")
 
 DEFAULT_PORT = 8000
 DEFAULT_HANDOFF_PORT = 24727
@@ -123,8 +128,6 @@ def load_trust_dir(path: str | Path) -> tuple[Any, Any, list[bytes]]:
     anchors; ``*.crl`` are CRLs; every other certificate file (.pem .der .crt
     .cer) is a CA that issues authentication certificates.
     """
-    from idcard.pki.trust import TrustStore
-
     folder = Path(path)
     if not folder.is_dir():
         raise UsageError(f"--trust takes a folder of trust anchors; {folder} is not one.")
@@ -149,11 +152,6 @@ def load_trust_dir(path: str | Path) -> tuple[Any, Any, list[bytes]]:
 
 def dev_verifier(*, allow_http_loopback: bool = True) -> TokenVerifier:
     """A verifier trusting the TEST PKI (IR CSCA TEST, IR NID CITIZEN CA TEST): demo cards only."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from idcard.pki.trust import TrustStore
-    from mock_card.testpki import test_pki
-
     pki = test_pki()
     cas = TrustStore([pki.citizen_ca_cert.public_bytes(Encoding.DER)])
     cscas = TrustStore([pki.csca_cert.public_bytes(Encoding.DER)])
@@ -409,9 +407,16 @@ def _identity_html(identity: VerifiedIdentity) -> str:
         if value
     )
     passed = sum(1 for c in identity.verdict.checks if c.result.value == "passed")
-    evidence = "card signature and chip evidence verified" if identity.evidence else "card signature verified"
+    evidence = (
+        "card signature and chip evidence verified"
+        if identity.evidence
+        else "card signature verified; chip evidence not requested"
+    )
+    test = ""
+    if rests_on_test_anchors(identity.verdict):
+        test = f'<p class="error" id="test-certificates"><strong>{html.escape(TEST_NOTICE)}</strong></p>'
     return (
-        f"<h1>Welcome</h1>{photo}"
+        f"<h1>Welcome</h1>{test}{photo}"
         + (f'<p class="fa" id="name-fa" lang="fa" dir="rtl">{html.escape(fa)}</p>' if fa else "")
         + (f'<p class="latin" id="name-latin">{html.escape(latin)}</p>' if latin else "")
         + f"<dl>{dl}</dl>"
@@ -425,7 +430,6 @@ def _photo_uri(data: bytes, mime: str | None) -> str | None:
     if mime in ("image/jpeg", "image/png"):
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     try:
-        from PIL import Image
 
         with Image.open(io.BytesIO(data)) as image:
             out = io.BytesIO()
@@ -467,7 +471,7 @@ def create_app(
         ]
     )
     wrapped = demo.canonical(app)
-    wrapped.demo = demo  # type: ignore[attr-defined]
+    wrapped.demo = demo
     return wrapped
 
 
@@ -480,7 +484,7 @@ def _temp_db() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="python -m idcard.portal.demo", description="The reference portal")
+    parser = argparse.ArgumentParser(prog="python -m mock_card.demo_portal", description="The reference portal")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--public-url", help="the portal's URL as browsers reach it (default http://HOST:PORT)")

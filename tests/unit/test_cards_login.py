@@ -1,0 +1,104 @@
+"""A login token from an emulated Mav4 card through the registry service verifies in the portal.
+
+Without the service, the hand-off refuses the card with a typed error that says why.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from idcard.cards.base import UnsupportedOperationError
+from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.login import LOGIN_NOT_POSSIBLE, login_token, refuse_without_service
+from idcard.cards.mav import Mav4Driver
+from idcard.errors import AuthenticationError
+from idcard.pki.trust import TrustStore
+from idcard.portal.verifier import TokenVerifier
+from mock_card.profiles.cardfile import make_profile_card
+from mock_card.registry_service import RegistryService
+from reader.emulated import EmulatedTransport
+
+ORIGIN = "https://portal.example"
+NONCE = base64.b64encode(bytes(range(32))).decode("ascii")
+
+
+@pytest.fixture
+def registry(mock_registry: RegistryService) -> RegistryService:
+    return mock_registry
+
+
+@pytest.fixture
+def trusted(iran_test_anchors: Path) -> TrustStore:
+    store = TrustStore()
+    store.load_path(iran_test_anchors)
+    return store
+
+
+def _token(card: object, url: str | None) -> dict[str, object]:
+    driver = Mav4Driver(EmulatedTransport(card))  # type: ignore[arg-type]
+    return login_token(driver, HttpCardKeyService(url) if url else None, "5679", ORIGIN, NONCE)
+
+
+def test_token_through_the_service_verifies(registry: RegistryService, trusted: TrustStore) -> None:
+    token = _token(make_profile_card("mav4", citizen_ca="gold"), registry.url)
+    assert token["algorithm"] == "RS256"
+    identity = TokenVerifier(trusted, require_evidence=False, min_assurance=3).verify(
+        json.dumps(token), origin=ORIGIN, nonce=NONCE
+    )
+    assert "9876543210 - AUTH" in str(identity.certificate_subject)
+
+
+def test_token_for_another_nonce_fails(registry: RegistryService, trusted: TrustStore) -> None:
+    from idcard.portal.errors import TokenError
+
+    token = _token(make_profile_card("mav4"), registry.url)
+    with pytest.raises(TokenError):
+        other = base64.b64encode(bytes(range(1, 33))).decode("ascii")
+        TokenVerifier(trusted, require_evidence=False).verify(json.dumps(token), origin=ORIGIN, nonce=other)
+
+
+def test_clone_cannot_log_in(registry: RegistryService) -> None:
+    with pytest.raises(AuthenticationError) as caught:
+        _token(make_profile_card("mav4", variant="clone"), registry.url)
+    assert caught.value.code == "chip.not_genuine"
+
+
+def test_without_the_service_login_is_refused_with_its_reason() -> None:
+    with pytest.raises(UnsupportedOperationError) as caught:
+        _token(make_profile_card("mav4"), None)
+    assert caught.value.code == "card.unsupported_operation"
+    with pytest.raises(UnsupportedOperationError) as refused:
+        refuse_without_service(EmulatedTransport(make_profile_card("pardis")))
+    assert refused.value.reason == LOGIN_NOT_POSSIBLE and refused.value.family == "pardis"
+
+
+def test_min_assurance_refuses_a_card_without_a_level(registry: RegistryService, trusted: TrustStore) -> None:
+    from idcard.portal.errors import TokenError
+
+    token = _token(make_profile_card("mav4"), registry.url)  # Root CA1 citizen CA: no level
+    with pytest.raises(TokenError) as caught:
+        TokenVerifier(trusted, require_evidence=False, min_assurance=3).verify(
+            json.dumps(token), origin=ORIGIN, nonce=NONCE
+        )
+    assert caught.value.code == "cert.assurance_unknown"
+
+
+def test_handoff_tells_why_a_real_card_cannot_log_in() -> None:
+    from idcard.handoff import AutoPrompt
+    from reader.emulated import register_card, unregister_card
+    from tests.unit.test_handoff import DemoLogin
+
+    demo = DemoLogin()
+    request_url = demo.start()
+    name = register_card(make_profile_card("mav4"))
+    try:
+        outcome = demo.workflow(AutoPrompt({"IDCARD_TEST_PIN": "5679"}), reader=name).run(request_url)
+    finally:
+        unregister_card(name)
+    assert not outcome.ok and outcome.code == "card.unsupported_operation"
+    assert "registry's card-authentication service" in outcome.message
+    assert outcome.location is not None and "card.unsupported_operation" in outcome.location

@@ -1,0 +1,113 @@
+"""The layer picture (README): reader < idcard < mock_card/gui, no package cycles, emulator plugged in."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader.errors import ReaderNotFoundError
+from reader.registry import open_reader, register_scheme, registered_schemes, unregister_scheme
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(package: str) -> list[tuple[Path, str, bool]]:
+    """(file, imported module, at top level) for every import in a package."""
+    found = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [(path, alias.name, id(node) in top) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append((path, node.module, id(node) in top))
+    return found
+
+
+def _subpackage(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:2]) if parts[0] == "idcard" and len(parts) > 2 else parts[0]
+
+
+@pytest.mark.parametrize("package", ["idcard", "reader"])
+def test_library_never_imports_the_emulator(package: str) -> None:
+    offenders = [f"{p.relative_to(ROOT)}: {m}" for p, m, _ in _imports(package) if m.split(".")[0] == "mock_card"]
+    assert offenders == []
+
+
+def test_reader_imports_nothing_above_it() -> None:
+    above = {"idcard", "mock_card", "gui"}
+    offenders = [f"{p.relative_to(ROOT)}: {m}" for p, m, _ in _imports("reader") if m.split(".")[0] in above]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("a, b", [("idcard.lds", "idcard.protocol"), ("idcard.lds", "idcard.pki")])
+def test_no_package_cycle(a: str, b: str) -> None:
+    def uses(src: str, dst: str) -> list[str]:
+        return [
+            f"{p.relative_to(ROOT)}: {m}"
+            for p, m, _ in _imports("idcard")
+            if _subpackage(p) == src and (m == dst or m.startswith(dst + "."))
+        ]
+
+    # One direction is allowed (protocol and pki read LDS structures), never both.
+    assert not (uses(a, b) and uses(b, a)), (uses(a, b), uses(b, a))
+    assert uses(a, b) == []
+
+
+def test_emulator_scheme_is_a_plugin() -> None:
+    # The pytest plugin registered it; without a registration the name is refused clearly.
+    assert "emulator" in registered_schemes()
+    from mock_card.scheme import install, open_emulator
+
+    unregister_scheme("emulator")
+    try:
+        with pytest.raises(ReaderNotFoundError, match="emulator is not installed"):
+            open_reader("emulator:demo")
+    finally:
+        install()
+    with open_reader("emulator:demo") as transport:
+        assert transport.atr
+    assert open_emulator is not None
+
+
+def test_builtin_schemes_cannot_be_replaced() -> None:
+    with pytest.raises(ValueError):
+        register_scheme("pcsc", lambda rest: open_reader("emulator:demo"))
+
+
+def test_cli_finds_the_emulator_through_its_entry_point() -> None:
+    # A fresh interpreter without the pytest plugin: the CLI loads the plugin itself.
+    code = (
+        "import sys; from reader.registry import registered_schemes, load_scheme_plugins;"
+        "assert 'emulator' not in registered_schemes(); load_scheme_plugins();"
+        "print(registered_schemes())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "emulator" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("idcard/apdu", ("idcard.lds", "idcard.pki", "idcard.protocol", "idcard.session", "idcard.document")),
+        ("idcard/lds", ("idcard.protocol", "idcard.pki", "idcard.session", "idcard.document")),
+        ("idcard/pki", ("idcard.protocol", "idcard.session", "idcard.document")),
+        ("idcard/protocol", ("idcard.session", "idcard.document", "idcard.portal", "idcard.cli")),
+        ("idcard", ("gui", "mock_card")),
+        ("mock_card", ("gui",)),
+    ],
+)
+def test_the_readme_picture(package: str, forbidden: tuple[str, ...]) -> None:
+    """No layer imports one above it (README, Architecture)."""
+    offenders = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p, m, _ in _imports(package)
+        if any(m == f or m.startswith(f + ".") for f in forbidden)
+    ]
+    assert offenders == []
