@@ -95,6 +95,7 @@ def x509_certificate(der: bytes) -> asn1_x509.Certificate:
             eku.native  # noqa: B018
         for policy in cert.certificate_policies_value or ():
             policy["policy_identifier"].dotted  # noqa: B018
+        cert.public_key.algorithm  # noqa: B018
         return cert
 
     return _X509.get(der, build)
