@@ -103,10 +103,11 @@ def trust_table(repeat: int) -> None:
         if not rows:
             print("skipped master list: ../shared/vectors not found")
             return
-        print(f"{'master list and passive authentication':62} {'result':>24}")
-        print("-" * 88)
+        width = max(len(what) for what, _ in rows)
+        print(f"{'master list and passive authentication':{width}}  result")
+        print("-" * (width + 30))
         for what, result in rows:
-            print(f"{what:62} {result:>24}")
+            print(f"{what:{width}}  {result}")
         return
     passive_auth_table(repeat)
 
@@ -182,7 +183,8 @@ def transport_tables(repeat: int, transports: list[str]) -> None:
     handoff_table(repeat)
 
 
-def run_topics(topics: list[str], args: argparse.Namespace) -> None:
+def run_topics(topics: list[str], args: argparse.Namespace) -> list[str]:
+    """Run each topic's table; the topics that raised."""
     from bench.apdus import apdu_tables
     from bench.client_cpu import cpu_table
     from bench.scaleout import scaleout_table
@@ -196,12 +198,18 @@ def run_topics(topics: list[str], args: argparse.Namespace) -> None:
         "cpu": lambda: cpu_table(args.repeat),
         "transports": lambda: transport_tables(args.repeat, args.transports.split(",")),
     }
+    failed = []
     for topic in topics:
         t0 = time.perf_counter()
-        steps[topic]()
+        try:
+            steps[topic]()
+        except Exception as exc:  # noqa: BLE001 - one broken topic must not hide the others
+            failed.append(topic)
+            print(f"{topic} FAILED: {type(exc).__name__}: {exc}")
         print(f"[{topic}: {time.perf_counter() - t0:.0f} s]")
         print()
         sys.stdout.flush()
+    return failed
 
 
 class _Tee(io.TextIOBase):
@@ -277,11 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown topic(s): {', '.join(unknown)}")
     t0 = time.perf_counter()
     with _captured() as output:
-        run_topics(topics, args)
+        failed = run_topics(topics, args)
         print(f"[bench total: {time.perf_counter() - t0:.0f} s]")
     if args.write:
         write_markdown(args.write, output.getvalue(), argv)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

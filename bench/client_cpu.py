@@ -119,9 +119,15 @@ def measure(repeat: int = 5) -> dict[str, float | bool]:
 
 
 def _child(hide_gmpy2: bool, repeat: int) -> dict[str, Any]:
-    code = (
-        ("import sys; sys.modules['gmpy2'] = None\n" if hide_gmpy2 else "")
-        + f"import json\nfrom bench.client_cpu import measure\nprint(json.dumps(measure({repeat})))\n"
+    # gmpy2 is hidden from python-ecdsa only (it picks its integers at import);
+    # other modules may still import gmpy2 afterwards.
+    hide = (
+        "import sys\nsys.modules['gmpy2'] = sys.modules['gmpy'] = None\n"
+        "import ecdsa, ecdsa.ellipticcurve, ecdsa.numbertheory\n"
+        "del sys.modules['gmpy2'], sys.modules['gmpy']\n"
+    )
+    code = (hide if hide_gmpy2 else "") + (
+        f"import json\nfrom bench.client_cpu import measure\nprint(json.dumps(measure({repeat})))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
