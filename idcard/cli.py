@@ -941,7 +941,7 @@ def build_parser() -> argparse.ArgumentParser:
     from idcard.pdf.cli import add_sign_options, add_verify_parser
 
     add_sign_options(p)
-    add_verify_parser(sub)
+    add_verify_parser(add_parser)
 
     p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")

@@ -51,6 +51,9 @@ def install() -> None:
 
 def demo_csca() -> bytes:
     """DER of the TEST CSCA that issues the demo card (the `idcard.demo_anchors` entry point)."""
-
-
     return test_pki().csca_cert.public_bytes(Encoding.DER)
+
+
+def demo_citizen_ca() -> bytes:
+    """DER of the TEST citizen CA that issues the demo card's certificates (`idcard.demo_anchors`)."""
+    return test_pki().citizen_ca_cert.public_bytes(Encoding.DER)

@@ -247,8 +247,9 @@ def _dg15(data: bytes) -> None:
 def _security_infos(data: bytes) -> None:
     """EF.CardAccess (PACE) and DG14 (CA, AA info), then choosing what to run."""
     from idcard.errors import IdCardError
-    from idcard.lds.security_infos import choose_pace_info, parse_dg14, parse_security_infos
+    from idcard.lds.security_infos import parse_dg14, parse_security_infos
     from idcard.protocol.chip_auth import choose_chip_authentication
+    from idcard.protocol.pace.choice import choose_pace_info
 
     try:
         infos = parse_dg14(data)

@@ -107,11 +107,14 @@ def run_sign(
     if args.tsa and not args.tsa.startswith(("http://", "https://")):
         raise UsageError(f"--tsa takes an http:// or https:// URL, not {args.tsa!r}.")
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    # cli.md's order for `sign`: the signature PIN, then the CAN (as for detached signatures).
+    pin2 = secrets.read("Signature PIN (PIN2): ")
+    can = secrets.read("CAN (6 digits printed on the card): ")
     with open_card(args) as card:
-        card.unlock(CAN, secrets.read("CAN: "))
+        card.unlock(CAN, can)
         if visible is not None:
             options = replace(options, visible=replace(visible, name=_persian_name(card)))
-        signed = sign_pdf(card, data, secrets.read("Signature PIN (PIN2): "), options)
+        signed = sign_pdf(card, data, pin2, options)
     write_atomically(target, signed.data)
     out.result(
         {"signature": {"file": target, "bytes": len(signed.data), "format": f"pades-{signed.level.lower()}",
@@ -124,16 +127,17 @@ def run_sign(
     return EXIT_OK
 
 
-def add_verify_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("verify-pdf", help="verify the signatures in a PDF (integrity, chain, revocation, level)")
-    p.add_argument("file", metavar="FILE")
+def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """`verify-pdf`, registered through the CLI's own `add_parser` (exit codes, --version)."""
+    p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
+    p.add_argument("file", metavar="FILE", help="the signed PDF")
     p.add_argument("--trust", action="append", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
     p.add_argument("--chain", action="append", default=[], metavar="PATH", help="extra intermediate CA certificates")
     p.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to check revocation with")
     p.add_argument("--online", action="store_true", help="fetch CRLs/OCSP over the network (then required)")
     p.add_argument("--allow-incremental", action="store_true", help="accept form filling and annotations after signing")
     p.add_argument("--at", metavar="TIME", help="validation time (ISO 8601), default now")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_verify_pdf)
 
 

@@ -180,7 +180,7 @@ def test_portal_allowed_policies() -> None:
         intermediates=[pki.gold_citizen_ca.der, pki.levels[3].der, pki.citizen_ca.der],
         allowed_policies=["2.16.364.101.1.1.3"],
     )
-    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN)
+    portal = Portal(verifier, SqliteNonceStore(), base_url=ORIGIN, require_evidence=False)
     assert _login(portal, gold) is not None
     _refused("cert.policy", portal, plain)
 

@@ -17,7 +17,7 @@ from tests.pdf_support import blank_pdf, crl, tsa_server
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="needs pdfsig (poppler-utils)")
 
-SECRETS = "123456\n12345\n"  # CAN, then PIN2
+SECRETS = "12345\n123456\n"  # PIN2, then CAN (cli.md)
 
 
 @pytest.fixture
@@ -281,7 +281,7 @@ def test_revoked_signing_certificate_fails(tmp_path: Path, card_file: Path, anch
 
 def test_wrong_pin2_spends_one_try_and_writes_nothing(tmp_path: Path, card_file: Path) -> None:
     pdf = blank_pdf(tmp_path / "c.pdf")
-    wrong = sign(card_file, pdf, stdin="123456\n54321\n")
+    wrong = sign(card_file, pdf, stdin="54321\n123456\n")
     assert wrong.returncode == 4
     error = json.loads(wrong.stdout)["error"]
     assert error["code"] == "pin2.wrong" and error["triesLeft"] == 2  # pyHanko's dry run spent none
