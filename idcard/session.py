@@ -493,7 +493,9 @@ class IdCard:
         with a good MAC proves CA too and no confirming SELECT is sent (one
         APDU per read). A MAC failure fails both (a clone). Without such an
         answer — AA not sent, or refused without a MAC — one SELECT confirms
-        CA as `chip_authentication` does. Read everything needed first.
+        CA as `chip_authentication` does. When CA itself fails, AA is still
+        tried; a channel the chip closed leaves AA not performed (the failed
+        CA already fails the document). Read everything needed first.
         """
         rng = rng or self.rng
         self._ensure_selected(LDS_AID)
@@ -505,10 +507,14 @@ class IdCard:
         try:
             aa = active_auth.active_authentication(self._channel, dg15, rng=rng, dg14_aa_info=dg14_aa_info)
         except SecureMessagingError as exc:
-            if not agreed:
+            if agreed:
+                reason = "The chip's answer to the challenge failed secure messaging (possibly a cloned chip)."
+                return chip_auth.chip_auth_refuted(exc, ca.details), Check(active_auth.CHECK_CODE, Result.FAILED, reason)
+            if ca.result is not Result.FAILED:
                 raise
-            reason = "The chip's answer to the challenge failed secure messaging (possibly a cloned chip)."
-            return chip_auth.chip_auth_refuted(exc, ca.details), Check(active_auth.CHECK_CODE, Result.FAILED, reason)
+            # A chip that refused CA may have ended secure messaging with it.
+            reason = "Not run: the chip ended secure messaging when chip authentication failed."
+            return ca, Check(active_auth.CHECK_CODE, Result.NOT_PERFORMED, reason)
         if not agreed:
             return ca, aa
         if self._channel.stats.apdus > sent and "sw" not in aa.details:
