@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools systemd redis-server chromium openssl fonts-noto-core xvfb xauth poppler-utils \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 postgresql
 PYTEST_ARGS ?=
+# e.g. make bench BENCH_ARGS="--write docs/bench.md" (store the output), or --only verifier,apdus
+BENCH_ARGS ?=
 
 .PHONY: all install system-deps test run bench pulled fuzz lint clean
 
@@ -48,7 +50,7 @@ run: install
 	fi
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Every APDU of `idcard read` and `idcard token` x {removed, garbage, wrong MAC, silence}.
 pulled: install

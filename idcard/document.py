@@ -8,6 +8,7 @@ check, so a data group is judged the same way wherever it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -122,9 +123,11 @@ def read_files(
 ) -> tuple[DocumentFiles, list[Check]]:
     """Read EF.SOD and the DGs it lists that are wanted, then prove the chip genuine.
 
-    Active Authentication first (one APDU), Chip Authentication last: a chip
-    that fails CA leaves no working secure channel (its MAC cannot be
-    trusted), so everything must have been read by then. A chip check the SOD
+    Every file is read first: a chip that fails Chip Authentication leaves no
+    working secure channel (its MAC cannot be trusted). Then CA agrees new
+    keys and Active Authentication's INTERNAL AUTHENTICATE goes out under
+    them, so its MAC doubles as CA's proof and no confirming SELECT is sent
+    (one APDU less; a SELECT is used only when AA does not run). A chip check the SOD
     makes possible (DG15 → AA, DG14 → CA) is always reported, so it is
     required: "not performed" for it never verifies. DG14/DG15 are used only
     after their SOD hash matched, so a tampered key costs no work.
@@ -132,26 +135,36 @@ def read_files(
     sod = card.read_lds_file(SFI_SOD)
     listed, parsed_sod = _listed_data_groups(card, sod)
     dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
-    chip: list[Check] = []
     unhashed = "{} does not match its EF.SOD hash, so its key was not used."
     trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
     infos = dg14_security_infos(dgs[14]) if trusted.get(14) else None
-    if 15 in listed:
-        if trusted.get(15):
-            chip.append(card.active_authentication(dgs[15], dg14_aa_info=infos, rng=rng))
-        elif 15 in dgs:
-            chip.append(Check(AA, Result.FAILED, unhashed.format("DG15")))
-        else:
-            chip.append(Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read."))
+    aa_check: Check | None = None
+    ca_check: Check | None = None
+    run_ca = False
     if 14 in listed:
         if 14 not in dgs:
-            chip.append(Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read."))
+            ca_check = Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read.")
         elif not trusted[14]:
-            chip.append(Check(CA, Result.FAILED, unhashed.format("DG14")))
+            ca_check = Check(CA, Result.FAILED, unhashed.format("DG14"))
         elif infos is None:
-            chip.append(Check(CA, Result.FAILED, "DG14 does not parse."))
-        elif _offers_chip_auth(infos):
-            chip.append(card.chip_authentication(infos, rng=rng))
+            ca_check = Check(CA, Result.FAILED, "DG14 does not parse.")
+        else:
+            run_ca = _offers_chip_auth(infos)
+    run_aa = 15 in listed and trusted.get(15, False)
+    if run_ca and run_aa:
+        assert infos is not None
+        ca_check, aa_check = card.chip_then_active_authentication(infos, dgs[15], dg14_aa_info=infos, rng=rng)
+    else:
+        if run_aa:
+            aa_check = card.active_authentication(dgs[15], dg14_aa_info=infos, rng=rng)
+        if run_ca:
+            assert infos is not None
+            ca_check = card.chip_authentication(infos, rng=rng)
+    if not run_aa and 15 in dgs:
+        aa_check = Check(AA, Result.FAILED, unhashed.format("DG15"))
+    elif not run_aa and 15 in listed:
+        aa_check = Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read.")
+    chip = [c for c in (aa_check, ca_check) if c is not None]
     unlock = _unlock_mrz_check(card, dgs.get(1))
     if unlock is not None:
         chip.append(unlock)
@@ -174,16 +187,50 @@ def _unlock_mrz_check(card: IdCard, dg1: bytes | None) -> Check | None:
     return Check(UNLOCK_MRZ, Result.FAILED, "DG1's MRZ is not the MRZ that opened the card.")
 
 
+# A portal sees a returning citizen's data groups again and again; the parsed
+# objects are frozen, so one parse per distinct file serves every later token.
+# Parse errors are not cached (functools does not), so bad bytes pay each time.
+_parsed_dg11 = functools.lru_cache(maxsize=1024)(Dg11.parse)
+_parsed_dg12 = functools.lru_cache(maxsize=1024)(Dg12.parse)
+_parsed_dg2 = functools.lru_cache(maxsize=64)(Dg2.parse)
+_parsed_dg1 = functools.lru_cache(maxsize=1024)(Dg1.parse)
+
+
+def parsed_dg1(data: bytes) -> Dg1:
+    """`Dg1.parse`, once per distinct DG1 (the portal's identity check reads it too)."""
+    return _parsed_dg1(bytes(data))
+
+
+@functools.lru_cache(maxsize=1024)
+def _identity_of(dg1: bytes, dg11: bytes | None, dg12: bytes | None, today: dt.date) -> Identity:
+    return Identity.from_lds(
+        parsed_dg1(dg1),
+        _parsed_dg11(dg11) if dg11 is not None else None,
+        _parsed_dg12(dg12) if dg12 is not None else None,
+        today=today,
+    )
+
+
+def _identity(dg1: bytes, dg11: bytes | None, dg12: bytes | None, today: dt.date) -> Identity:
+    """`Identity.from_lds` of the parsed groups, once per distinct files and day."""
+    return _identity_of(bytes(dg1), _opt_bytes(dg11), _opt_bytes(dg12), today)
+
+
+def _opt_bytes(data: bytes | None) -> bytes | None:
+    return None if data is None else bytes(data)
+
+
 def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
     identity = face = None
     try:
-        dg1 = Dg1.parse(dgs[1]) if 1 in dgs else None
-        dg11 = Dg11.parse(dgs[11]) if 11 in dgs else None
-        dg12 = Dg12.parse(dgs[12]) if 12 in dgs else None
+        dg1 = parsed_dg1(dgs[1]) if 1 in dgs else None
+        dg11 = _parsed_dg11(bytes(dgs[11])) if 11 in dgs else None
+        if 12 in dgs:
+            _parsed_dg12(bytes(dgs[12]))  # a DG12 that does not parse fails lds.parse here
         if dg1 is not None and dg11 is not None:
             _cross_check(verdict, dg1, dg11)
         if dg1 is not None:
-            identity = Identity.from_lds(dg1, dg11, dg12, today=today)
+            identity = _identity(dgs[1], dgs.get(11), dgs.get(12), today)
             checks = dg1.mrz.check_digits
             bad = [name for name, ok in checks.items() if not ok]
             if bad:
@@ -199,7 +246,7 @@ def _parsed(dgs: Mapping[int, bytes], verdict: Verdict, today: dt.date):
         verdict.not_performed("lds.face", "The face image is not used: DG2 did not pass its hash check.")
     elif 2 in dgs:
         try:
-            face = Dg2.parse(dgs[2]).face
+            face = _parsed_dg2(bytes(dgs[2])).face
         except IdCardError as exc:
             verdict.failed("lds.face", f"The face image cannot be read: {exc.message}")
     return identity, face

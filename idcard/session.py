@@ -24,6 +24,7 @@ from idcard.errors import (
     IdCardError,
     MalformedResponseError,
     PinError,
+    SecureMessagingError,
     UnsupportedCardError,
     UsageError,
 )
@@ -34,7 +35,7 @@ from idcard.protocol.pace import mse_set_at, perform_pace
 from idcard.protocol.pace.choice import choose_pace_info
 from idcard.protocol.pace.oids import PasswordRef
 from idcard.protocol.pace.terminal import PaceResult
-from idcard.verdict import Check
+from idcard.verdict import Check, Result
 from reader.base import Transport
 from reader.registry import open_reader
 
@@ -477,6 +478,48 @@ class IdCard:
         check, secure = chip_auth.chip_authentication(self._channel, dg14, rng=rng or self.rng)
         self._channel.secure = secure
         return check
+
+    def chip_then_active_authentication(
+        self,
+        dg14: SecurityInfos,
+        dg15: bytes,
+        *,
+        dg14_aa_info: ActiveAuthenticationInfo | SecurityInfos | None = None,
+        rng: Rng | None = None,
+    ) -> tuple[Check, Check]:
+        """Chip Authentication, then Active Authentication under its new keys: (CA, AA).
+
+        INTERNAL AUTHENTICATE is the first command under CA's keys, so a 9000
+        with a good MAC proves CA too and no confirming SELECT is sent (one
+        APDU per read). A MAC failure fails both (a clone). Without such an
+        answer — AA not sent, or refused without a MAC — one SELECT confirms
+        CA as `chip_authentication` does. When CA itself fails, AA is still
+        tried; a channel the chip closed leaves AA not performed (the failed
+        CA already fails the document). Read everything needed first.
+        """
+        rng = rng or self.rng
+        self._ensure_selected(LDS_AID)
+        before = self._channel.secure
+        ca, secure = chip_auth.chip_authentication(self._channel, dg14, rng=rng, confirm=False)
+        self._channel.secure = secure
+        agreed = secure is not before
+        sent = self._channel.stats.apdus
+        try:
+            aa = active_auth.active_authentication(self._channel, dg15, rng=rng, dg14_aa_info=dg14_aa_info)
+        except SecureMessagingError as exc:
+            if agreed:
+                reason = "The chip's answer to the challenge failed secure messaging (possibly a cloned chip)."
+                return chip_auth.chip_auth_refuted(exc, ca.details), Check(active_auth.CHECK_CODE, Result.FAILED, reason)
+            if ca.result is not Result.FAILED:
+                raise
+            # A chip that refused CA may have ended secure messaging with it.
+            reason = "Not run: the chip ended secure messaging when chip authentication failed."
+            return ca, Check(active_auth.CHECK_CODE, Result.NOT_PERFORMED, reason)
+        if not agreed:
+            return ca, aa
+        if self._channel.stats.apdus > sent and "sw" not in aa.details:
+            return chip_auth.chip_auth_confirmed(ca.details), aa
+        return chip_auth.confirm_chip_authentication(self._channel, details=ca.details), aa
 
     # -- files -------------------------------------------------------------------
     def select(self, aid: bytes) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,9 +60,22 @@ def unb64(value: object, what: str) -> bytes:
     if not isinstance(value, str) or not value:
         raise TokenFormatError(f"{what} must be a non-empty base64 string.")
     try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
+        if len(value) >= _LARGE:
+            return _decode_large(value)
+        return _decode(value)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise TokenFormatError(f"{what} is not valid base64.") from None
+
+
+def _decode(value: str) -> bytes:
+    return base64.b64decode(value.encode("ascii"), validate=True)
+
+
+#: A face image (DG2) is ~30 KB of base64 and decoding it costs a portal more than
+#: hashing it; a returning citizen sends the same text, so large values are
+#: decoded once (the text is the key; failures are not cached).
+_LARGE = 4096
+_decode_large = functools.lru_cache(maxsize=64)(_decode)
 
 
 @dataclass(frozen=True)

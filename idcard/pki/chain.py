@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from idcard.errors import IdCardError
+from idcard.pki.certcache import certificate_info, issuer_candidates
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.trust import (
     CSCA,
@@ -38,7 +39,7 @@ def validate_chain(
     """The `ds.validity`, `csca.chain` and `crl` checks for one DS certificate."""
     when = _aware(at or datetime.now(UTC))
     try:
-        ds = CertificateInfo.from_der(ds_certificate_der)
+        ds = certificate_info(ds_certificate_der)
     except IdCardError as exc:
         reason = f"document signer certificate is unreadable: {exc.message}"
         return [
@@ -76,7 +77,7 @@ def _csca_chain(
     if trust is None:
         return Check("csca.chain", Result.UNTRUSTED, no_anchor + " (no trust store)", details), []
     # Only CSCA anchors sign document signers: a citizen CA in the same store never does.
-    candidates = [c for c in trust.issuer_candidates(ds) if trust.role_of(c) == CSCA]
+    candidates = [c for c in issuer_candidates(trust, ds) if trust.role_of(c) == CSCA]
     if not candidates:
         return Check("csca.chain", Result.UNTRUSTED, no_anchor, details), []
     signers: list[CertificateInfo] = []
@@ -123,7 +124,7 @@ def _signer_role(ds: CertificateInfo, trust: TrustStore | None) -> Check:
     details: dict[str, object] = {"subject": ds.subject_dn, "issuer": ds.issuer_dn}
     problem = ds_profile_problem(ds)
     if problem is None and trust is not None:
-        roles = {trust.role_of(c) for c in trust.issuer_candidates(ds)}
+        roles = {trust.role_of(c) for c in issuer_candidates(trust, ds)}
         if roles and CSCA not in roles:
             problem = (
                 f"the signer's issuer {ds.issuer_dn} is a {', '.join(sorted(r or '?' for r in roles))}"

@@ -19,7 +19,6 @@ from idcard.pki.keys import (
     SignatureAlgorithm,
     digest,
     hash_name,
-    public_key_from_certificate,
     signature_algorithm_from_der,
 )
 
@@ -83,7 +82,10 @@ def verify_signer(
         _check_attributes(signer.signed_attributes, econtent_type, digest(hash_alg, econtent))
         _check_algorithm_protection(signer)
         signed_bytes = signer.signed_attributes_der
-    key = public_key_from_certificate(certificate_der)
+    # Imported here: certcache builds on trust, which imports this module.
+    from idcard.pki.certcache import certificate_public_key
+
+    key = certificate_public_key(certificate_der)
     key.verify(signer.signature, signed_bytes, algorithm)
     return algorithm
 

@@ -13,6 +13,7 @@ SubjectPublicKeyInfo is parsed with asn1crypto, never with
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -158,6 +159,15 @@ def signature_algorithm_from_der(
     `digest_algorithm` (a hash name or OID) supplies the hash when the OID names only
     the key type (rsaEncryption, ecPublicKey), as CMS allows and some SODs do.
     """
+    # A handful of distinct identifiers occur in practice; parsing one costs more
+    # than an ECDSA hash, so each is parsed once (failures are not cached).
+    return _signature_algorithm(bytes(algorithm_identifier), digest_algorithm)
+
+
+@functools.lru_cache(maxsize=256)
+def _signature_algorithm(
+    algorithm_identifier: bytes, digest_algorithm: str | None
+) -> SignatureAlgorithm:
     try:
         parsed = algos.SignedDigestAlgorithm.load(algorithm_identifier, strict=True)
         oid = parsed["algorithm"].dotted

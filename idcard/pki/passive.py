@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 
 from idcard.errors import IdCardError
 from idcard.lds.sod import SignerInfo, Sod, find_certificate
+from idcard.pki.certcache import certificate_info, parsed_sod, signer_certificate
 from idcard.pki.chain import validate_chain
 from idcard.pki.cms import SignerFields, verify_signer
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, HASHES, digest
-from idcard.pki.trust import CertificateInfo, TrustStore
+from idcard.pki.trust import TrustStore
 from idcard.verdict import Verdict
 
 #: Without these, passing DG hashes prove nothing (anyone can hash data).
@@ -40,7 +41,7 @@ def passive_authentication(
     verdict = Verdict(required=REQUIRED_CHECKS)
     when = at or datetime.now(UTC)
     try:
-        sod = Sod.parse(sod_bytes)
+        sod = parsed_sod(sod_bytes)
     except IdCardError as exc:
         _unparsed(verdict, exc.message, data_groups)
         return verdict
@@ -77,7 +78,7 @@ def _signature_check(verdict: Verdict, sod: Sod, trust: TrustStore | None) -> by
         )
         return None
     signer = sod.signer_infos[0]
-    ds_der = find_certificate(signer, sod.certificates, embedded=True)
+    ds_der = signer_certificate(signer, sod.certificates, embedded=True)
     if ds_der is None and trust is not None:
         # Some states leave the DS certificate out of the SOD; a store may hold it.
         ds_der = find_certificate(signer, [c.der for c in trust])
@@ -88,7 +89,7 @@ def _signature_check(verdict: Verdict, sod: Sod, trust: TrustStore | None) -> by
         )
         return None
     try:
-        subject = CertificateInfo.from_der(ds_der).subject_dn
+        subject = certificate_info(ds_der).subject_dn
         algorithm = verify_signer(
             _fields(signer), sod.content_type, sod.encapsulated_content, ds_der
         )

@@ -58,6 +58,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 
 from idcard.errors import IdCardError
+from idcard.pki.certcache import certificate_info, x509_certificate
 from idcard.pki.crl import Crl, check_revocation
 from idcard.pki.keys import ASN1_ERRORS
 from idcard.pki.ocsp import revocation_check
@@ -157,8 +158,9 @@ def validate_certificate(
     when = _aware(at or datetime.now(UTC))
     out = CertificateValidation()
     try:
-        leaf = CertificateInfo.from_der(leaf_der)
-        leaf_asn1 = asn1_x509.Certificate.load(bytes(leaf_der), strict=True)
+        # Parsed once per process per certificate (a portal sees the same ones all day).
+        leaf = certificate_info(leaf_der)
+        leaf_asn1 = x509_certificate(leaf_der)
         policies = _policies(leaf_asn1)
         key_bits = (leaf_asn1.public_key.algorithm, leaf_asn1.public_key.bit_size)
     except IdCardError as exc:

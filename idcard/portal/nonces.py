@@ -163,8 +163,18 @@ class SqliteNonceStore:
         retention: float = DEFAULT_RETENTION,
         clock: Clock = time.time,
         rng: Rng = os.urandom,
+        durable: bool = True,
     ) -> None:
+        """`durable=False` lets commits skip the disk flush (WAL, synchronous=NORMAL).
+
+        A crashed portal process loses nothing either way; a power cut or
+        kernel crash may forget the last moments' nonces, so a nonce used just
+        before it could be accepted once more, by the same browser session,
+        within its TTL. In exchange each login costs no fsync, which on a slow
+        disk is most of its time (see docs/scale-out.md).
+        """
         self.path = str(path)
+        self.durable = durable
         self.retention = float(retention)
         self.clock = clock
         self.rng = rng
@@ -177,6 +187,8 @@ class SqliteNonceStore:
             self._db = sqlite3.connect(
                 self.path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
         with self._lock, _guard((sqlite3.Error,), "SQLite"):
             self._create_schema()
 
@@ -218,14 +230,21 @@ class SqliteNonceStore:
         nonce = new_nonce(self.rng)
         now = self.clock()
         with self._lock, _guard((sqlite3.Error,), "SQLite"):
-            self._db.execute(
-                "DELETE FROM idcard_nonces WHERE expires_at < ?", (now - self.retention,)
-            )
-            self._db.execute(
-                "INSERT INTO idcard_nonces (nonce, session_hash, attributes, issued_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (nonce, session, json.dumps(list(attributes)), now, now + ttl),
-            )
+            # One transaction, so one commit (one fsync) per issued nonce, not two.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "DELETE FROM idcard_nonces WHERE expires_at < ?", (now - self.retention,)
+                )
+                self._db.execute(
+                    "INSERT INTO idcard_nonces (nonce, session_hash, attributes, issued_at, expires_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (nonce, session, json.dumps(list(attributes)), now, now + ttl),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         return nonce
 
     def consume(self, nonce: str, session_id: str, now: float | None = None) -> None:

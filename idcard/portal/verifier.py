@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,12 +41,13 @@ from idcard.assertion.messages import (
     validate_nonce,
 )
 from idcard.assertion.token import AuthToken, Evidence, TokenFormatError, b64
-from idcard.document import Document, DocumentFiles, dg14_security_infos, verify_files
+from idcard.document import Document, DocumentFiles, dg14_security_infos, parsed_dg1, verify_files
 from idcard.errors import IdCardError, UsageError
-from idcard.lds import Dg1, Identity
+from idcard.lds import Identity
 from idcard.lds.identity import Name, solar_hijri
 from idcard.lds.national_code import is_valid_national_code
 from idcard.origin import normalize_origin
+from idcard.pki.certcache import x509_certificate
 from idcard.pki.crl import Crl
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, SignatureAlgorithm
 from idcard.pki.trust import CertificateInfo, TrustStore
@@ -232,7 +234,7 @@ class TokenVerifier:
         signature, so the refusal names the nonce. `min_assurance` (a portal's own
         minimum) applies besides the verifier's; the stricter one wins.
         """
-        origin = normalize_origin(origin, allow_http_loopback=self.allow_http_loopback)
+        origin = _normalized_origin(origin, self.allow_http_loopback)
         nonce = validate_nonce(nonce)
         requested = normalize_attributes(requested_attributes)
         when = at or dt.datetime.now(dt.UTC)
@@ -331,7 +333,7 @@ class TokenVerifier:
                     untrusted=check.result is Result.UNTRUSTED,
                     **details,
                 )
-        return result.path[0], asn1_x509.Certificate.load(der, strict=True)
+        return result.path[0], x509_certificate(der)
 
     # -- 3 -----------------------------------------------------------------------------
     def _step3_nonce(self, run: _Run, nonce: str, consume_nonce: Callable[[], None] | None) -> None:
@@ -466,7 +468,7 @@ class TokenVerifier:
         serial = _subject(cert_asn1).get("serial_number")
         expected = f"{IR_SERIAL_PREFIX}{identity.national_code}"
         codes = {identity.national_code}
-        mrz = Dg1.parse(files.dgs[1]).mrz
+        mrz = parsed_dg1(files.dgs[1]).mrz
         if mrz.format == "TD1" and mrz.optional_data:
             codes.add(mrz.optional_data)
         if len(codes) != 1:
@@ -539,6 +541,12 @@ class TokenVerifier:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized_origin(origin: str, allow_http_loopback: bool) -> str:
+    # A portal verifies for a handful of origins; IDNA and URL parsing cost more than a signature.
+    return normalize_origin(origin, allow_http_loopback=allow_http_loopback)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

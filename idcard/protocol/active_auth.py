@@ -22,6 +22,7 @@ tokens); `active_authentication` runs the exchange and returns a `Check`;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -410,6 +411,13 @@ def internal_authenticate(
 AaInfo = ActiveAuthenticationInfo | SecurityInfos | None
 
 
+# A portal judges the same citizens' DG15 again and again: each key is loaded once
+# (AaPublicKey is frozen; a DG15 that does not load raises every time, uncached).
+@functools.lru_cache(maxsize=1024)
+def _loaded_aa_key(dg15: bytes) -> AaPublicKey:
+    return load_aa_public_key(dg15)
+
+
 def _aa_key(dg15_spki: bytes, dg14_aa_info: AaInfo) -> tuple[AaPublicKey, str | None] | Check:
     """DG15's key and the ECDSA hash DG14 names, or the check that says why there is none.
 
@@ -418,7 +426,7 @@ def _aa_key(dg15_spki: bytes, dg14_aa_info: AaInfo) -> tuple[AaPublicKey, str | 
     so a caller can tell a bad DG15 from a bad signature.
     """
     try:
-        key = load_aa_public_key(dg15_spki)
+        key = _loaded_aa_key(bytes(dg15_spki))
         hash_name = _hash_from_dg14(dg14_aa_info) if key.algorithm == "ECDSA" else None
     except UnsupportedCardError as exc:
         return Check(CHECK_CODE, Result.NOT_PERFORMED, exc.message, {"stage": "key"})

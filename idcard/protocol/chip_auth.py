@@ -82,6 +82,8 @@ __all__ = [
     "CaAlgorithm",
     "ChipAuthChip",
     "ChipAuthenticationChoice",
+    "chip_auth_confirmed",
+    "chip_auth_refuted",
     "chip_authentication",
     "choose_chip_authentication",
     "confirm_chip_authentication",
@@ -498,8 +500,7 @@ def confirm_chip_authentication(
     try:
         response = channel.send(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, LDS_AID))
     except SecureMessagingError as exc:
-        details["error"] = exc.code
-        return Check(CHECK_CODE, Result.FAILED, CLONE_REASON, details)
+        return chip_auth_refuted(exc, details)
     if response.sw != SW_OK:
         # An error SW may come without a MAC: it proves nothing either way.
         details["sw"] = f"{response.sw:04X}"
@@ -508,12 +509,28 @@ def confirm_chip_authentication(
             f"(status {response.sw:04X}: {status_error(response.sw)})."
         )
         return Check(CHECK_CODE, Result.FAILED, reason, details)
+    return chip_auth_confirmed(details)
+
+
+def chip_auth_confirmed(details: dict[str, object] | None = None) -> Check:
+    """CA passed: a 9000 answer to any command sent under the new keys carried a good MAC.
+
+    A reader that has a command to send anyway (INTERNAL AUTHENTICATE) uses
+    it as the proof instead of an extra SELECT.
+    """
     return Check(
         CHECK_CODE,
         Result.PASSED,
         "The chip proved it holds the chip authentication key of DG14.",
-        details,
+        dict(details or {}),
     )
+
+
+def chip_auth_refuted(error: SecureMessagingError, details: dict[str, object] | None = None) -> Check:
+    """CA failed: the chip's answer under the new keys did not check out."""
+    details = dict(details or {})
+    details["error"] = error.code
+    return Check(CHECK_CODE, Result.FAILED, CLONE_REASON, details)
 
 
 # --- chip ----------------------------------------------------------------------------

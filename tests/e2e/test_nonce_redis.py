@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,68 +49,15 @@ else:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    )
-    if server is None:
-        unavailable("redis-server is not installed (Debian package redis-server)")
+def redis_url() -> Iterator[str]:
+    from mock_card.testing.redis_server import RedisUnavailable, redis_server
+
     try:
-        import redis
-    except ModuleNotFoundError:
-        unavailable("the redis Python package is not installed (pip install 'idcard[redis]')")
-    workdir = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    log = open(workdir / "redis.log", "wb")
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if client.ping():
-                    break
-            except redis.exceptions.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"redis-server did not start: {(workdir / 'redis.log').read_text(errors='replace')}"
-                )
-            time.sleep(0.05)
-        yield url
-    finally:
-        client.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with redis_server() as url:
+            yield url
+    except RedisUnavailable as exc:
+        unavailable(str(exc))
 
 
 def _portal(url: str, **store_options: object):  # noqa: ANN202
