@@ -392,7 +392,11 @@ def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReade
     service = HttpCardKeyService(args.key_service) if args.key_service else None
     pin = secrets.read("ID PIN: ") if args.pin_stdin else None
     reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
-    out.result(reading.to_json(), reading_text(reading))
+    data, text = reading.to_json(), reading_text(reading)
+    data["testCertificates"] = rests_on_test_anchors(reading.verdict)
+    if data["testCertificates"]:
+        text = f"{TEST_LABEL}:          {TEST_NOTICE}\n{text}"
+    out.result(data, text)
     return _verdict_exit(reading.verdict)
 
 

@@ -16,7 +16,11 @@ from typing import Any
 from idcard.verdict import Check, Result, Verdict
 
 #: Chain checks and the detail that names the anchor they ended at.
-_ANCHOR_DETAILS = {"csca.chain": ("csca",), "cert.chain": ("anchor", "root", "ca", "issuer")}
+_ANCHOR_DETAILS = {
+    "csca.chain": ("csca",),
+    "cert.chain": ("anchor", "root", "ca", "issuer"),
+    "certificate.chain": ("anchor",),  # a real card family's signing certificate (idcard.cards)
+}
 _TEST_WORD = re.compile(r"(?<![A-Za-z])TEST(?![A-Za-z])")
 
 TEST_LABEL = "TEST"

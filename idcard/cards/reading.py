@@ -94,7 +94,11 @@ def chain_check(
     else:
         failed = [c for c in result.checks if c.result is not Result.PASSED]
         reason = "; ".join(c.reason for c in failed[:2]) or "the chain does not validate"
-    return Check("certificate.chain", outcome, reason, {"assuranceLevel": level}), report
+    details: dict[str, object] = {"assuranceLevel": level}
+    if result.path:
+        # The root it ended at, so a verdict resting on the TEST PKI is marked TEST (idcard.marking).
+        details["anchor"] = result.path[-1].subject_dn
+    return Check("certificate.chain", outcome, reason, details), report
 
 
 def _pardis_pin_status(

@@ -40,3 +40,17 @@ def test_the_demo_command_says_test_in_text_and_json() -> None:
     raw = subprocess.run([sys.executable, "-m", "idcard.cli", "demo", "--json"], capture_output=True,
                          text=True, env=env, timeout=60, cwd=ROOT)
     assert json.loads(raw.stdout)["testCertificates"] is True
+
+
+def test_a_real_card_familys_chain_to_a_test_root_is_marked() -> None:
+    from idcard.marking import rests_on_test_anchors
+    from idcard.verdict import Check, Result, Verdict
+
+    def verdict(anchor: str, result: Result = Result.PASSED) -> Verdict:
+        v = Verdict()
+        v.checks.append(Check("certificate.chain", result, "chain", {"anchor": anchor, "assuranceLevel": None}))
+        return v
+
+    assert rests_on_test_anchors(verdict("C=IR, O=Iran Government, CN=TEST IRAN Root CA1"))
+    assert not rests_on_test_anchors(verdict("C=IR, O=Iran Government, CN=IRAN Root CA1"))
+    assert not rests_on_test_anchors(verdict("CN=TEST IRAN Root CA1", Result.FAILED))
