@@ -25,7 +25,10 @@ from asn1crypto import algos, core, keys, x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from cryptography.x509 import ObjectIdentifier
 
 from idcard.asn1 import ASN1_ERRORS, HASHES
@@ -318,9 +321,9 @@ def _decode_ecdsa_signature(signature: bytes, fmt: SignatureFormat) -> tuple[int
         half = len(signature) // 2
         return int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
     try:
-        parsed = algos.DSASignature.load(signature, strict=True)
-        r, s = parsed["r"].native, parsed["s"].native
-    except ASN1_ERRORS:
+        # cryptography's strict DER reader (trailing bytes refused), in Rust: issue 10's verifier budget.
+        r, s = decode_dss_signature(signature)
+    except ValueError:
         raise InvalidSignatureError(
             "ECDSA signature is not a DER SEQUENCE of two integers"
         ) from None

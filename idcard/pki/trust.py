@@ -629,10 +629,13 @@ class TrustStore:
         return view
 
     def with_subject(self, name: x509.Name) -> list[CertificateInfo]:
-        try:
-            key = name_key(parse_single(name.dump(), 0x30))
-        except (ValueError, MalformedResponseError):
-            return []
+        der = name.dump()
+        key = _NAME_KEYS.get(der)  # every token names the same few issuers: decode each once
+        if key is None:
+            try:
+                key = _cached_key(der, parse_single(der, 0x30))
+            except (ValueError, MalformedResponseError):
+                return []
         return list(self._by_subject.get(key, []))
 
     # --- files --------------------------------------------------------------------
