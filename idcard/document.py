@@ -285,7 +285,9 @@ def verify_files(
         verdict = Verdict(required=("sod.signature",))
         verdict.failed("sod.signature", "No EF.SOD: the data cannot be traced to an issuer.")
     else:
-        verdict = passive_authentication(files.sod, files.dgs, trust, at=at, crls=crls)
+        verdict = passive_authentication(
+            files.sod, files.dgs, trust, at=at, crls=crls, document_code=_document_code(files.dgs.get(1))
+        )
     required = list(verdict.required)
     for number in sorted(files.dgs):
         required.append(f"sod.hash.dg{number}")
@@ -306,6 +308,17 @@ def verify_files(
             required.append("national_code.check_digit")
     verdict.required = tuple(dict.fromkeys(required))
     return Document(files, identity, face, verdict)
+
+
+def _document_code(dg1: bytes | None) -> str | None:
+    """The MRZ's document code, for the signer's DocumentTypeList (None when DG1 is unusable:
+    `_parsed` then reports why)."""
+    if dg1 is None:
+        return None
+    try:
+        return parsed_dg1(dg1).mrz.document_code
+    except IdCardError:
+        return None
 
 
 def _document_rules(verdict: Verdict, identity: Identity, today: dt.date) -> None:

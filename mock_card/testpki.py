@@ -50,12 +50,13 @@ from pathlib import Path
 
 import ecdsa.curves
 import gmpy2
-from asn1crypto import core as asn1
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from idcard.pki.doctype import OID_DOCUMENT_TYPE_LIST, DocumentTypeList
 
 __all__ = [
     "CSCA_CURVE",
@@ -117,7 +118,6 @@ NID_ROOT_NAME = _name("IR NID ROOT TEST")
 NID_CITIZEN_CA_NAME = _name("IR NID CITIZEN CA TEST")
 
 #: ICAO 9303-12 DocumentTypeList extension (id-icao-mrtd-security-extensions-documentTypeList).
-OID_DOCUMENT_TYPE_LIST = ObjectIdentifier("2.23.136.1.1.6.2")
 
 #: Files `write_anchors` writes, in order (public certificates only).
 ANCHOR_FILES = ("csca.pem", "csca.der", "nid-root.pem", "nid-citizen-ca.pem")
@@ -185,16 +185,8 @@ def derive_serial(seed: int, label: str) -> int:
 # --- certificates ------------------------------------------------------------------------
 
 
-class _DocumentTypeList(asn1.Sequence):
-    # DocumentTypeListSyntax ::= SEQUENCE { version INTEGER (v0), docTypeList SET OF DocumentType }
-    _fields = [
-        ("version", asn1.Integer),
-        ("doc_type_list", asn1.SetOf, {"spec": asn1.PrintableString}),
-    ]
-
-
 def _document_type_list(doc_types: Sequence[str]) -> x509.UnrecognizedExtension:
-    value = _DocumentTypeList({"version": 0, "doc_type_list": list(doc_types)}).dump()
+    value = DocumentTypeList({"version": 0, "doc_type_list": list(doc_types)}).dump()
     return x509.UnrecognizedExtension(OID_DOCUMENT_TYPE_LIST, value)
 
 

@@ -22,6 +22,7 @@ from idcard.pki.certcache import certificate_info, parsed_sod, signer_certificat
 from idcard.pki.chain import validate_chain
 from idcard.pki.cms import SignerFields, verify_signer
 from idcard.pki.crl import Crl
+from idcard.pki.doctype import document_type_check
 from idcard.pki.keys import ASN1_ERRORS, HASHES, digest
 from idcard.pki.trust import TrustStore
 from idcard.verdict import Verdict
@@ -37,7 +38,10 @@ def passive_authentication(
     *,
     at: datetime | None = None,
     crls: Iterable[Crl | bytes] = (),
+    document_code: str | None = None,
 ) -> Verdict:
+    """`document_code` (the MRZ's, when known) is checked against the signer's
+    DocumentTypeList where the DS certificate has one (`ds.document_type`)."""
     verdict = Verdict(required=REQUIRED_CHECKS)
     when = at or datetime.now(UTC)
     try:
@@ -55,6 +59,8 @@ def passive_authentication(
         verdict.not_performed("crl", reason)
     else:
         verdict.extend(validate_chain(ds_der, trust, at=when, crls=crls))
+        if document_code is not None:
+            verdict.extend([document_type_check(ds_der, document_code)])
     return verdict
 
 
