@@ -43,7 +43,7 @@ def document_types(ds_der: bytes) -> frozenset[str] | None:
         try:
             parsed = DocumentTypeList.load(extension["extn_value"].native, strict=True)
             return frozenset(str(t).strip("<") for t in parsed["doc_type_list"].native)
-        except (*ASN1_ERRORS, TypeError) as exc:
+        except ASN1_ERRORS as exc:
             raise ValueError(f"the DocumentTypeList extension is malformed: {exc}") from None
     return None
 
