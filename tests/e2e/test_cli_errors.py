@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,6 +20,7 @@ from starlette.routing import Route
 
 from idcard import cli
 from tests.e2e.test_cli import ROOT, idcard
+from tests.pdf_support import serve
 
 
 @pytest.mark.parametrize(
@@ -136,18 +136,8 @@ def hostile_portal() -> Iterator[str]:
         return JSONResponse({"redirect": "/welcome\x1b[2J\x1b]0;owned\x07\r\nSet-Cookie: a=b"})
 
     app = Starlette(routes=[Route("/request", request), Route("/submit", submit, methods=["POST"])])
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app, _free_port()) as base:
+        yield base
 
 
 def test_portal_redirect_with_control_characters(hostile_portal: str) -> None:
