@@ -132,6 +132,10 @@ class CertificateValidation:
         }
 
 
+#: Public key algorithms whose size asn1crypto can tell (and this project can verify with).
+_SIZED_KEY_ALGORITHMS = frozenset({"rsa", "rsassa_pss", "ec", "dsa"})
+
+
 def validate_certificate(
     leaf_der: bytes,
     *,
@@ -162,7 +166,11 @@ def validate_certificate(
         leaf = certificate_info(leaf_der)
         leaf_asn1 = x509_certificate(leaf_der)
         policies = _policies(leaf_asn1)
-        key_bits = (leaf_asn1.public_key.algorithm, leaf_asn1.public_key.bit_size)
+        algorithm = leaf_asn1.public_key.algorithm
+        if algorithm not in _SIZED_KEY_ALGORITHMS:
+            # asn1crypto's bit_size fails with UnboundLocalError on other algorithms (fuzzing).
+            return _unreadable(out, f"the certificate's public key algorithm {algorithm} is not supported")
+        key_bits = (algorithm, leaf_asn1.public_key.bit_size)
     except IdCardError as exc:
         return _unreadable(out, exc.message)
     except ASN1_ERRORS as exc:
