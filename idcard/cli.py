@@ -27,6 +27,8 @@ from reader.errors import CodedError, TransportError
 from reader.registry import load_scheme_plugins
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
+#: The line every text verdict that rests on the TEST PKI starts with (idcard.marking).
+TEST_LINE = f"{TEST_LABEL}:          {TEST_NOTICE}"
 
 
 def _exit_code(exc: Exception) -> int:
@@ -304,7 +306,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     lines = []
     if rests_on_test_anchors(verdict):
         state += f" ({TEST_LABEL})"
-        lines.append(f"{TEST_LABEL}:          {TEST_NOTICE}")
+        lines.append(TEST_LINE)
     lines.append(f"Verdict:       {state}")
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in verdict.checks]
     return lines
@@ -395,7 +397,7 @@ def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReade
     data, text = reading.to_json(), reading_text(reading)
     data["testCertificates"] = rests_on_test_anchors(reading.verdict)
     if data["testCertificates"]:
-        text = f"{TEST_LABEL}:          {TEST_NOTICE}\n{text}"
+        text = f"{TEST_LINE}\n{text}"
     out.result(data, text)
     return _verdict_exit(reading.verdict)
 
@@ -761,7 +763,7 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     test = rests_on_test_anchors(identity.verdict)
     if test:
         lines[0] += f" ({TEST_LABEL})"
-        lines.insert(1, f"{TEST_LABEL}:          {TEST_NOTICE}")
+        lines.insert(1, TEST_LINE)
     lines += [f"  [{c.result.value:>13}] {c.code}: {c.reason}" for c in identity.verdict.checks]
     out.result({"verified": True, "testCertificates": test, **identity.to_json()}, "\n".join(lines))
     return EXIT_OK

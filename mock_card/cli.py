@@ -18,7 +18,6 @@ from mock_card.image import (
     DEFAULT_PACE_PARAMETER_ID,
     PROFILE_NID,
     PROFILE_PASSPORT_BAC,
-    CardImage,
 )
 from mock_card.personalize import DEMO_CITIZEN, GENUINE, VARIANTS, personalize
 
@@ -36,19 +35,13 @@ def _host_port(value: str | None, default_port: int) -> tuple[str, int]:
 
 def load_card(spec: str, *, latency: float | None = None) -> CardBackend:
     """A card from `spec`: demo[:variant], mav4|pardis|omid[:variant], or a card file."""
-    from mock_card.profiles.cardfile import PROFILES, load_card_file, make_profile_card
+    from mock_card.profiles.cardfile import open_card_spec
 
-    profile, _, variant = spec.partition(":")
-    if profile in PROFILES:
-        return make_profile_card(profile, variant=variant or "genuine")
     if spec == "demo":
         return EmulatedCard(personalize(), latency=latency)
     if spec.startswith("demo:") and spec[5:] in VARIANTS:
         return EmulatedCard(personalize(variant=spec[5:]), latency=latency)
-    profile_card = load_card_file(spec)
-    if profile_card is not None:
-        return profile_card
-    return EmulatedCard(CardImage.load(spec), store=spec, latency=latency)
+    return open_card_spec(spec, latency=latency)
 
 
 def cmd_create(args: argparse.Namespace) -> int:

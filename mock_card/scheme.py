@@ -14,9 +14,8 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mock_card.card import EmulatedCard
-from mock_card.image import CardImage
 from mock_card.personalize import demo_card
-from mock_card.profiles.cardfile import PROFILES, load_card_file, make_profile_card
+from mock_card.profiles.cardfile import open_card_spec
 from mock_card.testpki import test_pki
 from reader.base import ReaderInfo, Transport
 from reader.emulated import EmulatedTransport, registered_card
@@ -35,21 +34,13 @@ def open_emulator(card: str) -> Transport:
         return EmulatedTransport(live, f"{SCHEME}:{card}")
     if card == "demo":
         return EmulatedTransport(EmulatedCard(demo_card()), EMULATOR_DEMO)
-    profile, _, variant = card.partition(":")
-    if profile in PROFILES:  # emulator:mav4[:variant], a fresh emulated real card
-        return EmulatedTransport(make_profile_card(profile, variant=variant or "genuine"), f"{SCHEME}:{card}")
     try:
-        # A real card family's file (`mock-card create --profile …`), else an nid-v1 card file.
-        family_card = load_card_file(card)
-        if family_card is not None:
-            return EmulatedTransport(family_card, f"{SCHEME}:{card}")
-        image = CardImage.load(card)
+        backend = open_card_spec(card)
     except FileNotFoundError:
         raise ReaderNotFoundError(f"No card file at {card!r}.") from None
     except ValueError as exc:
         raise ReaderNotFoundError(f"{card}: {exc}") from None
-    # Counter changes go back to the card file, as on a real chip.
-    return EmulatedTransport(EmulatedCard(image, store=card), f"{SCHEME}:{card}")
+    return EmulatedTransport(backend, f"{SCHEME}:{card}")
 
 
 def install() -> None:

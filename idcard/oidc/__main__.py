@@ -112,48 +112,22 @@ def _verifier(trust: str | None, *, dev: bool):  # noqa: ANN202
     from asn1crypto import x509
 
     from idcard.pdf.assurance import certificate_level
+    from idcard.portal.anchors import dev_verifier, load_trust_dir
     from idcard.portal.verifier import TokenVerifier
 
     if trust:
-        cas, cscas, crls = _trust_folder(trust)
+        cas, cscas, crls = load_trust_dir(trust)
+        verifier = TokenVerifier(cas, csca=cscas, crls=crls, require_evidence=True, allow_http_loopback=dev)
     elif dev:
-        cas, cscas, crls = _demo_anchors()
+        verifier = dev_verifier()
     else:
         raise UsageError("Give \"trust\" (a folder of trust anchors), or --dev for the TEST anchors.")
-    verifier = TokenVerifier(cas, csca=cscas, crls=crls, require_evidence=True, allow_http_loopback=dev)
     levels = {}
     for cert in verifier.trusted_cas:
         level = certificate_level(x509.Certificate.load(cert.der))
         if level is not None:
             levels[cert.subject_dn] = level
     return verifier, levels
-
-
-def _trust_folder(path: str):  # noqa: ANN202 - (TrustStore, TrustStore, list[Crl])
-    """Citizen CAs and CSCAs sorted by role (idcard.pki.trust), and the folder's *.crl files."""
-    from pathlib import Path
-
-    from idcard.pki.crl import load_crl_files
-    from idcard.pki.trust import CITIZEN_CA, CSCA, TrustStore
-
-    store = TrustStore()
-    store.load_path(path)
-    cas, cscas = store.with_role(CITIZEN_CA), store.with_role(CSCA)
-    if not len(cas) or not len(cscas):
-        raise UsageError(f"{path} needs both a CSCA and a citizen CA; `mock-card pki --out DIR` writes the TEST ones.")
-    folder = Path(path)
-    crls = load_crl_files(sorted(folder.glob("*.crl"))) if folder.is_dir() else []
-    return cas, cscas, crls
-
-
-def _demo_anchors():  # noqa: ANN202 - (TrustStore, TrustStore, list[Crl])
-    """The TEST anchors of the demo card, from the emulator package (the library ships no test PKI)."""
-    from idcard.demo_anchors import demo_anchor
-    from idcard.pki.trust import CITIZEN_CA, CSCA, TrustStore
-
-    cas = TrustStore([demo_anchor("citizen_ca")], role=CITIZEN_CA)
-    cscas = TrustStore([demo_anchor("csca")], role=CSCA)
-    return cas, cscas, []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mock_card.backend import CardBackend
+from mock_card.card import EmulatedCard
+from mock_card.image import CardImage
 from mock_card.personalize import DEMO_CITIZEN, Citizen
 from mock_card.profiles.mav4 import Mav4Card, Mav4Personalisation
 from mock_card.profiles.omid import OmidCard
@@ -97,3 +99,18 @@ def load_card_file(path: str | Path) -> CardBackend | None:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"corrupt profile card file: {exc}") from None
+
+
+def open_card_spec(spec: str, *, latency: float | None = None) -> CardBackend:
+    """A card from `spec`: mav4|pardis|omid[:variant] (fresh), a profile card file, or an
+    nid-v1 card file (counter changes written back to it, as on a real chip).
+
+    Raises FileNotFoundError for a missing file and ValueError for one that is no card.
+    """
+    profile, _, variant = spec.partition(":")
+    if profile in PROFILES:
+        return make_profile_card(profile, variant=variant or "genuine")
+    profile_card = load_card_file(spec)
+    if profile_card is not None:
+        return profile_card
+    return EmulatedCard(CardImage.load(spec), store=spec, latency=latency)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,6 +19,7 @@ from idcard.pki.trust import CITIZEN_CA, CSCA, TrustStore
 from idcard.pki.validate import assurance_level_of, validate_certificate
 from idcard.verdict import Result
 from mock_card.testpki import iran_test_pki, issue_citizen_certificate
+from tests.pdf_support import Issued
 
 UTC = dt.UTC
 AT = dt.datetime(2026, 6, 1, tzinfo=UTC)
@@ -35,20 +35,12 @@ def _key(label: str) -> ec.EllipticCurvePrivateKey:
     return _KEYS[label]
 
 
-@dataclass
-class Made:
-    cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-
-    @property
-    def der(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.DER)
 
 
 def _make(
     cn: str,
     *,
-    issuer: Made | None = None,
+    issuer: Issued | None = None,
     ca: bool | None = True,
     validity: tuple[dt.datetime, dt.datetime] = LONG,
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None,
@@ -56,7 +48,7 @@ def _make(
     eku: list[ObjectIdentifier] | None = None,
     policies: list[str] = (),  # type: ignore[assignment]
     extra: list[tuple[x509.ExtensionType, bool]] = (),  # type: ignore[assignment]
-) -> Made:
+) -> Issued:
     key = key or _key(cn)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     builder = (
@@ -103,17 +95,17 @@ def _make(
     for ext, critical in extra:
         builder = builder.add_extension(ext, critical=critical)
     signer = issuer.key if issuer else key
-    return Made(builder.sign(signer, hashes.SHA256()), key)
+    return Issued(builder.sign(signer, hashes.SHA256()), key)
 
 
-def _leaf(issuer: Made, **kw: object) -> Made:
+def _leaf(issuer: Issued, **kw: object) -> Issued:
     kw.setdefault("ca", False)
     kw.setdefault("ku", "auth")
     kw.setdefault("eku", [ExtendedKeyUsageOID.CLIENT_AUTH])
     return _make(str(kw.pop("cn", "leaf")), issuer=issuer, **kw)  # type: ignore[arg-type]
 
 
-def _store(*anchors: Made, role: str = CITIZEN_CA) -> TrustStore:
+def _store(*anchors: Issued, role: str = CITIZEN_CA) -> TrustStore:
     return TrustStore([a.der for a in anchors], role=role)
 
 
@@ -265,7 +257,7 @@ def test_self_signed_stranger_is_untrusted() -> None:
 # --- revocation ----------------------------------------------------------------------------
 
 
-def _crl(issuer: Made, revoked: list[int], *, next_update: dt.datetime | None = None) -> bytes:
+def _crl(issuer: Issued, revoked: list[int], *, next_update: dt.datetime | None = None) -> bytes:
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.cert.subject)
@@ -293,7 +285,7 @@ def test_crl_revocation() -> None:
     revoked = validate_certificate(leaf.der, crls=[_crl(SUB, [leaf.cert.serial_number])], **kw)  # type: ignore[arg-type]
     assert _error(revoked, "cert.revocation") == "cert.revoked"
     # A CRL in the issuer's name but signed by someone else never counts.
-    forger = Made(SUB.cert, _key("forger"))
+    forger = Issued(SUB.cert, _key("forger"))
     forged = validate_certificate(leaf.der, crls=[_crl(forger, [])], **kw)  # type: ignore[arg-type]
     assert _error(forged, "cert.revocation") == "cert.crl"
     stale = validate_certificate(
