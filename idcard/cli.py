@@ -364,9 +364,7 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
     trust = load_trust(args.trust)
     secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
-        from idcard.cards.dispatch import nid_driver
-
-        driver = nid_driver(card.transport)
+        driver = card.nid_driver()
         if driver is not None:
             return _read_nid_card(driver, args, trust, secrets, out)
         _unlock_for_read(card, args, secrets)

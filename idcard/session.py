@@ -18,6 +18,8 @@ from idcard.apdu.channel import CardChannel, ChannelStats
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import status_error
 from idcard.apdu.tlv import encode_tlv, header_length, parse_single
+from idcard.cards.base import CardDriver
+from idcard.cards.dispatch import nid_driver
 from idcard.errors import (
     AuthenticationError,
     CardStatusError,
@@ -131,6 +133,8 @@ class IdCard:
         #: tried once more. Kept apart from `unlocked_with` because the card keeps
         #: it across MSE:SET AT (a PIN status query must not forget it).
         self._can_resumed = False
+        self._family_probed = False
+        self._nid_driver: CardDriver | None = None
 
     @classmethod
     def open(cls, reader_name: str, *, rng: Rng = os.urandom, extended_length: bool | None = None) -> IdCard:
@@ -159,6 +163,19 @@ class IdCard:
     def secure(self) -> bool:
         """Whether a secure channel (PACE, BAC, Chip Authentication) is open."""
         return self._channel.secure is not None
+
+    def nid_driver(self) -> CardDriver | None:
+        """The driver of the real NID family in the reader (iran-nid-cards.md), or None for
+        our own profile and ICAO documents, which this class speaks itself.
+
+        Probed once per card session: the probes are plain SELECTs, so asking before PACE
+        costs three APDUs on a non-NID card and changes nothing on it.
+        """
+        if not self._family_probed:
+            self._nid_driver = nid_driver(self.transport)
+            self._family_probed = True
+            self._selected = None  # a probe SELECT may have left another application selected
+        return self._nid_driver
 
     # -- EF.CardAccess and PACE parameters -------------------------------------
     def card_access(self) -> SecurityInfos:

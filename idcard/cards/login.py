@@ -12,13 +12,11 @@ from collections.abc import Sequence
 
 from idcard.assertion.builder import build_token_with_signer
 from idcard.cards.base import NEEDS_REGISTRY, CardDriver, Operation, UnsupportedOperationError
-from idcard.cards.dispatch import nid_driver
 from idcard.cards.genuine import check_genuine
 from idcard.cards.keyservice import CardKeyService
 from idcard.cards.mav import Mav4Driver
 from idcard.cards.mav_auth import AuthenticatedMav4
 from idcard.errors import AuthenticationError
-from reader.base import Transport
 
 #: What the hand-off tells the citizen when a real card family is on the reader.
 LOGIN_NOT_POSSIBLE = (
@@ -43,9 +41,8 @@ class Mav4TokenSigner:
         return self._session.sign_digest(digest)
 
 
-def refuse_without_service(transport: Transport) -> None:
+def refuse_without_service(driver: CardDriver | None) -> None:
     """Raise `card.unsupported_operation` when the card is a real NID family (no service here)."""
-    driver = nid_driver(transport)
     if driver is not None:
         raise UnsupportedOperationError(driver.family, Operation.AUTHENTICATE, LOGIN_NOT_POSSIBLE)
 

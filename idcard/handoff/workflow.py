@@ -211,7 +211,7 @@ class HandoffWorkflow:
 
         def use(card: IdCard) -> Mapping[str, Any]:
             # A real card family logs in only through the registry's service (issue 12).
-            refuse_without_service(card.transport)
+            refuse_without_service(card.nid_driver())
             self._unlock(card, request.origin)
             prompt.progress("token", 60)
             return self.token_builder(card, request.origin, request.nonce, attributes=granted)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from idcard.cards.base import UnsupportedOperationError
+from idcard.cards.dispatch import nid_driver
 from idcard.cards.keyservice import HttpCardKeyService
 from idcard.cards.login import LOGIN_NOT_POSSIBLE, login_token, refuse_without_service
 from idcard.cards.mav import Mav4Driver
@@ -72,7 +73,7 @@ def test_without_the_service_login_is_refused_with_its_reason() -> None:
         _token(make_profile_card("mav4"), None)
     assert caught.value.code == "card.unsupported_operation"
     with pytest.raises(UnsupportedOperationError) as refused:
-        refuse_without_service(EmulatedTransport(make_profile_card("pardis")))
+        refuse_without_service(nid_driver(EmulatedTransport(make_profile_card("pardis"))))
     assert refused.value.reason == LOGIN_NOT_POSSIBLE and refused.value.family == "pardis"
 
 
