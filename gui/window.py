@@ -30,7 +30,7 @@ from gui.controllers.desk import DeskController
 from gui.controllers.handoff import HandoffController
 from gui.controllers.pins import PinsController
 from gui.controllers.signing import SignController
-from gui.flow import Opener, UnlockFlow, open_card
+from gui.flow import NidTask, Opener, Request, UnlockFlow, open_card
 from gui.handoff import HandoffService, QtPrompt, Question
 from gui.i18n import I18n
 from gui.messages import error_text
@@ -42,10 +42,11 @@ from gui.pages.pinpad import PinPadPage
 from gui.pages.pins import PinsPage
 from gui.pages.sign import SignPage
 from gui.pages.status import StatusPage, step_text
-from gui.reading import ReadResult, read_identity
+from gui.reading import ReadResult, read_identity, read_nid
 from gui.trust import Trust, build_trust, is_demo_reader
+from idcard.cards.base import CardDriver
+from idcard.cards.reading import NidReading
 from idcard.desk.store import describe, open_store
-from idcard.session import SecretRequest
 
 log = logging.getLogger("idcard.gui")
 
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.home.reader_selected.connect(self._reader_selected)
         self.pinpad.submitted.connect(self._pad_submitted)
         self.pinpad.cancelled.connect(self._pad_cancelled)
+        self.pinpad.skipped.connect(self._pad_skipped)
         self.status.primary_clicked.connect(self._status_primary)
         self.status.secondary_clicked.connect(self._status_secondary)
         self.identity.back.connect(self._identity_done)
@@ -334,7 +336,14 @@ class MainWindow(QMainWindow):
         def task(card: Any, report: Callable[[str, int], None]) -> ReadResult:
             return read_identity(card, report, trust, reader=reader)
 
-        self.run_flow(reader, task, self._show_identity, back_to=self.home)
+        service = self.config.key_service_url
+
+        def nid_task(
+            driver: CardDriver, pin: str | None, report: Callable[[str, int], None]
+        ) -> NidReading:
+            return read_nid(driver, pin, report, trust, key_service=service)
+
+        self.run_flow(reader, task, self._show_result, back_to=self.home, nid_task=nid_task)
 
     def run_flow(
         self,
@@ -343,10 +352,20 @@ class MainWindow(QMainWindow):
         on_done: Callable[[Any], None],
         *,
         back_to: QWidget,
+        nid_task: NidTask | None = None,
+        nid_refusal: str = "",
     ) -> UnlockFlow:
         if self.flow is not None:
             self.flow.cancel()
-        flow = UnlockFlow(self.worker, reader, task, opener=self.opener, parent=self)
+        flow = UnlockFlow(
+            self.worker,
+            reader,
+            task,
+            opener=self.opener,
+            nid_task=nid_task,
+            nid_refusal=nid_refusal,
+            parent=self,
+        )
         self.flow = flow
         self.flow_return = back_to
         flow.ask.connect(lambda request: self._flow_ask(flow, request))
@@ -358,7 +377,7 @@ class MainWindow(QMainWindow):
         flow.start()
         return flow
 
-    def _flow_ask(self, flow: UnlockFlow, request: SecretRequest) -> None:
+    def _flow_ask(self, flow: UnlockFlow, request: Request) -> None:
         if flow is not self.flow:
             return
         self.pad_target = flow
@@ -478,6 +497,11 @@ class MainWindow(QMainWindow):
             self.go(self.handoff_page)
         del secret
 
+    def _pad_skipped(self) -> None:
+        target, self.pad_target = self.pad_target, None
+        if isinstance(target, UnlockFlow):
+            target.skip()
+
     def _pad_cancelled(self) -> None:
         target, self.pad_target = self.pad_target, None
         if isinstance(target, Question):
@@ -486,9 +510,13 @@ class MainWindow(QMainWindow):
         else:
             self._leave_flow()
 
-    def _show_identity(self, result: ReadResult) -> None:
-        self.last_result = result
-        self.identity.show_result(result)
+    def _show_result(self, result: ReadResult | NidReading) -> None:
+        if isinstance(result, NidReading):
+            self.last_result = None
+            self.identity.show_nid_reading(result)
+        else:
+            self.last_result = result
+            self.identity.show_result(result)
         self.go(self.identity)
 
     def _identity_done(self) -> None:
