@@ -33,6 +33,7 @@ from idcard.cards.mav import Mav4Driver
 from idcard.errors import CardStatusError, MalformedResponseError, PinError
 from idcard.session import IdCard, SecretRequest
 from reader.errors import CodedError, TransportError
+from reader.registry import BAD_NAME
 
 log = logging.getLogger("idcard.gui")
 
@@ -201,7 +202,8 @@ class UnlockFlow(QObject):
             return
         self.worker.run(lambda _r: self._close(), always=True)
         code = getattr(exc, "code", "app.error")
-        if isinstance(exc, TransportError) or code in REMOVED_CODES:
+        # A reader name that names no reader is a mistake to show, not a card to wait for.
+        if (isinstance(exc, TransportError) and code != BAD_NAME) or code in REMOVED_CODES:
             self._removed()
             return
         self.state = "failed"

@@ -89,6 +89,10 @@ def _texts() -> dict[str, str]:
         "keyservice.url": translate(
             "Messages", "The address of the card-authentication service must start with http:// or https://."
         ),
+        "nid.sod": translate(
+            "Messages",
+            "The personal data signed on the card does not verify: it may have been changed. Do not rely on it.",
+        ),
         "chip.not_genuine": translate(
             "Messages",
             "This card failed the registry's card check (it may be a copy). Do not rely on it.",

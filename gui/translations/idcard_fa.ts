@@ -598,6 +598,10 @@
         <translation>نشانی سرویس احراز کارت باید با ‎http://‎ یا ‎https://‎ شروع شود.</translation>
     </message>
     <message>
+        <source>The personal data signed on the card does not verify: it may have been changed. Do not rely on it.</source>
+        <translation>دادهٔ شخصی امضاشده روی کارت تأیید نمی‌شود: ممکن است تغییر کرده باشد. به آن اعتماد نکنید.</translation>
+    </message>
+    <message>
         <source>This card failed the registry&apos;s card check (it may be a copy). Do not rely on it.</source>
         <translation>این کارت در بررسی کارت ثبت احوال رد شد (ممکن است کپی باشد). به آن اعتماد نکنید.</translation>
     </message>
