@@ -223,3 +223,39 @@ def test_the_card_stays_on_the_card_thread_and_finished_comes_once(
     qtbot.wait(200)  # a second emission would arrive through the event loop by now
     assert len(finished) == 1 and finished[0][1] is True and finished[0][3] == ""
     assert threads and all(name.startswith("idcard-card") for name in threads), threads
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_a_real_card_says_plainly_why_login_is_not_possible_here(
+    qtbot, make_window, real_card, portal, language: str
+) -> None:  # noqa: ANN001
+    """A real national card logs in only through the registry's card-authentication service
+    (idcard.cards.login): without it the app asks for no PIN and says why, in plain words."""
+    window = make_window(
+        real_card("mav4"), handoff=True, handoff_port=0, dev=True, language=language
+    )
+    assert window.handoff is not None
+    browser = Browser(portal, window.handoff.address)
+    asked: list[object] = []
+    window.prompt.asked.connect(lambda question: asked.append(question.kind))
+    browser.login()
+    wait_page(qtbot, window, window.consent)
+    window.consent.accept.click()
+    qtbot.waitUntil(lambda: window.handoff_page.result is not None, timeout=20000)
+    page = window.handoff_page
+    assert window.stack.currentWidget() is page
+    ok, _message, code = page.result
+    assert not ok and code == "card.unsupported_operation"
+    assert asked == ["consent"]  # no PIN pad: the card cannot log in here anyway
+    if language == "en":
+        assert page.title.text() == "The login did not complete"
+        assert page.message.text().startswith(
+            "Logging in with this national card is not possible in this app"
+        )
+        assert "card-authentication service" in page.message.text()
+    else:
+        assert page.title.text() == "ورود انجام نشد"
+        assert page.message.text().startswith("ورود با این کارت ملی در این برنامه ممکن نیست")
+    qtbot.waitUntil(browser.finished, timeout=20000)
+    assert browser.response is not None and browser.response.status_code in (302, 303)
+    assert "error" in browser.response.headers["location"]
