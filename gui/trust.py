@@ -77,20 +77,14 @@ def build_trust(
     citizen_paths: Sequence[str] = (),
     *,
     test_anchors: bool = False,
-    builtin: Sequence[str] = BUILTIN_CITIZEN_TRUST,
+    shipped: Sequence[str] = BUILTIN_CITIZEN_TRUST,
 ) -> Trust:
     documents, citizens = TrustStore(), TrustStore()
     sources: list[str] = []
-    for name in builtin:
-        found = builtin_trust(name)
-        if found is None:
-            raise ValueError(f"no shipped trust set is called {name!r}")
-        citizens.load_path(found[0], role=found[1])
-        sources.append(name)
     for path in [*document_paths, *_env_paths(TRUST_ENV)]:
         documents.load_path(path)
         sources.append(path)
-    for path in [*citizen_paths, *_env_paths(CITIZEN_TRUST_ENV)]:
+    for path in [*shipped, *citizen_paths, *_env_paths(CITIZEN_TRUST_ENV)]:
         # A shipped set by name (`iran-gov`) unless a file or folder has that name.
         builtin = None if os.path.exists(path) else builtin_trust(path)
         if builtin is not None:

@@ -188,3 +188,12 @@ def test_mav4_behind_pcscd(qtbot, make_window, mock_card_reader) -> None:  # noq
     reading = _reading(window)
     assert reading.pin_verified is True
     assert window.identity.nid_view.name.text() == "SARA REZAEI"
+
+
+def test_citizen_trust_always_holds_the_shipped_iran_roots() -> None:
+    from gui.trust import build_trust
+
+    names = {c.subject_dn for c in build_trust().citizens.certificates}
+    assert any("IRAN Root CA1" in n for n in names), names
+    assert any("Root CA-G3" in n for n in names), names
+    assert build_trust(shipped=()).citizens.certificates == []
