@@ -452,7 +452,9 @@ class NidCardView(QWidget):
         self.number.setText(self.tr("Certificate number {n}").format(n=digits(ident.number)) if ident else "")
         self.card_ids.setText(
             self.tr("Card serial number {csn} · card registration number {crn}").format(
-                csn=digits(card.csn or "—"), crn=digits(card.crn or "—")
+                # The CSN is hex: kept in Latin characters, left to right, in either language.
+                csn=self.i18n.ltr(card.csn) if card.csn else "—",
+                crn=digits(card.crn or "—"),
             )
         )
         self.validity.setText(

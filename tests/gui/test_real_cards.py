@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from gui.screenshots import clipped
 from idcard.verdict import Result
 from tests.gui.conftest import type_secret, wait_page
 
@@ -161,9 +162,14 @@ def test_persian_pad_and_reading(qtbot, make_window, real_card) -> None:  # noqa
     assert pad.title.text() == "رمز اول کارت را وارد کنید"
     assert pad.tries_label.text() == "۳ بار فرصت باقی است"
     assert pad.skip.text() == "رد شدن: خواندن بدون رمز"
+    qtbot.wait(150)  # layouts settle
+    assert clipped(window) == []
     pad.skip.click()
     wait_page(qtbot, window, window.identity)
+    qtbot.wait(150)
+    assert clipped(window) == []
     view = window.identity.nid_view
+    assert view.card_ids.text().startswith("شمارهٔ سریال کارت \u200e")  # hex CSN: Latin, left to right
     assert view.assurance.text() == "سطح اطمینان ۳"
     assert view.family.text() == "کارت: mav4، نوع تراشه ۰۰۰۴"
     assert view.pin.text() == "رمز اول: وارد نشد (۳ بار فرصت باقی است)"
