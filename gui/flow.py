@@ -20,16 +20,15 @@ refuses such a card with `card.unsupported_operation` and `nid_refusal`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from gui.cardio import CardWorker, Report
 from idcard.cards.base import CardDriver, Operation, UnsupportedOperationError
-from idcard.cards.mav import Mav4Driver
 from idcard.errors import CardStatusError, MalformedResponseError, PinError
 from idcard.session import IdCard, SecretRequest
 from reader.errors import CodedError, TransportError
@@ -43,9 +42,9 @@ NidTask = Callable[[CardDriver, str | None, Report], Any]
 Opener = Callable[[str], IdCard]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class NidPinRequest:
-    """The ID PIN of a real card family: optional for reading (`UnlockFlow.skip`).
+    """The ID PIN of a real card family: optional for reading (`UnlockFlow.skip`), needed to log in.
 
     `reason`: start | pin.wrong (the card refused the last one); `tries_left` as the
     card's PIN objects report it before any try is spent, None when unreadable.
@@ -54,6 +53,8 @@ class NidPinRequest:
     family: str
     tries_left: int | None
     reason: str = "start"
+    #: False where the PIN is needed (a portal login): the pad then offers no Skip.
+    optional: bool = True
 
 
 #: What the flow may ask the GUI for.
@@ -62,13 +63,12 @@ Request = SecretRequest | NidPinRequest
 
 def _id_pin_tries(driver: CardDriver) -> int | None:
     """Tries left of the ID PIN without spending one; None when the family or card cannot say."""
-    if not isinstance(driver, Mav4Driver):
-        return None  # the only family whose free PIN-status query is public (§5)
+    if not driver.capabilities.supports(Operation.PIN_STATUS):
+        return None  # e.g. Pardis: its counters need the registry's SMD key
     try:
-        pins = driver.id_pin_status()
+        return driver.id_pin_status().tries_left
     except (CardStatusError, MalformedResponseError):
         return None  # a layout the spec only infers: the pad then shows no count
-    return pins.tries_left
 
 #: Errors that mean "the card is gone" (removed, not answering, reader unplugged).
 REMOVED_CODES = {"card.removed", "card.absent", "card.timeout", "card.io", "reader.not_found"}
@@ -249,7 +249,7 @@ class UnlockFlow(QObject):
         except PinError as exc:
             if exc.code != "pin.wrong":
                 raise  # blocked: the failure page says so
-            return "ask", NidPinRequest(request.family, exc.tries_left, "pin.wrong")
+            return "ask", dataclasses.replace(request, tries_left=exc.tries_left, reason="pin.wrong")
 
     def _run_nid(self, driver: CardDriver, pin: str | None, report: Report) -> tuple[str, Any]:
         assert self.nid_task is not None

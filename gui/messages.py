@@ -200,6 +200,11 @@ def _id_pin_text(request: NidPinRequest, i18n: I18n) -> PadText:
         translate(
             "Messages",
             "Your national card's first PIN, 4 to 8 digits (unless you changed it, the last 4 digits of your national code). With it the app checks the PIN and, with the registry's service, the chip. It is optional: Skip reads the card without it.",
+        )
+        if request.optional
+        else translate(
+            "Messages",
+            "Your national card's first PIN, 4 to 8 digits (unless you changed it, the last 4 digits of your national code).",
         ),
         warning,
         tries_text,

@@ -142,8 +142,7 @@ class PinPadPage(QWidget):
         self.picture.setVisible(text.show_card)
         self.tries_label.setText(text.tries)
         self.field.set_length(text.low, text.high)
-        id_pin = isinstance(request, NidPinRequest)
-        self.skip.setVisible(id_pin)
+        self.skip.setVisible(isinstance(request, NidPinRequest) and request.optional)
         if isinstance(request, NidPinRequest):
             self.tries.set_tries(request.tries_left, 3)
             self.tries.setVisible(request.tries_left is not None)
@@ -182,7 +181,7 @@ class PinPadPage(QWidget):
         del secret
 
     def _skip(self) -> None:
-        if not isinstance(self.request, NidPinRequest):
+        if not isinstance(self.request, NidPinRequest) or not self.request.optional:
             return
         self.field.wipe()
         self.request = None

@@ -731,6 +731,10 @@
         <translation>رمز اول کارت ملی شما، ۴ تا ۸ رقم (اگر آن را عوض نکرده باشید، ۴ رقم آخر کد ملی). با آن برنامه رمز را و، با سرویس ثبت احوال، تراشه را بررسی می‌کند. وارد کردن آن اختیاری است: «رد شدن» کارت را بدون رمز می‌خواند.</translation>
     </message>
     <message>
+        <source>Your national card&apos;s first PIN, 4 to 8 digits (unless you changed it, the last 4 digits of your national code).</source>
+        <translation>رمز اول کارت ملی شما، ۴ تا ۸ رقم (اگر آن را عوض نکرده باشید، ۴ رقم آخر کد ملی).</translation>
+    </message>
+    <message>
         <source>Wrong PIN. Your PIN is now suspended: enter your CAN, then you can try your PIN once more.</source>
         <translation>پین اشتباه است. پین شما اکنون معلق شد: کد CAN را وارد کنید، سپس می‌توانید یک بار دیگر پین را امتحان کنید.</translation>
     </message>
