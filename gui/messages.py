@@ -143,7 +143,7 @@ def unsupported_text(message: str) -> str:
             "Messages",
             "The service desk cannot record this national card: its records need the chip to answer the desk's own challenge, which a real national card does only through the registry's card-authentication service. Use “My card” to read it; the reading says what could and could not be checked.",
         )
-    if NEEDS_REGISTRY in message:
+    if NEEDS_REGISTRY in message or "registry's" in message:  # e.g. Pardis: "the SMD key that only the registry's … service hands out"
         return translate(
             "Messages",
             "This card can do that only through the registry's card-authentication service, which this app is not connected to.",

@@ -917,6 +917,7 @@
     <name>PinsPage</name>
     <message>
         <source>Your PINs</source>
+        <extracomment>The card family (a real national card&apos;s ID PIN is unblocked with `idcard pin unblock`).</extracomment>
         <translation>پین‌های شما</translation>
     </message>
     <message>
@@ -962,6 +963,10 @@
     <message>
         <source>Put your card on the reader to see how many PIN tries are left.</source>
         <translation>کارت را روی کارت‌خوان بگذارید تا ببینید چند بار فرصت برای پین باقی است.</translation>
+    </message>
+    <message>
+        <source>Your ID PIN is blocked: only your PUK can unblock it.</source>
+        <translation>رمز اول شما مسدود است: فقط با کد PUK باز می‌شود.</translation>
     </message>
     <message>
         <source>Your PIN is blocked. Use “Read my card” to unblock it with your PUK.</source>

@@ -15,6 +15,7 @@ from gui.i18n import I18n
 from gui.messages import DESK_REFUSAL, error_text, has_text
 from idcard.cards.base import NEEDS_REGISTRY, NOT_PUBLIC, Operation, UnsupportedOperationError
 from idcard.cards.login import LOGIN_NOT_POSSIBLE
+from idcard.cards.pardis import PardisDriver
 from reader.errors import CodedError
 from tests.gui.conftest import wait_page
 
@@ -83,6 +84,8 @@ def test_unsupported_operation_is_told_by_its_reason(app) -> None:  # noqa: ANN0
     assert text(LOGIN_NOT_POSSIBLE).startswith("Logging in with this national card is not possible")
     assert text(DESK_REFUSAL).startswith("The service desk cannot record this national card")
     assert text(NEEDS_REGISTRY).startswith("This card can do that only through the registry's")
+    pardis_pin = PardisDriver.capabilities.missing[Operation.PIN_STATUS]  # worded its own way
+    assert text(pardis_pin).startswith("This card can do that only through the registry's")
     assert "not been made public" in text(NOT_PUBLIC)
     assert text("some other reason") == "This card cannot do that here."
 

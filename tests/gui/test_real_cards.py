@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from gui.pages.pins import ChangeRequest
 from gui.screenshots import clipped
 from idcard.verdict import Result
 from tests.gui.conftest import type_secret, wait_page
@@ -203,3 +204,42 @@ def test_citizen_trust_always_holds_the_shipped_iran_roots() -> None:
     assert any("IRAN Root CA1" in n for n in names), names
     assert any("Root CA-G3" in n for n in names), names
     assert build_trust(shipped=()).citizens.certificates == []
+
+
+def test_pins_page_counts_a_real_cards_id_pin_and_says_why_it_cannot_change_it(
+    qtbot, make_window, real_card
+) -> None:  # noqa: ANN001
+    window = make_window(real_card("mav4"))
+    window.nav_to("pins")
+    page = window.pins
+    qtbot.waitUntil(lambda: page.counters is not None, timeout=20000)
+    assert page.counters.family == "mav4" and page.counters.pin_tries == 3
+    assert page.status.text() == "PIN: 3 tries left"
+    window.pins_controller.change(ChangeRequest("pin", "5679", "123456"))
+    qtbot.waitUntil(lambda: page.message.text() != "", timeout=20000)
+    assert "not been made public" in page.message.text()
+
+
+def test_pins_page_on_a_blocked_real_card(qtbot, make_window, real_card) -> None:  # noqa: ANN001
+    window = make_window(real_card("mav4", variant="pin-blocked"))
+    window.nav_to("pins")
+    qtbot.waitUntil(lambda: window.pins.counters is not None, timeout=20000)
+    assert window.pins.status.text() == "Your ID PIN is blocked: only your PUK can unblock it."
+
+
+def test_pins_page_on_pardis_says_its_counters_need_the_registry(qtbot, make_window, real_card) -> None:  # noqa: ANN001
+    window = make_window(real_card("pardis"))
+    window.nav_to("pins")
+    qtbot.waitUntil(lambda: window.pins.message.text() != "", timeout=20000)
+    assert window.pins.counters is None
+    assert window.pins.message.text().startswith("This card can do that only through the registry's")
+
+
+def test_pins_page_on_pardis_with_the_registry_reads_its_counters(
+    qtbot, make_window, real_card, mock_registry
+) -> None:  # noqa: ANN001
+    window = make_window(real_card("pardis"), key_service=mock_registry.url)
+    window.nav_to("pins")
+    qtbot.waitUntil(lambda: window.pins.counters is not None, timeout=30000)
+    assert window.pins.counters.family == "pardis"
+    assert window.pins.counters.pin_tries is not None
