@@ -65,7 +65,7 @@ class DeskController:
         # A real national card is refused before any PIN: a desk record is evidence that
         # the chip answered the desk's challenge, which such a card gives only through the
         # registry's service; a record saying "nothing proven" would read as a check done.
-        window.run_flow(reader, task, self._show_result, back_to=self.page, nid_refusal=DESK_REFUSAL)
+        window.reading.run_flow(reader, task, self._show_result, back_to=self.page, nid_refusal=DESK_REFUSAL)
 
     def _show_result(self, result: ReadResult) -> None:
         self.result = result

@@ -64,7 +64,7 @@ class HandoffController:
     def question(self, question: Question) -> None:
         window = self.window
         if question.kind == "consent":
-            window.cancel_flow()
+            window.reading.cancel_flow()
             self.active = True
             self.origin = question.origin
             window.pad_target = question

@@ -100,7 +100,7 @@ def test_mav4_blocked_pin_says_so_and_still_reads_without_it(qtbot, make_window,
     qtbot.waitUntil(lambda: window.status.kind == "failed", timeout=20000)
     assert window.stack.currentWidget() is window.status
     assert window.status.message.text() == "Your PIN is blocked. Unblock it with your PUK."
-    window._leave_flow()
+    window.reading.leave_flow()
     _read(qtbot, window)
     window.pinpad.skip.click()
     wait_page(qtbot, window, window.identity)
