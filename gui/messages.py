@@ -168,33 +168,39 @@ class PadText:
     show_card: bool
 
 
+def tries_text(tries: int | None, n: str) -> str:
+    """"3 tries left" under the pad (`n`: the count in the reader's digits); empty when unknown."""
+    if tries is None:
+        return ""
+    if tries == 1:
+        return translate("Messages", "1 try left")
+    return translate("Messages", "{n} tries left").format(n=n)
+
+
+def _id_pin_warning(reason: str, tries: int | None, n: str) -> str:
+    """The red line of the ID-PIN pad: after a wrong PIN, or before the last try."""
+    if reason == "pin.wrong":
+        if tries == 1:
+            return translate(
+                "Messages",
+                "Wrong ID PIN. Last try: if the next one is wrong too, the ID PIN will be blocked.",
+            )
+        return translate("Messages", "Wrong ID PIN. {n} tries left.").format(n=n)
+    if tries == 0:
+        return translate(
+            "Messages",
+            "Your ID PIN is blocked: only your PUK can unblock it. You can still read the card without the PIN.",
+        )
+    if tries == 1:
+        return translate("Messages", "Last try: if this PIN is wrong, your ID PIN will be blocked.")
+    return ""
+
+
 def _id_pin_text(request: NidPinRequest, i18n: I18n) -> PadText:
     """A real card's ID PIN ("first PIN"): 4 to 8 digits, optional for reading."""
     tries = request.tries_left
     n = i18n.digits(tries) if tries is not None else "?"
-    if request.reason == "pin.wrong" and tries == 1:
-        warning = translate(
-            "Messages", "Wrong ID PIN. Last try: if the next one is wrong too, the ID PIN will be blocked."
-        )
-    elif request.reason == "pin.wrong":
-        warning = translate("Messages", "Wrong ID PIN. {n} tries left.").format(n=n)
-    elif tries == 0:
-        warning = translate(
-            "Messages",
-            "Your ID PIN is blocked: only your PUK can unblock it. You can still read the card without the PIN.",
-        )
-    elif tries == 1:
-        warning = translate(
-            "Messages", "Last try: if this PIN is wrong, your ID PIN will be blocked."
-        )
-    else:
-        warning = ""
-    if tries is None:
-        tries_text = ""
-    elif tries == 1:
-        tries_text = translate("Messages", "1 try left")
-    else:
-        tries_text = translate("Messages", "{n} tries left").format(n=n)
+    warning = _id_pin_warning(request.reason, tries, n)
     return PadText(
         translate("Messages", "Enter your ID PIN (first PIN)"),
         translate(
@@ -207,7 +213,7 @@ def _id_pin_text(request: NidPinRequest, i18n: I18n) -> PadText:
             "Your national card's first PIN, 4 to 8 digits (unless you changed it, the last 4 digits of your national code).",
         ),
         warning,
-        tries_text,
+        tries_text(tries, n),
         4,
         8,
         False,
@@ -286,12 +292,6 @@ def pad_text(request: Request, i18n: I18n, *, purpose: str = "") -> PadText:
         warning = ""
     else:
         warning = ""
-    if tries == 1:
-        tries_text = translate("Messages", "1 try left")
-    elif tries is None:
-        tries_text = ""
-    else:
-        tries_text = translate("Messages", "{n} tries left").format(n=n)
     notice = (
         translate("Messages", "Your PIN is unblocked and has 3 tries again.")
         if reason == "unblocked"
@@ -300,5 +300,5 @@ def pad_text(request: Request, i18n: I18n, *, purpose: str = "") -> PadText:
     if notice and not warning:
         explanation = f"{notice} {explanation}"
     return PadText(
-        translate("Messages", "Enter your PIN"), explanation, warning, tries_text, 6, 6, False
+        translate("Messages", "Enter your PIN"), explanation, warning, tries_text(tries, n), 6, 6, False
     )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from gui import theme
 from gui.i18n import I18n
+from gui.messages import tries_text
 from gui.reading import ReadResult
 from gui.verdict_view import (
     BAD,
@@ -491,9 +492,7 @@ class NidCardView(QWidget):
 
     def _pin_text(self, reading: NidReading) -> str:
         tries = reading.pin.tries_left if reading.pin is not None else None
-        left = (
-            self.tr("{n} tries left").format(n=self.i18n.digits(tries)) if tries is not None else ""
-        )
+        left = tries_text(tries, self.i18n.digits(tries))
         if reading.pin_verified:
             text = self.tr("ID PIN: accepted by the card")
         elif reading.pin is not None:

@@ -707,7 +707,6 @@
     </message>
     <message>
         <source>Wrong ID PIN. Last try: if the next one is wrong too, the ID PIN will be blocked.</source>
-        <extracomment>The warning line (red), empty when there is nothing to warn about.</extracomment>
         <translation>رمز اول اشتباه است. آخرین فرصت: اگر رمز بعدی هم اشتباه باشد، رمز اول مسدود می‌شود.</translation>
     </message>
     <message>
@@ -796,6 +795,7 @@
     </message>
     <message>
         <source>1 try left</source>
+        <extracomment>The warning line (red), empty when there is nothing to warn about.</extracomment>
         <translation>یک بار فرصت باقی است</translation>
     </message>
     <message>
@@ -860,10 +860,6 @@
     <message>
         <source>Certificate chain: {result}</source>
         <translation>زنجیرهٔ گواهی: {result}</translation>
-    </message>
-    <message>
-        <source>{n} tries left</source>
-        <translation>{n} بار فرصت باقی است</translation>
     </message>
     <message>
         <source>ID PIN: accepted by the card</source>
