@@ -47,6 +47,7 @@ from gui.widgets import (
     page_panel,
     photo_pixmap,
 )
+from idcard.cards.genuine import PERSONAL
 from idcard.cards.reading import NidReading
 from idcard.marking import rests_on_test_anchors
 from idcard.verdict import Check, Result
@@ -393,6 +394,8 @@ class NidCardView(QWidget):
         self.family = label(size=12, bold=True)
         self.name = label(size=20, bold=True)
         self.number = label(name="Muted")
+        self.personal = label(size=12)
+        self.personal.setWordWrap(True)
         self.card_ids = label(name="Muted")
         self.validity = label(size=12)
         self.card_dates = label(size=12)
@@ -407,6 +410,7 @@ class NidCardView(QWidget):
             self.family,
             self.name,
             self.number,
+            self.personal,
             self.card_ids,
             self.validity,
             self.card_dates,
@@ -451,6 +455,8 @@ class NidCardView(QWidget):
         ident = reading.identity
         self.name.setText(f"{ident.given_name} {ident.surname}" if ident else self.tr("No certificate could be read"))
         self.number.setText(self.tr("Certificate number {n}").format(n=digits(ident.number)) if ident else "")
+        self.personal.setText(self._personal_text(reading))
+        self.personal.setVisible(bool(self.personal.text()))
         self.card_ids.setText(
             self.tr("Card serial number {csn} · card registration number {crn}").format(
                 # The CSN is hex: kept in Latin characters, left to right, in either language.
@@ -489,6 +495,21 @@ class NidCardView(QWidget):
         self.note.setVisible(note is not None)
         self.note.setText(note or "")
         self.note.setStyleSheet(f"color: {theme.WARN};")
+
+    def _personal_text(self, reading: NidReading) -> str:
+        """The registry-signed personal data, shown only when its signature verified (§6)."""
+        info = reading.genuine.personal_info if reading.genuine else None
+        check = reading.verdict.get(PERSONAL)
+        if info is None or check is None or check.result is not Result.PASSED:
+            return ""
+        return self.tr(
+            "Signed by the registry: {name}, national code {code}, father's name {father}, born {born}"
+        ).format(
+            name=f"{info.given_name} {info.surname}",
+            code=self.i18n.digits(info.national_code),
+            father=info.father_name,
+            born=self.i18n.digits(info.date_of_birth),
+        )
 
     def _pin_text(self, reading: NidReading) -> str:
         tries = reading.pin.tries_left if reading.pin is not None else None

@@ -862,6 +862,10 @@
         <translation>زنجیرهٔ گواهی: {result}</translation>
     </message>
     <message>
+        <source>Signed by the registry: {name}, national code {code}, father&apos;s name {father}, born {born}</source>
+        <translation>امضاشده توسط ثبت احوال: {name}، کد ملی {code}، نام پدر {father}، تولد {born}</translation>
+    </message>
+    <message>
         <source>ID PIN: accepted by the card</source>
         <translation>رمز اول: کارت آن را پذیرفت</translation>
     </message>

@@ -50,6 +50,7 @@ def test_mav4_pad_shows_tries_before_any_is_spent_and_skip_reads_without_pin(
     assert view.pin.text() == "ID PIN: not entered (3 tries left)"
     assert view.headline.text().startswith("✗")  # genuineness not proven: never "verified"
     assert "needs the registry's card-authentication service" in view.note.text()
+    assert view.personal.isHidden()  # nothing signed was read without the service
     assert not view.test_mark.isHidden()  # the TEST look-alike PKI of the emulated card
     assert reading.pin_verified is None
     # Skipping spent nothing: the next read still counts all the tries.
@@ -133,6 +134,11 @@ def test_with_the_registry_service_the_chip_proves_itself(
     assert chip is not None and chip.result is Result.PASSED
     view = window.identity.nid_view
     assert view.note.isHidden() and view.note.text() == ""
+    # The registry-signed personal data, verified: the national code the certificate lacks.
+    assert not view.personal.isHidden()
+    assert "national code 0012345679" in view.personal.text()
+    assert reading.verdict.verified
+    assert view.headline.text() == "✓ The card's certificate and chip were verified"
 
 
 def test_the_key_service_comes_from_the_environment(monkeypatch) -> None:  # noqa: ANN001
