@@ -249,3 +249,30 @@ def test_pins_page_on_pardis_with_the_registry_reads_its_counters(
     qtbot.waitUntil(lambda: window.pins.counters is not None, timeout=30000)
     assert window.pins.counters.family == "pardis"
     assert window.pins.counters.pin_tries is not None
+
+
+@pytest.mark.parametrize("name", ["emulator:mav4:lookalike-root", "emulator:pardis", "emulator:omid"])
+def test_emulated_real_card_reader_names_are_ready_to_read(qtbot, make_window, name: str) -> None:  # noqa: ANN001
+    """`idcard-gui --reader emulator:mav4[:variant]` etc.: a fresh emulated card, listed as present."""
+    window = make_window(None, readers=[name], reader=name)
+    qtbot.waitUntil(lambda: window.home.current_reader == name, timeout=10000)
+    assert window.home.current_state().present is True and window.home.read.isEnabled()
+    window.start_read()
+    qtbot.waitUntil(
+        lambda: window.stack.currentWidget() in (window.pinpad, window.identity), timeout=20000
+    )
+    if window.stack.currentWidget() is window.pinpad:
+        window.pinpad.skip.click()
+        wait_page(qtbot, window, window.identity)
+    view = window.identity.nid_view
+    if name == "emulator:omid":  # recognised; nothing of it is public enough to read
+        assert view.family.text().startswith("Card: omid")
+        assert view.name.text() == "No certificate could be read"
+        assert view.chain.text() == "Certificate chain: not performed"
+        assert not view.note.isHidden()
+        return
+    assert view.name.text() == "SARA REZAEI"
+    if name.endswith("lookalike-root"):
+        # Same names as the TEST hierarchy, other keys: never trusted.
+        assert view.chain.text() == "Certificate chain: untrusted"
+        assert view.headline.text().startswith("✗")
