@@ -264,7 +264,12 @@ class _TerminalRun:
 
         ca_ic: bytes | None = None
         if self.suite.algorithm.mapping == "CAM":
-            a_ic = m.require(answer, m.TAG_ENCRYPTED_CHIP_AUTHENTICATION_DATA)
+            a_ic = answer.get(m.TAG_ENCRYPTED_CHIP_AUTHENTICATION_DATA)
+            if a_ic is None:
+                # Without CA_IC nothing proves the chip holds its key: never a silent GM run.
+                raise MalformedResponseError(
+                    "The chip agreed to PACE-CAM but sent no chip authentication data (8A)."
+                )
             ca_ic = decrypt_chip_authentication_data(self.cipher, ks_enc, a_ic)
 
         return PaceResult(
