@@ -261,3 +261,57 @@ def test_a_generic_mapping_card_still_runs_chip_authentication(trust) -> None:
     assert doc.verdict.get(CHECK_CODE) is None
     assert doc.verdict.get("chip.chip_auth").result is Result.PASSED  # type: ignore[union-attr]
     assert len(_ca_commands(card)) == 1
+
+
+# --- evidence for others: the CAM proof stays with the reader, AA travels ----------------------
+
+
+def test_portal_login_with_a_cam_card_rests_on_active_authentication() -> None:
+    import json
+
+    from idcard.assertion import build_token
+    from idcard.pki.trust import TrustStore as Anchors
+    from idcard.portal import Portal, SqliteNonceStore, TokenVerifier
+
+    pki = test_pki()
+    verifier = TokenVerifier(
+        Anchors([pki.citizen_ca_cert.public_bytes(Encoding.DER)]),
+        csca=Anchors([pki.csca_cert.public_bytes(Encoding.DER)]),
+    )
+    portal = Portal(verifier, SqliteNonceStore(), base_url="https://portal.example")
+    request = portal.begin("s", [])
+    with IdCard(EmulatedTransport(EmulatedCard(_cam_image()))) as session:
+        session.unlock(PIN, "123456")
+        token = build_token(session, "https://portal.example", str(request["nonce"]))
+    evidence = token["idcardEvidence"]
+    assert isinstance(evidence, dict) and set(evidence) >= {"sod", "dataGroups", "activeAuthentication"}
+    assert not any("cam" in key.lower() for key in evidence)  # nothing a portal could not re-check
+    identity = portal.complete("s", json.dumps(token), "https://portal.example")
+    assert identity.evidence is True
+    aa = identity.verdict.get("chip.active_auth")
+    assert aa is not None and aa.result is Result.PASSED
+    assert identity.verdict.get(CHECK_CODE) is None
+
+
+def test_desk_bundle_of_a_cam_card_is_rechecked_by_active_authentication(trust) -> None:
+    import datetime as dt
+    import json
+
+    from idcard.desk.challenge import sign_desk_challenge
+    from idcard.desk.records import PURPOSES, build_record, verify_bundle
+    from idcard.document import read_files, verify_files
+
+    purpose, when = PURPOSES["identity"], dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with IdCard(EmulatedTransport(EmulatedCard(_cam_image()))) as session:
+        session.unlock(PIN, "123456")
+        signed = sign_desk_challenge(session, "desk-1", "clerk", when)
+        files, chip = read_files(session, data_groups=purpose.data_groups)
+    document = verify_files(files, trust, at=when, chip_checks=chip)
+    assert document.verdict.get(CHECK_CODE).result is Result.PASSED  # type: ignore[union-attr]
+    record = build_record(document, signed, None, desk="desk-1", operator="clerk", purpose=purpose,
+                          challenge_time=when)
+    verdict, _body = verify_bundle(json.dumps({**record.body, "hash": f"sha256:{record.hash}"}), trust)
+    assert verdict.verified, verdict.to_json()
+    # The offline re-check judges the chip by its signature over the desk's challenge only.
+    assert verdict.get("chip.active_auth").result is Result.PASSED  # type: ignore[union-attr]
+    assert verdict.get(CHECK_CODE) is None and "chip.active_auth" in verdict.required
