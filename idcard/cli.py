@@ -78,7 +78,7 @@ def _pcsc_problem() -> str | None:
 
 
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
-    from idcard.cards.dispatch import describe_card
+    from idcard.cards.describe import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
@@ -98,7 +98,9 @@ def cmd_readers(args: argparse.Namespace, out: Output) -> int:
 
 
 def _family_text(card: dict[str, object] | None) -> str:
-    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
+    if not card:
+        return ""
+    return f"\t{card['family']}" + (f" (chip type {card['chipType']})" if card["chipType"] else "")
 
 
 def _default_reader() -> str:
@@ -405,7 +407,7 @@ def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | N
 def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
     info = _mrz_information(args, secrets)
     if info is not None:
-        if card.extended_length or _has_card_access(card):
+        if card.extended_length or card.has_card_access():
             card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
@@ -413,14 +415,6 @@ def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretRead
         card.unlock(CAN, secrets.read("CAN: "))
     else:
         unlock_with_pin(card, secrets, can_too=args.can_stdin)
-
-
-def _has_card_access(card: IdCard) -> bool:
-    try:
-        card.card_access()
-        return True
-    except IdCardError:
-        return False
 
 
 def cmd_read(args: argparse.Namespace, out: Output) -> int:
@@ -435,6 +429,7 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         _unlock_for_read(card, args, secrets)
         with _progress(args, "Reading the card", card):
             document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
+        info = card.card_info()
     if args.photo:
         if document.face is None:
             raise IdCardError("The card has no readable face image.", code="lds.face")
@@ -443,7 +438,7 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
             document.face.to_png() if args.photo.endswith(".png") else document.face.data,
             private=True,  # a face is personal data
         )
-    out.result(document.to_json(), _verdict_text(document))
+    out.result({"card": info.to_json(), **document.to_json()}, _verdict_text(document))
     return _verdict_exit(document.verdict)
 
 
