@@ -70,6 +70,7 @@ def _id_pin_tries(driver: CardDriver) -> int | None:
     except (CardStatusError, MalformedResponseError):
         return None  # a layout the spec only infers: the pad then shows no count
 
+
 #: Errors that mean "the card is gone" (removed, not answering, reader unplugged).
 REMOVED_CODES = {"card.removed", "card.absent", "card.timeout", "card.io", "reader.not_found"}
 

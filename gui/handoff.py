@@ -86,6 +86,10 @@ class QtPrompt(QObject):
         if question is not None:
             question.reply(False if question.kind == "consent" else None)
 
+    def set_card_family(self, family: str | None) -> None:
+        """The real card family whose ID PIN this hand-off thread's PIN questions ask for."""
+        self._card.family = family
+
     # -- the Prompt protocol ---------------------------------------------------------------
     def consent(self, origin: str, attributes: Sequence[str]) -> bool | set[str]:
         self._pin_asks = 0
@@ -137,11 +141,11 @@ class GuiWorkflow(HandoffWorkflow):
         self, driver: CardDriver, request: AuthRequest, granted: Sequence[str]
     ) -> Mapping[str, Any]:
         # The PIN pad asks for a real card's ID PIN (4-8 digits), not a nid-v1 PIN.
-        self.qt_prompt._card.family = driver.family
+        self.qt_prompt.set_card_family(driver.family)
         try:
             return super()._nid_token(driver, request, granted)
         finally:
-            self.qt_prompt._card.family = None
+            self.qt_prompt.set_card_family(None)
 
     def card_session(self, reader: str, use: Callable[[IdCard], T]) -> T:
         # The app's rule: a card is opened, used and closed on the card thread only.
