@@ -1445,6 +1445,10 @@
         <translation>تأیید نشد</translation>
     </message>
     <message>
+        <source>The certificate on this card was read, but the chip was not checked: the registry&apos;s card check needs your ID PIN. Read the card again and enter it.</source>
+        <translation>گواهی این کارت خوانده شد، اما تراشه بررسی نشد: بررسی کارت ثبت احوال به رمز اول شما نیاز دارد. کارت را دوباره بخوانید و رمز را وارد کنید.</translation>
+    </message>
+    <message>
         <source>The certificate on this card was read, but whether the chip itself is genuine could not be checked here: that needs the registry&apos;s card-authentication service. A copied chip would look the same.</source>
         <translation>گواهی این کارت خوانده شد، اما اصالت خود تراشه اینجا بررسی نشد: این کار به سرویس احراز کارت ثبت احوال نیاز دارد. تراشهٔ کپی‌شده هم همین‌طور دیده می‌شود.</translation>
     </message>

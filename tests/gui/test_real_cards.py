@@ -276,3 +276,15 @@ def test_emulated_real_card_reader_names_are_ready_to_read(qtbot, make_window, n
         # Same names as the TEST hierarchy, other keys: never trusted.
         assert view.chain.text() == "Certificate chain: untrusted"
         assert view.headline.text().startswith("✗")
+
+
+def test_with_the_service_but_no_pin_the_note_asks_for_the_pin(
+    qtbot, make_window, real_card, mock_registry
+) -> None:  # noqa: ANN001
+    window = make_window(real_card("mav4"), key_service=mock_registry.url)
+    _read(qtbot, window)
+    window.pinpad.skip.click()
+    wait_page(qtbot, window, window.identity)
+    chip = _reading(window).verdict.get("chip.genuine")
+    assert chip is not None and chip.result is Result.NOT_PERFORMED
+    assert "needs your ID PIN" in window.identity.nid_view.note.text()
