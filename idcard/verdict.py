@@ -22,13 +22,30 @@ class Result(enum.StrEnum):
     NOT_PERFORMED = "not_performed"
 
 
-@dataclass(frozen=True)
+# Looking a member up on an Enum class costs about four plain global reads
+# (EnumType.__getattr__); the checks made per token read these often.
+_PASSED, _FAILED = Result.PASSED, Result.FAILED
+_UNTRUSTED, _NOT_PERFORMED = Result.UNTRUSTED, Result.NOT_PERFORMED
+
+
+@dataclass(frozen=True, init=False)
 class Check:
     code: str
     result: Result
     reason: str
     #: Extra machine-readable facts (algorithm, subject, dates …); never secrets.
     details: dict[str, object] = field(default_factory=dict)
+
+    def __init__(
+        self, code: str, result: Result, reason: str, details: dict[str, object] | None = None
+    ) -> None:
+        # A portal builds ~45 checks per token: filling __dict__ directly halves
+        # the frozen dataclass's object.__setattr__ per field (issue 10).
+        fields = self.__dict__
+        fields["code"] = code
+        fields["result"] = result
+        fields["reason"] = reason
+        fields["details"] = {} if details is None else details
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "result": self.result.value, "reason": self.reason}
@@ -43,49 +60,80 @@ class Verdict:
     #: Codes that must be present and passed for `verified` (a policy).
     required: tuple[str, ...] = ()
 
+    #: code -> first check with it, over checks[:_indexed] of the list `_indexed_list`.
+    _first: dict[str, Check] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
+    _indexed_list: list[Check] | None = field(default=None, init=False, repr=False, compare=False)
+
+    # `**details` is already a fresh dict: each method hands it to Check as it is.
     def add(self, code: str, result: Result, reason: str, **details: object) -> Check:
-        check = Check(code, result, reason, dict(details))
+        check = Check(code, result, reason, details)
         self.checks.append(check)
         return check
 
     def passed(self, code: str, reason: str, **details: object) -> Check:
-        return self.add(code, Result.PASSED, reason, **details)
+        check = Check(code, _PASSED, reason, details)
+        self.checks.append(check)
+        return check
 
     def failed(self, code: str, reason: str, **details: object) -> Check:
-        return self.add(code, Result.FAILED, reason, **details)
+        check = Check(code, _FAILED, reason, details)
+        self.checks.append(check)
+        return check
 
     def untrusted(self, code: str, reason: str, **details: object) -> Check:
-        return self.add(code, Result.UNTRUSTED, reason, **details)
+        check = Check(code, _UNTRUSTED, reason, details)
+        self.checks.append(check)
+        return check
 
     def not_performed(self, code: str, reason: str, **details: object) -> Check:
-        return self.add(code, Result.NOT_PERFORMED, reason, **details)
+        check = Check(code, _NOT_PERFORMED, reason, details)
+        self.checks.append(check)
+        return check
 
     def extend(self, checks: Iterable[Check]) -> None:
         self.checks.extend(checks)
 
     def get(self, code: str) -> Check | None:
-        for check in self.checks:
-            if check.code == code:
-                return check
-        return None
+        """The first check with `code`.
+
+        Callers append to `checks` directly too, so the index catches up with
+        whatever was appended since the last look; a list that was replaced or
+        shortened is indexed afresh.
+        """
+        checks = self.checks
+        first = self._first
+        if self._indexed_list is not checks or self._indexed > len(checks):
+            first.clear()
+            self._indexed_list = checks
+            self._indexed = 0
+        if self._indexed < len(checks):
+            for check in checks[self._indexed :]:
+                first.setdefault(check.code, check)
+            self._indexed = len(checks)
+        return first.get(code)
 
     @property
     def failures(self) -> list[Check]:
-        return [c for c in self.checks if c.result is Result.FAILED]
+        return [c for c in self.checks if c.result is _FAILED]
 
     @property
     def is_untrusted(self) -> bool:
-        return any(c.result is Result.UNTRUSTED for c in self.checks)
+        return any(c.result is _UNTRUSTED for c in self.checks)
 
     @property
     def verified(self) -> bool:
-        if self.failures or self.is_untrusted:
-            return False
-        for code in self.required:
-            check = self.get(code)
-            if check is None or check.result is not Result.PASSED:
+        any_passed = False
+        for check in self.checks:  # one pass: no failure, nothing untrusted, something passed
+            result = check.result
+            if result is _FAILED or result is _UNTRUSTED:
                 return False
-        return any(c.result is Result.PASSED for c in self.checks)
+            any_passed = any_passed or result is _PASSED
+        for code in self.required:
+            required = self.get(code)
+            if required is None or required.result is not _PASSED:
+                return False
+        return any_passed
 
     def to_json(self) -> dict[str, object]:
         return {
