@@ -60,11 +60,6 @@ class Verdict:
     #: Codes that must be present and passed for `verified` (a policy).
     required: tuple[str, ...] = ()
 
-    #: code -> first check with it, over checks[:_indexed] of the list `_indexed_list`.
-    _first: dict[str, Check] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _indexed: int = field(default=0, init=False, repr=False, compare=False)
-    _indexed_list: list[Check] | None = field(default=None, init=False, repr=False, compare=False)
-
     # `**details` is already a fresh dict: each method hands it to Check as it is.
     def add(self, code: str, result: Result, reason: str, **details: object) -> Check:
         check = Check(code, result, reason, details)
@@ -95,23 +90,10 @@ class Verdict:
         self.checks.extend(checks)
 
     def get(self, code: str) -> Check | None:
-        """The first check with `code`.
-
-        Callers append to `checks` directly too, so the index catches up with
-        whatever was appended since the last look; a list that was replaced or
-        shortened is indexed afresh.
-        """
-        checks = self.checks
-        first = self._first
-        if self._indexed_list is not checks or self._indexed > len(checks):
-            first.clear()
-            self._indexed_list = checks
-            self._indexed = 0
-        if self._indexed < len(checks):
-            for check in checks[self._indexed :]:
-                first.setdefault(check.code, check)
-            self._indexed = len(checks)
-        return first.get(code)
+        for check in self.checks:
+            if check.code == code:
+                return check
+        return None
 
     @property
     def failures(self) -> list[Check]:
@@ -123,14 +105,16 @@ class Verdict:
 
     @property
     def verified(self) -> bool:
+        first: dict[str, Check] = {}
         any_passed = False
-        for check in self.checks:  # one pass: no failure, nothing untrusted, something passed
+        for check in reversed(self.checks):  # one pass; ends holding the first check per code
             result = check.result
             if result is _FAILED or result is _UNTRUSTED:
                 return False
             any_passed = any_passed or result is _PASSED
+            first[check.code] = check
         for code in self.required:
-            required = self.get(code)
+            required = first.get(code)
             if required is None or required.result is not _PASSED:
                 return False
         return any_passed

@@ -640,7 +640,10 @@ class TrustStore:
         return view
 
     def with_subject(self, name: x509.Name) -> list[CertificateInfo]:
-        der = name.dump()
+        return self.with_subject_der(name.dump())
+
+    def with_subject_der(self, der: bytes) -> list[CertificateInfo]:
+        """`with_subject` by the name's DER (`CertificateInfo.issuer_der`: no asn1crypto dump)."""
         key = _NAME_KEYS.get(der)  # every token names the same few issuers: decode each once
         if key is None:
             try:

@@ -664,8 +664,8 @@ def _evidence_passive(run: _Run, doc: Verdict, evidence: Evidence) -> None:
     if chain is None or chain.result is not Result.PASSED:
         raise run.fail("evidence.chain", "evidence.chain", "The document signer's chain was not checked.")
     for number in sorted(evidence.data_groups):
-        check = _not_passed(doc, f"sod.hash.dg{number}")
-        if check is not None or doc.get(f"sod.hash.dg{number}") is None:
+        check = doc.get(f"sod.hash.dg{number}")
+        if check is None or check.result is not _PASSED:
             reason = check.reason if check else f"DG{number} was not checked against EF.SOD"
             raise run.fail("evidence.hash", "evidence.hash", reason, data_group=number)
 
