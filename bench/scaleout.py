@@ -33,6 +33,7 @@ delaying the workers, so "others" is context, not a deduction.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import multiprocessing as mp
@@ -266,7 +267,20 @@ def _parallel_tokens(workers: int, count: int) -> list[list[str]]:
         return pool.starmap(make_tokens, [(w, count) for w in range(workers)])
 
 
-def scaleout_rows(per_worker: int = 600, cores: int | None = None) -> list[ScaleRow]:
+#: Runs per row; the one with the most logins/s is shown, errors are counted over all of them.
+REPEAT = 3
+
+
+def _best(runs: list[ScaleRow]) -> ScaleRow:
+    best = max(runs, key=lambda r: r.per_second)
+    errors = sum(r.errors for r in runs)
+    first = next((r.first_error for r in runs if r.first_error), "")
+    return dataclasses.replace(best, errors=errors, first_error=first)
+
+
+def scaleout_rows(
+    per_worker: int = 600, cores: int | None = None, repeat: int = REPEAT
+) -> list[ScaleRow]:
     cores = cores or os.cpu_count() or 1
     tokens = _parallel_tokens(cores, per_worker)
     rows: list[ScaleRow] = []
@@ -278,8 +292,11 @@ def scaleout_rows(per_worker: int = 600, cores: int | None = None) -> list[Scale
     for name, spec_of in stores:
         for n in range(1, cores + 1):
             try:
-                with spec_of() as spec:
-                    rows.append(run(spec, name, tokens[:n]))
+                runs = []
+                for _ in range(repeat):  # a fresh store each time
+                    with spec_of() as spec:
+                        runs.append(run(spec, name, tokens[:n]))
+                rows.append(_best(runs))
             except RedisUnavailable as exc:
                 rows.append(ScaleRow(name, n, 0, 0, 0.0, f"skipped: {exc}"))
                 break
@@ -328,7 +345,8 @@ def scaleout_table(per_worker: int = 600) -> list[ScaleRow]:
               f"{row.blocked_ms:7.2f} {row.server_cpu_ms:6.2f} | {row.others_cores:6.2f} {row.errors:6d}")
         if row.errors:
             print(f"    first error: {row.first_error}")
-    print(f"({cores} cores. Each process is a whole portal; tokens are made before the clock starts. "
+    print(f"({cores} cores; best of {REPEAT} runs per row, errors over all runs. "
+          "Each process is a whole portal; tokens are made before the clock starts. "
           "ceiling = logins/s if a login cost only its CPU (worker + server) on these cores; "
           "core-w = waiting for a core; blocked = asleep on the store (I/O, locks, fsync); "
           "others = cores used by other processes meanwhile.)")
