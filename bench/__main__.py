@@ -264,8 +264,8 @@ def write_markdown(path: Path, output: str, argv: list[str], load: tuple[str, st
     text = (
         "# Benchmarks\n\n"
         f"Latest `make bench` output ({when}; {machine}; "
-        f"`python -m bench {' '.join(argv)}`; load average {load[0]} at the start, {load[1]} at the end"
-        f" — above {os.cpu_count()} the machine was busy with other work).\n"
+        f"`python -m bench {' '.join(argv)}`; load average {load[0]} at the start, {load[1]} at the end; "
+        "the scale-out table's \"others\" column is how many cores other processes used meanwhile).\n"
         "Every figure is measured in this one run; ratios (efficiency, scale factor) compare numbers "
         "taken side by side, so they hold on other machines better than the absolute times. "
         "On a machine busy with other work the wall-clock rows (logins/s) drop; the CPU columns do not.\n\n"
