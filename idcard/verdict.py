@@ -22,8 +22,8 @@ class Result(enum.StrEnum):
     NOT_PERFORMED = "not_performed"
 
 
-# Looking a member up on an Enum class costs about four plain global reads
-# (EnumType.__getattr__); the checks made per token read these often.
+# Any attribute read on an Enum class goes through EnumType's __getattr__ hook, about
+# four plain global reads; the checks made per token read these often.
 _PASSED, _FAILED = Result.PASSED, Result.FAILED
 _UNTRUSTED, _NOT_PERFORMED = Result.UNTRUSTED, Result.NOT_PERFORMED
 
