@@ -453,11 +453,12 @@ class TokenVerifier:
         files = DocumentFiles(evidence.sod, dict(evidence.data_groups))
         document = verify_files(files, self.csca, at=at, crls=self.crls, chip_checks=chip_checks)
         run.verdict.extend(document.verdict.checks)
-        _evidence_passive(run, document.verdict, evidence)
+        doc = _first_by_code(document.verdict)
+        _evidence_passive(run, doc, evidence)
         _evidence_chip(run, aa_check)
-        identity = _evidence_data(run, document)
+        identity = _evidence_data(run, document, doc)
         self._same_person(run, identity, files, subject)
-        _evidence_validity(run, document.verdict)
+        _evidence_validity(run, document.verdict, doc)
         run.passed("evidence", "chip evidence verified (passive and active authentication)")
         return document
 
@@ -602,8 +603,16 @@ def _scheme(algorithm: str, hash_name: str) -> SignatureAlgorithm:
 # -- the groups of evidence checks (TokenVerifier._evidence runs them in this order) ----------
 
 
-def _not_passed(verdict: Verdict, code: str) -> Check | None:
-    check = verdict.get(code)
+def _first_by_code(verdict: Verdict) -> dict[str, Check]:
+    """The first check of each code (what `Verdict.get` answers), looked up once per token."""
+    first: dict[str, Check] = {}
+    for check in reversed(verdict.checks):
+        first[check.code] = check
+    return first
+
+
+def _not_passed(doc: Mapping[str, Check], code: str) -> Check | None:
+    check = doc.get(code)
     return check if check is not None and check.result is not _PASSED else None
 
 
@@ -646,7 +655,7 @@ def _evidence_aa_check(evidence: Evidence, origin: str, nonce: str) -> Check | N
     )
 
 
-def _evidence_passive(run: _Run, doc: Verdict, evidence: Evidence) -> None:
+def _evidence_passive(run: _Run, doc: Mapping[str, Check], evidence: Evidence) -> None:
     """EF.SOD parses and verifies, its signer chains to a CSCA, every data group matches its hash."""
     for code in ("sod.parse", "sod.signature"):
         check = _not_passed(doc, code)
@@ -687,10 +696,10 @@ def _evidence_chip(run: _Run, aa_check: Check | None) -> None:
         raise run.fail("evidence.aa", "evidence.aa", aa_check.reason)
 
 
-def _evidence_data(run: _Run, document: Document) -> Identity:
+def _evidence_data(run: _Run, document: Document, doc: Mapping[str, Check]) -> Identity:
     """The data groups parse into an identity whose national code is well formed."""
     for code in ("lds.parse", "mrz.check_digits", "lds.face"):
-        check = _not_passed(document.verdict, code)
+        check = _not_passed(doc, code)
         if check is not None and check.result is not Result.NOT_PERFORMED:
             raise run.fail("evidence.data", "evidence.data", check.reason)
     identity = document.identity
@@ -705,12 +714,12 @@ def _evidence_data(run: _Run, document: Document) -> Identity:
     return identity
 
 
-def _evidence_validity(run: _Run, doc: Verdict) -> None:
+def _evidence_validity(run: _Run, verdict: Verdict, doc: Mapping[str, Check]) -> None:
     """The document has not expired, and nothing else in its verdict failed."""
     expired = _not_passed(doc, "document.expired")
     if expired is not None:
         raise run.fail("evidence.expired", "evidence.expired", expired.reason)
-    if not doc.verified:
-        failure = doc.failures or [c for c in doc.checks if c.result is Result.UNTRUSTED]
+    if not verdict.verified:
+        failure = verdict.failures or [c for c in verdict.checks if c.result is Result.UNTRUSTED]
         reason = failure[0].reason if failure else "the document's checks did not all pass"
         raise run.fail("evidence.data", "evidence.data", reason)
