@@ -74,9 +74,10 @@ def _decode(value: str) -> bytes:
 
 
 #: A face image (DG2) is ~30 KB of base64 and decoding it costs a portal more than
-#: hashing it; a returning citizen sends the same text, so large values are
-#: decoded once (the text is the key; failures are not cached).
-_LARGE = 4096
+#: hashing it (binascii decodes ~2 ns a character); a returning citizen sends the same
+#: certificate, EF.SOD and face, so values this long are decoded once (the text is the
+#: key; failures are not cached).
+_LARGE = 512
 
 
 class _LargeText:
@@ -84,7 +85,7 @@ class _LargeText:
 
     Hashed by its length and last characters: each token's JSON makes a new
     string, and hashing all of a face image's 30 KB costs more than comparing
-    it with the one cached entry that shares its tail.
+    it with the cached entry that shares its tail.
     """
 
     __slots__ = ("text",)
@@ -99,7 +100,7 @@ class _LargeText:
         return isinstance(other, _LargeText) and other.text == self.text
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=192)  # a certificate, an EF.SOD and a face for each of 64 citizens
 def _decode_large(value: _LargeText) -> bytes:
     return _decode(value.text)
 
