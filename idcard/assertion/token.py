@@ -21,6 +21,7 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard
 
 from idcard import __version__
 from idcard.errors import IdCardError
@@ -105,6 +106,15 @@ def _decode_large(value: _LargeText) -> bytes:
     return _decode(value.text)
 
 
+def _is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    # What json.loads makes is a dict: that answer needs no trip through the ABC machinery.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+#: How a data group's member is named in errors (built once, not per token).
+_DG_MEMBER = {n: f"idcardEvidence.dataGroups[{n}]" for n in range(1, 17)}
+
+
 @dataclass(frozen=True)
 class Evidence:
     """``idcardEvidence``: EF.SOD, the released data groups and the chip's AA signature."""
@@ -124,7 +134,7 @@ class Evidence:
 
     @classmethod
     def from_json(cls, obj: object) -> Evidence:
-        if not isinstance(obj, Mapping):
+        if not _is_mapping(obj):
             raise TokenFormatError("idcardEvidence must be a JSON object.")
         version = obj.get("version")
         if type(version) is not int:
@@ -132,7 +142,7 @@ class Evidence:
         if version != EVIDENCE_VERSION:
             raise TokenFormatError(f"idcardEvidence version {version} is not supported (1 is).")
         groups = obj.get("dataGroups")
-        if not isinstance(groups, Mapping):
+        if not _is_mapping(groups):
             raise TokenFormatError("idcardEvidence.dataGroups must be a JSON object.")
         data_groups: dict[int, bytes] = {}
         for key, value in groups.items():
@@ -141,7 +151,7 @@ class Evidence:
             number = int(key)
             if not 1 <= number <= 16:
                 raise TokenFormatError(f"There is no data group {number}.")
-            data_groups[number] = unb64(value, f"idcardEvidence.dataGroups[{key}]")
+            data_groups[number] = unb64(value, _DG_MEMBER[number])
         return cls(
             sod=unb64(obj.get("sod"), "idcardEvidence.sod"),
             data_groups=data_groups,
@@ -181,7 +191,7 @@ class AuthToken:
     @classmethod
     def from_json(cls, obj: object) -> AuthToken:
         """The token from its parsed JSON object; TokenFormatError on any shape problem."""
-        if not isinstance(obj, Mapping):
+        if not _is_mapping(obj):
             raise TokenFormatError("The token must be a JSON object.")
         fmt = obj.get("format")
         if not isinstance(fmt, str):

@@ -259,7 +259,7 @@ class TokenVerifier:
 
     # -- 1 -----------------------------------------------------------------------------
     def _step1_token(self, run: _Run, token_json: str | bytes) -> AuthToken:
-        if isinstance(token_json, bytes | bytearray):
+        if isinstance(token_json, (bytes, bytearray)):
             if len(token_json) > 4 * self.max_token_size:
                 raise run.fail(
                     "token.size",
