@@ -268,7 +268,7 @@ def write_markdown(path: Path, output: str, argv: list[str], load: tuple[str, st
         "the scale-out table's \"others\" column is how many cores other processes used meanwhile).\n"
         "Every figure is measured in this one run; ratios (efficiency, scale factor) compare numbers "
         "taken side by side, so they hold on other machines better than the absolute times. "
-        "On a machine busy with other work the wall-clock rows (logins/s) drop; the CPU columns do not.\n\n"
+        "On a machine busy with other work the wall-clock rows (logins/s) drop; the CPU columns rise much less.\n\n"
         "What each table measures is in the docstring of its module: `bench/verifier.py`, "
         "`bench/scaleout.py`, `bench/trust.py`, `bench/apdus.py`, `bench/client_cpu.py`, "
         "`bench/__main__.py`. How to run the verifier on many processes and machines: "
