@@ -13,10 +13,11 @@ Each cache holds at most `size` entries and forgets the least recently used.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 
@@ -60,6 +61,27 @@ class BoundedCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+#: Caches made by `per_bytes`, forgotten by `clear` with the ones below.
+_PER_BYTES: list[BoundedCache[bytes, Any]] = []
+
+
+def per_bytes(build: Callable[[bytes], V]) -> Callable[[bytes], V]:
+    """Decorate a pure function of one bytes argument to run once per distinct value.
+
+    For parsers of immutable inputs (a certificate's extension, a signed
+    attribute's DER); what it raises is not remembered.
+    """
+    cache: BoundedCache[bytes, V] = BoundedCache()
+    _PER_BYTES.append(cache)
+
+    @functools.wraps(build)
+    def cached(data: bytes) -> V:
+        data = bytes(data)
+        return cache.get(data, lambda: build(data))
+
+    return cached
 
 
 _CERTIFICATES: BoundedCache[bytes, CertificateInfo] = BoundedCache()
@@ -142,6 +164,8 @@ def clear() -> None:
     _KEYS.clear()
     _SIGNER_CERTIFICATES.clear()
     _ISSUERS.clear()
+    for cache in _PER_BYTES:
+        cache.clear()
 
 
 __all__ = [
@@ -151,6 +175,7 @@ __all__ = [
     "clear",
     "issuer_candidates",
     "parsed_sod",
+    "per_bytes",
     "signer_certificate",
     "x509_certificate",
 ]
