@@ -150,6 +150,7 @@ def create_app(argv: Sequence[str] | None = None):  # noqa: ANN201 - QApplicatio
     from PySide6.QtWidgets import QApplication
 
     from gui import theme
+    from gui.collector import GuiThreadCollector
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
@@ -157,6 +158,8 @@ def create_app(argv: Sequence[str] | None = None):  # noqa: ANN201 - QApplicatio
     app.setOrganizationName("idcard")
     app.setApplicationDisplayName("")
     theme.apply_theme(app)
+    if not any(isinstance(child, GuiThreadCollector) for child in app.children()):
+        GuiThreadCollector(app)  # Qt objects must never be collected on the card thread
     return app
 
 

@@ -35,12 +35,19 @@ def qapp_args() -> list[str]:
 
 @pytest.fixture
 def app(qapp):  # noqa: ANN001, ANN201
+    """The app as `gui.app.create_app` sets it up: theme, and cycles collected on the GUI
+    thread only (gui.collector); after each test everything is collected here and CPython
+    collects on its own again, so the other test folders run as usual."""
     from gui import theme
+    from gui.collector import GuiThreadCollector
 
     if not getattr(qapp, "_idcard_themed", False):
         theme.apply_theme(qapp)
         qapp._idcard_themed = True
-    return qapp
+    collector = GuiThreadCollector(qapp)
+    yield qapp
+    collector.stop()
+    collector.deleteLater()
 
 
 @dataclass
