@@ -391,7 +391,6 @@ def _photo_uri(data: bytes, mime: str | None) -> str | None:
     if mime in ("image/jpeg", "image/png"):
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     try:
-
         with Image.open(io.BytesIO(data)) as image:
             out = io.BytesIO()
             image.save(out, format="PNG")

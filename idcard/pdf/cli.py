@@ -12,11 +12,21 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from asn1crypto import x509
+
+from idcard.cli_args import parse_at
 from idcard.errors import IdCardError, UsageError
+from idcard.files import write_atomically
+from idcard.lds.dg11 import Dg11
+from idcard.pki.crl import Crl
+from idcard.pki.trust import TrustStore
+from idcard.secrets_input import SecretReader
+from idcard.session import CAN, IdCard
+from idcard.signing import pdf_output_path
+from idcard.verdict import Result
 
 if TYPE_CHECKING:
-    from idcard.cli import Output
-    from idcard.session import IdCard
+    from idcard.cli import Output  # idcard.cli imports this module
 
 __all__ = ["add_sign_options", "add_verify_parser", "run_sign", "cmd_verify_pdf"]
 
@@ -41,8 +51,6 @@ def add_sign_options(p: argparse.ArgumentParser) -> None:
 
 
 def _ders(paths: list[str], what: str) -> list[bytes]:
-    from idcard.pki.trust import TrustStore
-
     store = TrustStore()
     for path in paths:
         if not os.path.exists(path):
@@ -53,8 +61,6 @@ def _ders(paths: list[str], what: str) -> list[bytes]:
 
 
 def _crl_ders(paths: list[str]) -> list[bytes]:
-    from idcard.pki.crl import Crl
-
     out = []
     for path in paths:
         try:
@@ -66,8 +72,6 @@ def _crl_ders(paths: list[str]) -> list[bytes]:
 
 def _persian_name(card: IdCard) -> str | None:
     """The name as DG11 holds it; None when the card does not give it (the field shows no name)."""
-    from idcard.lds.dg11 import Dg11
-
     try:
         dg11 = Dg11.parse(card.read_dg(11))
     except (IdCardError, ValueError):
@@ -77,8 +81,6 @@ def _persian_name(card: IdCard) -> str | None:
 
 
 def _is_self_signed(der: bytes) -> bool:
-    from asn1crypto import x509
-
     return x509.Certificate.load(der).self_signed != "no"  # "maybe" or "yes"
 
 
@@ -86,11 +88,8 @@ def run_sign(
     args: argparse.Namespace, out: Output, open_card: Callable[[argparse.Namespace], IdCard], data: bytes
 ) -> int:
     """`idcard sign FILE.pdf`: the CAN opens the channel, PIN2 authorises the one signature."""
-    from idcard.files import write_atomically
+    # pyHanko (0.3 s): idcard.cli imports this module to build its parser.
     from idcard.pdf.sign import PdfSignOptions, VisibleField, sign_pdf
-    from idcard.secrets_input import SecretReader
-    from idcard.session import CAN
-    from idcard.signing import pdf_output_path
 
     target = args.out or pdf_output_path(args.file)
     anchors = _ders(args.trust, "trust anchor")
@@ -142,9 +141,8 @@ def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser])
 
 
 def cmd_verify_pdf(args: argparse.Namespace, out: Output) -> int:
-    from idcard.cli import _parse_at
+    # pyHanko (0.3 s): idcard.cli imports this module to build its parser.
     from idcard.pdf.verify import verify_pdf
-    from idcard.verdict import Result
 
     trust = _ders(args.trust, "trust anchor")
     if not trust:
@@ -159,7 +157,7 @@ def cmd_verify_pdf(args: argparse.Namespace, out: Output) -> int:
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     report = verify_pdf(
         data, trust, crls=_crl_ders(args.crl), intermediates=_ders(args.chain, "chain certificate"),
-        at=_parse_at(args.at), allow_incremental=args.allow_incremental, online=args.online,
+        at=parse_at(args.at), allow_incremental=args.allow_incremental, online=args.online,
     )
     lines = [f"PDF:           {report.status.upper()}  ({args.file})"]
     for sig in report.signatures:

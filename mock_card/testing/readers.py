@@ -24,7 +24,6 @@ class TransportUnavailable(RuntimeError):
 
 
 def pcscd_service() -> PcscdService:
-
     reason = skip_reason()
     if reason:
         raise TransportUnavailable(reason)
