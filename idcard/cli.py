@@ -14,11 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 from idcard import __version__
+from idcard.cards.base import CardDriver, Operation, UnsupportedOperationError, pin_counters_json
+from idcard.cards.keyservice import CardKeyService, HttpCardKeyService
+from idcard.cards.login import login_token, refuse_without_service
+from idcard.cards.reading import read_nid_card, reading_text
 from idcard.demo_anchors import demo_anchor
 from idcard.document import Document
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
 from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
+from idcard.pki.trust import TrustStore
 from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, MRZ, PIN, IdCard, SecretRequest
@@ -73,7 +78,7 @@ def _pcsc_problem() -> str | None:
 
 
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
-    from idcard.cards.dispatch import describe_card
+    from idcard.cards.describe import describe_card
     from reader.registry import list_readers
 
     readers = list_readers(include_demo=True)
@@ -93,7 +98,9 @@ def cmd_readers(args: argparse.Namespace, out: Output) -> int:
 
 
 def _family_text(card: dict[str, object] | None) -> str:
-    return f"\t{card['family']} (chip type {card['chipType']})" if card else ""
+    if not card:
+        return ""
+    return f"\t{card['family']}" + (f" (chip type {card['chipType']})" if card["chipType"] else "")
 
 
 def _default_reader() -> str:
@@ -177,7 +184,15 @@ def cmd_pin(args: argparse.Namespace, out: Output) -> int:
     action = args.action
     stdin = args.pin_stdin or args.puk_stdin or args.can_stdin
     secrets = SecretReader(stdin)
+    service = _key_service(args)
     with open_card(args) as card:
+        driver = card.nid_driver()
+        if driver is not None:
+            return _nid_pin(driver, args, secrets, service, out)
+        if action == "verify":
+            unlock_with_pin(card, secrets, can_too=args.can_stdin)
+            out.result({"pin": {"verified": True}}, "PIN accepted.")
+            return EXIT_OK
         if action == "status":
             return _pin_status(card, args, secrets, out)
         if action == "change":
@@ -208,6 +223,58 @@ def cmd_pin(args: argparse.Namespace, out: Output) -> int:
             out.result({"pin": {"unblocked": True, "triesLeft": 3}}, "PIN unblocked: 3 tries.")
             return EXIT_OK
     raise UsageError(f"unknown pin action {action!r}")
+
+
+#: Why `--signature-pin` does nothing on a NID card (iran-nid-cards.md §8).
+NID_SIGNATURE_PIN = "the signature PIN's commands of this card family are not public"
+
+
+def _nid_pin(
+    driver: CardDriver,
+    args: argparse.Namespace,
+    secrets: SecretReader,
+    service: CardKeyService | None,
+    out: Output,
+) -> int:
+    """`idcard pin` on a real card family: the ID PIN through the driver, or why not."""
+    operation = {
+        "status": Operation.PIN_STATUS,
+        "verify": Operation.VERIFY_PIN,
+        "change": Operation.CHANGE_PIN,
+        "unblock": Operation.UNBLOCK_PIN,
+    }[args.action]
+    if args.signature_pin:
+        raise UnsupportedOperationError(driver.family, operation, NID_SIGNATURE_PIN)
+    if args.action == "change":
+        driver.require(operation)  # no family's change command is public (§5): says why
+    card = driver.card_info().to_json()
+    if args.action == "status":
+        counters = driver.id_pin_status(service)
+        data: dict[str, object] = {"card": card, "pin": pin_counters_json(counters), "signaturePin": None,
+                "signaturePinHint": f"Not read: {NID_SIGNATURE_PIN}."}
+        out.result(data, f"ID PIN: {_tries_text(counters.tries_left)}\nSignature PIN: not read ({NID_SIGNATURE_PIN}).")
+        return EXIT_OK
+    # Asked for before any secret is read, so nothing is typed for a command that cannot run.
+    driver.require(operation)
+    if args.action == "verify":
+        counters = driver.verify_id_pin(secrets.read("ID PIN: "))
+        out.result({"card": card, "pin": {**pin_counters_json(counters), "verified": True}}, "ID PIN accepted.")
+        return EXIT_OK
+    puk = secrets.read("PUK: ")
+    driver.unblock_id_pin(puk, secrets.read("New ID PIN (4 digits): "))
+    # The counters as the card now reports them, not an assumed 3.
+    counters = driver.id_pin_status(service)
+    out.result(
+        {"card": card, "pin": {**pin_counters_json(counters), "unblocked": True}},
+        f"ID PIN unblocked and set: {_tries_text(counters.tries_left)}.",
+    )
+    return EXIT_OK
+
+
+def _tries_text(tries: int | None) -> str:
+    if tries is None:
+        return "tries left unknown"
+    return "blocked" if tries == 0 else f"{tries} tr{'y' if tries == 1 else 'ies'} left"
 
 
 def _pin_status(card: IdCard, args: argparse.Namespace, secrets: SecretReader, out: Output) -> int:
@@ -340,7 +407,7 @@ def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | N
 def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretReader) -> None:
     info = _mrz_information(args, secrets)
     if info is not None:
-        if card.extended_length or _has_card_access(card):
+        if card.extended_length or card.has_card_access():
             card.unlock(MRZ, info)
         else:
             card.unlock_bac(info)
@@ -348,14 +415,6 @@ def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretRead
         card.unlock(CAN, secrets.read("CAN: "))
     else:
         unlock_with_pin(card, secrets, can_too=args.can_stdin)
-
-
-def _has_card_access(card: IdCard) -> bool:
-    try:
-        card.card_access()
-        return True
-    except IdCardError:
-        return False
 
 
 def cmd_read(args: argparse.Namespace, out: Output) -> int:
@@ -370,6 +429,7 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
         _unlock_for_read(card, args, secrets)
         with _progress(args, "Reading the card", card):
             document = read_document(card, trust, photo=bool(args.photo) or not args.no_photo)
+        info = card.card_info()
     if args.photo:
         if document.face is None:
             raise IdCardError("The card has no readable face image.", code="lds.face")
@@ -378,18 +438,30 @@ def cmd_read(args: argparse.Namespace, out: Output) -> int:
             document.face.to_png() if args.photo.endswith(".png") else document.face.data,
             private=True,  # a face is personal data
         )
-    out.result(document.to_json(), _verdict_text(document))
+    out.result({"card": info.to_json(), **document.to_json()}, _verdict_text(document))
     return _verdict_exit(document.verdict)
 
 
-def _read_nid_card(driver, args: argparse.Namespace, trust, secrets: SecretReader, out: Output) -> int:  # noqa: ANN001
-    """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
-    from idcard.cards.keyservice import HttpCardKeyService
-    from idcard.cards.reading import read_nid_card, reading_text
+def _add_key_service(parser: argparse.ArgumentParser, purpose: str) -> None:
+    parser.add_argument(
+        "--key-service", metavar="URL", help=f"the registry's card-authentication service ({purpose})"
+    )
 
-    if args.key_service and not args.key_service.startswith(("http://", "https://")):
+
+def _key_service(args: argparse.Namespace) -> CardKeyService | None:
+    """The registry's card-authentication service of --key-service, if given."""
+    if not args.key_service:
+        return None
+    if not args.key_service.startswith(("http://", "https://")):
         raise UsageError("--key-service takes the service's http:// or https:// URL.")
-    service = HttpCardKeyService(args.key_service) if args.key_service else None
+    return HttpCardKeyService(args.key_service)
+
+
+def _read_nid_card(
+    driver: CardDriver, args: argparse.Namespace, trust: TrustStore | None, secrets: SecretReader, out: Output
+) -> int:
+    """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
+    service = _key_service(args)
     pin = secrets.read("ID PIN: ") if args.pin_stdin else None
     reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
     data, text = reading.to_json(), reading_text(reading)
@@ -616,7 +688,12 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
     # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Without --reader, the CLI's own choice: it also says when pcscd is not running.
-    return HandoffWorkflow(prompt, reader=args.reader or _default_reader, policy=UrlPolicy(dev=args.dev))
+    return HandoffWorkflow(
+        prompt,
+        reader=args.reader or _default_reader,
+        policy=UrlPolicy(dev=args.dev),
+        key_service=_key_service(args),
+    )
 
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
@@ -696,10 +773,19 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
     nonce = validate_nonce(args.nonce)
     attributes = _token_attributes(args.attributes)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
+    service = _key_service(args)
     with open_card(args) as card:
-        unlock_with_pin(card, secrets, can_too=args.can_stdin)
-        with _progress(args, "Reading the card and signing", card):
-            token = build_token(card, origin, nonce, attributes=attributes)
+        driver = card.nid_driver()
+        if driver is not None:
+            # A real card family: card authentication through the registry's service (§6).
+            if service is None:
+                refuse_without_service(driver)
+            pin = secrets.read("ID PIN: ")
+            token = login_token(driver, service, pin, origin, nonce, attributes=attributes)
+        else:
+            unlock_with_pin(card, secrets, can_too=args.can_stdin)
+            with _progress(args, "Reading the card and signing", card):
+                token = build_token(card, origin, nonce, attributes=attributes)
     out.result(token, dumps(token))
     return EXIT_OK
 
@@ -866,15 +952,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=cmd_readers)
 
-    p = card_command("pin", "PIN status, change, unblock", cmd_pin)
+    p = card_command("pin", "PIN status, verify, change, unblock", cmd_pin)
     p.add_argument(
-        "action", choices=["status", "change", "unblock"],
-        help="status: counters; change: current PIN then new PIN; unblock: PUK then new PIN",
+        "action", choices=["status", "verify", "change", "unblock"],
+        help="status: counters (costs no try); verify: check the PIN (a wrong one costs a try); "
+        "change: current PIN then new PIN; unblock: PUK then new PIN",
     )
     p.add_argument("--pin-stdin", action="store_true", help="read PIN(s) from standard input")
     p.add_argument("--can-stdin", action="store_true", help="read the CAN from standard input")
     p.add_argument("--puk-stdin", action="store_true", help="read the PUK from standard input")
     p.add_argument("--signature-pin", action="store_true", help="act on the signature PIN (PIN2)")
+    _add_key_service(p, "Pardis PIN counters")
 
     p = card_command("read", "unlock, read and verify the card", cmd_read)
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
@@ -896,7 +984,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photo", metavar="FILE", help="write the face image (.png converts; else as stored)")
     p.add_argument("--no-photo", action="store_true", help="skip DG2 (faster)")
     p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="CSCA certificate, folder or master list")
-    p.add_argument("--key-service", metavar="URL", help="card-authentication service for real NID cards (chip genuineness)")
+    _add_key_service(p, "proves a real card genuine")
 
     p = add_parser("verify-document", "passive authentication of files read earlier")
     p.add_argument("--sod", required=True, metavar="FILE", help="the EF.SOD file (document security object)")
@@ -955,6 +1043,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="TEST MODE: accept every request, PIN from $IDCARD_TEST_PIN (never with a real card)",
     )
+    _add_key_service(p, "login with a real card family")
     p.set_defaults(func=cmd_serve)
 
     p = add_parser("auth", "the browser hand-off without a browser: prints where it would go")
@@ -964,6 +1053,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
     p.add_argument("--dev", action="store_true", help="also accept http:// request URLs on this computer")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_key_service(p, "login with a real card family")
     p.set_defaults(func=cmd_auth)
 
     p = card_command("token", "a signed web-eid:1.0 token with chip evidence, for testing a portal", cmd_token)
@@ -975,6 +1065,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--can-stdin", action="store_true",
         help="also read the CAN (after the PIN line) and open the card with it first: resumes a suspended PIN",
     )
+    _add_key_service(p, "login with a real card family")
 
     p = add_parser("verify-token", "verify a web-eid:1 token (nonce by equality only)")
     p.add_argument("--token", required=True, metavar="FILE|-", help="the token JSON, - for standard input")

@@ -18,8 +18,10 @@ from idcard.apdu.channel import CardChannel, ChannelStats
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import status_error
 from idcard.apdu.tlv import encode_tlv, header_length, parse_single
-from idcard.cards.base import CardDriver
+from idcard.cards.base import Capabilities, CardDriver, CardInfo
+from idcard.cards.detect import is_nocr_atr
 from idcard.cards.dispatch import nid_driver
+from idcard.cards.icao import CAPABILITIES, NID_V1, PASSPORT_BAC, icao_card_info
 from idcard.errors import (
     AuthenticationError,
     CardStatusError,
@@ -121,6 +123,7 @@ class IdCard:
         # Sealed: everything that talks to the card goes through a method of this class.
         self._channel = CardChannel(transport, extended_length=extended_length)
         self._card_access: SecurityInfos | None = None
+        self._card_access_error: IdCardError | None = None
         #: The application the card has selected, so files are read without a
         #: SELECT each (one APDU saved per file; 5–30 ms each on a real card).
         self._selected: bytes | None = None
@@ -168,22 +171,56 @@ class IdCard:
         """The driver of the real NID family in the reader (iran-nid-cards.md), or None for
         our own profile and ICAO documents, which this class speaks itself.
 
-        Probed once per card session: the probes are plain SELECTs, so asking before PACE
-        costs three APDUs on a non-NID card and changes nothing on it.
+        Decided once per card session. An ICAO chip names itself by EF.CardAccess, which
+        PACE reads anyway, so our cards cost no probe APDU; a listed NOCR ATR, or a chip
+        without EF.CardAccess, is probed with the families' SELECTs (§1).
         """
         if not self._family_probed:
-            self._nid_driver = nid_driver(self.transport)
             self._family_probed = True
-            self._selected = None  # a probe SELECT may have left another application selected
+            if is_nocr_atr(self.transport.atr) or not self.has_card_access():
+                self._nid_driver = nid_driver(self.transport)
+                self._selected = None  # a probe SELECT may have left another application selected
         return self._nid_driver
+
+    @property
+    def family(self) -> str:
+        """`mav4`, `pardis`, `omid`, `nid-v1` or `passport-bac` (idcard.cards.icao)."""
+        driver = self.nid_driver()
+        if driver is not None:
+            return driver.family
+        return NID_V1 if self.has_card_access() else PASSPORT_BAC
+
+    @property
+    def capabilities(self) -> Capabilities:
+        driver = self.nid_driver()
+        return driver.capabilities if driver is not None else CAPABILITIES[self.family]
+
+    def card_info(self) -> CardInfo:
+        """Family, chip type, CSN and CRN as far as the card gives them unopened."""
+        driver = self.nid_driver()
+        return driver.card_info() if driver is not None else icao_card_info(self.family)
 
     # -- EF.CardAccess and PACE parameters -------------------------------------
     def card_access(self) -> SecurityInfos:
         """EF.CardAccess, read in the clear (it is the only file readable before PACE)."""
+        if self._card_access_error is not None:
+            raise self._card_access_error
         if self._card_access is None:
-            raw = self._read_by_sfi(SFI_CARD_ACCESS, secure=False)
-            self._card_access = parse_security_infos(raw)
+            try:
+                raw = self._read_by_sfi(SFI_CARD_ACCESS, secure=False)
+                self._card_access = parse_security_infos(raw)
+            except IdCardError as exc:
+                self._card_access_error = exc  # a chip without the file: asked once per session
+                raise
         return self._card_access
+
+    def has_card_access(self) -> bool:
+        """Whether the chip has a readable EF.CardAccess (PACE), asked once per session."""
+        try:
+            self.card_access()
+        except IdCardError:
+            return False
+        return True
 
     def _pace_params(self) -> tuple[str, int]:
         info = choose_pace_info(self.card_access())

@@ -12,10 +12,12 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from idcard.apdu.channel import is_secret, redact, redact_response
 from idcard.apdu.response import ResponseAPDU
 from idcard.apdu.tlv import header_length
+from idcard.cards.keyservice import CardKeyService
 from idcard.errors import CardStatusError, IdCardError, MalformedResponseError
 from reader.base import Transport
 
@@ -49,7 +51,7 @@ class Operation(enum.Enum):
 
     READ_IDENTITY = "read identity"
     READ_CERTIFICATES = "read certificates"
-    PIN_STATUS = "PIN status without spending a try"
+    PIN_STATUS = "read the PIN counters without spending a try"
     VERIFY_PIN = "verify PIN"
     CHANGE_PIN = "change PIN"
     UNBLOCK_PIN = "unblock PIN"
@@ -107,6 +109,23 @@ REGISTRY_ONLY: dict[Operation, str] = {
 }
 
 
+class PinCounters(Protocol):
+    """Tries left of a family's ID-PIN objects (one PIN is often held by several objects)."""
+
+    @property
+    def tries_left(self) -> int | None: ...
+
+    def objects(self) -> dict[str, int | None]: ...
+
+
+def pin_counters_json(counters: PinCounters) -> dict[str, object]:
+    """`pin` of `idcard pin status --json` for a NID card: the same keys as for nid-v1, plus objects."""
+    tries = counters.tries_left
+    # NID cards have no suspended state (§5): 3 tries, then the PUK.
+    state = "unknown" if tries is None else "blocked" if tries == 0 else "ok"
+    return {"triesLeft": tries, "state": state, "objects": counters.objects()}
+
+
 @dataclass(frozen=True)
 class CardInfo:
     """Identifiers a card gives without keys."""
@@ -141,9 +160,7 @@ class CardDriver(abc.ABC):
     def require(self, operation: Operation) -> None:
         """Raise `UnsupportedOperationError` unless the driver offers `operation`."""
         if not self.capabilities.supports(operation):
-            raise UnsupportedOperationError(
-                self.family, operation, self.capabilities.missing[operation]
-            )
+            raise self.unsupported(operation)
 
     def _transmit(self, apdu: bytes, secret: bool) -> ResponseAPDU:
         """One round trip, traced like the ICAO channel's (`idcard -v`): secrets redacted."""
@@ -165,8 +182,9 @@ class CardDriver(abc.ABC):
             data += response.data
         return ResponseAPDU(data, response.sw)
 
-    # -- plumbing shared by the NID families ------------------------------------------------------------
-    def _checked(self, apdu: bytes) -> bytes:
+    # -- plumbing shared by the NID families and their protocol modules ---------------------------------
+    def checked(self, apdu: bytes) -> bytes:
+        """The answer's data; any status word but 9000 raises `CardStatusError`."""
         response = self.exchange(apdu)
         if not response.ok:
             raise CardStatusError(
@@ -174,9 +192,10 @@ class CardDriver(abc.ABC):
             )
         return response.data
 
-    def _run(self, *apdus: bytes) -> None:
+    def run(self, *apdus: bytes) -> None:
+        """Send commands in order (selects, mostly); the first refused one raises."""
         for apdu in apdus:
-            self._checked(apdu)
+            self.checked(apdu)
 
     def _read_block(self, p1p2: int, le: int) -> ResponseAPDU:
         command = bytes([0x00, 0xB0, p1p2 >> 8, p1p2 & 0xFF, le])
@@ -226,6 +245,23 @@ class CardDriver(abc.ABC):
                 raise MalformedResponseError("The certificate file ends before its DER length.")
             rest += response.data
         return (first + rest)[:total]
+
+    def unsupported(self, operation: Operation) -> UnsupportedOperationError:
+        """The error for an operation this family does not offer, with its reason."""
+        return UnsupportedOperationError(self.family, operation, self.capabilities.missing[operation])
+
+    # -- the ID PIN (§5): each family that can, overrides; the others say why not -----------------------
+    def id_pin_status(self, service: CardKeyService | None = None) -> PinCounters:
+        """Tries left of the ID PIN without spending one (`service`: a family may need its keys)."""
+        raise self.unsupported(Operation.PIN_STATUS)
+
+    def verify_id_pin(self, pin: str) -> PinCounters:
+        """Verify the ID PIN; a wrong or blocked PIN raises `PinError` with its code."""
+        raise self.unsupported(Operation.VERIFY_PIN)
+
+    def unblock_id_pin(self, puk: str, new_pin: str) -> None:
+        """Reset the ID PIN with the PUK."""
+        raise self.unsupported(Operation.UNBLOCK_PIN)
 
     @abc.abstractmethod
     def card_info(self) -> CardInfo:

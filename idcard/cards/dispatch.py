@@ -23,22 +23,3 @@ def nid_driver(transport: Transport) -> CardDriver | None:
     (the caller then treats the card as an ICAO document or our own profile)."""
     driver = _DRIVERS.get(detect_family(transport))
     return driver(transport) if driver else None
-
-
-def describe_card(reader_name: str) -> dict[str, object] | None:
-    """`card` of `idcard readers --json`: family, chip type, CSN, CRN of a NID card in the reader.
-
-    None when no NID application answers (our profile or an ICAO document) or the
-    card cannot be reached now; listing readers never fails because of one card.
-    """
-    from reader.errors import CodedError
-    from reader.registry import EMULATOR_DEMO, open_reader
-
-    if reader_name == EMULATOR_DEMO:
-        return None  # the built-in demo is our own nid-v1 card: no need to build it to ask
-    try:
-        with open_reader(reader_name) as transport:
-            driver = nid_driver(transport)
-            return driver.card_info().to_json() if driver else None
-    except CodedError:
-        return None

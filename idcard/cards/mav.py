@@ -18,6 +18,7 @@ from idcard.cards.base import (
     Operation,
     checked_cplc,
 )
+from idcard.cards.keyservice import CardKeyService
 from idcard.errors import CardStatusError, MalformedResponseError, PinError
 
 H = bytes.fromhex
@@ -191,14 +192,14 @@ class Mav4Driver(CardDriver):
 
     # -- §3.1 ----------------------------------------------------------------
     def read_cplc(self) -> bytes:
-        self._run(SELECT_CM)
-        return checked_cplc(self._checked(GET_CPLC))
+        self.run(SELECT_CM)
+        return checked_cplc(self.checked(GET_CPLC))
 
     def card_info(self) -> CardInfo:
         cplc = self.read_cplc()
         # CSN = CPLC[13..20] (§3.1, the vendor script's offsets read as decimal).
         csn = cplc[13:21].hex().upper()
-        tag_0101 = self._checked(GET_TAG_0101)
+        tag_0101 = self.checked(GET_TAG_0101)
         crn_bytes = tag_0101[3:13]
         if len(crn_bytes) != 10 or not crn_bytes.isdigit():
             raise MalformedResponseError("The card's CRN record does not hold 10 ASCII digits.")
@@ -208,7 +209,7 @@ class Mav4Driver(CardDriver):
     # -- §3.2 ----------------------------------------------------------------
     def read_signing_certificate(self) -> bytes:
         """DER of the holder's signing certificate, 3F00/5100/5040 of the IAS application."""
-        self._run(
+        self.run(
             SELECT_CM,
             GET_CPLC,
             SELECT_IAS,
@@ -223,7 +224,7 @@ class Mav4Driver(CardDriver):
 
     def read_ca_certificate(self) -> bytes:
         """DER of 3F00/5000/0303: the issuing citizen CA's certificate (§3.2, inferred strong)."""
-        self._run(
+        self.run(
             SELECT_IAS,
             SELECT_CM,
             GET_CPLC,
@@ -245,12 +246,12 @@ class Mav4Driver(CardDriver):
         public; the spec guesses the holder's authentication certificate, and that is
         how it is used here (the key of §6's private key 03).
         """
-        self._run(SELECT_IAS, SELECT_MF, H("00A40000025000"), H("00A4020C025040"))
+        self.run(SELECT_IAS, SELECT_MF, H("00A40000025000"), H("00A4020C025040"))
         return self._read_certificate(IAS_BLOCK)
 
     # -- §3.3-§3.5 (data application, 4-byte offset units) --------------------
     def _read_data_file(self, select_app: bytes, df: bytes, ef: bytes) -> bytes:
-        self._run(select_app, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
+        self.run(select_app, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
         return self._read_file(le=DATA_BLOCK, unit=4)
 
     def read_dates_file(self) -> bytes:
@@ -276,34 +277,34 @@ class Mav4Driver(CardDriver):
 
     # -- §5 ------------------------------------------------------------------
     def _pin_info_tries(self) -> int | None:
-        info = self._checked(H("80C002050C"))
+        info = self.checked(H("80C002050C"))
         if len(info) < 2:
             raise MalformedResponseError("The PIN-information record is too short.")
         return _FAILED_TRY_BITS.get(info[1])
 
-    def id_pin_status(self) -> PinObjectStatus:
+    def id_pin_status(self, service: CardKeyService | None = None) -> PinObjectStatus:
         """Tries left of the three ID-PIN objects, without spending a try."""
-        self._run(
+        self.run(
             H("00A4040C10") + AID_DATA,
             H("00A4000C023F00"),
             H("00A4010C020200"),
             H("00A4020C022F01"),
         )
         mpcos = self._pin_info_tries()
-        self._run(H("00A4010C020500"), H("00A4020C025F04"))
+        self.run(H("00A4010C020500"), H("00A4020C025F04"))
         ev = self._pin_info_tries()
-        self._run(H("00A4040C0C") + AID_IAS)
+        self.run(H("00A4040C0C") + AID_IAS)
         ias = _pin_result(self.exchange(H("0020008100")).sw, ias=True)
         return PinObjectStatus(mpcos=mpcos, ev=ev, ias=ias)
 
     def verify_id_pin(self, pin: str) -> PinObjectStatus:
         """Verify the ID PIN on all three objects; raise `PinError` unless one accepts it."""
         pin8, pin16 = encode_pin(pin, 8), encode_pin(pin, 16)
-        self._run(SELECT_DATA, SELECT_MF, H("00A40100020500"))
+        self.run(SELECT_DATA, SELECT_MF, H("00A40100020500"))
         ev_sw = self.exchange(H("0020000008") + pin8).sw
-        self._run(SELECT_MF, H("00A40100020200"))
+        self.run(SELECT_MF, H("00A40100020200"))
         mpcos_sw = self.exchange(H("0020000008") + pin8).sw
-        self._run(SELECT_IAS)
+        self.run(SELECT_IAS)
         ias_sw = self.exchange(H("0020008110") + pin16).sw
         status = PinObjectStatus(
             mpcos=_pin_result(mpcos_sw, ias=False),
@@ -328,16 +329,16 @@ class Mav4Driver(CardDriver):
     # -- §5 unblock ----------------------------------------------------------
     def _journal(self) -> None:
         """Select EF 0010, the initial-PIN flags and unblock journal (01 running, 0F done)."""
-        self._run(SELECT_DATA, SELECT_MF, H("00A40200020010"))
+        self.run(SELECT_DATA, SELECT_MF, H("00A40200020010"))
 
     def _journal_read(self, unit: int, size: int) -> bytes:
-        data = self._checked(bytes([0x00, 0xB0, 0x00, unit, size]))
+        data = self.checked(bytes([0x00, 0xB0, 0x00, unit, size]))
         if len(data) != size:
             raise MalformedResponseError("The PIN journal (EF 0010) is shorter than expected.")
         return data
 
     def _journal_write(self, unit: int, value: bytes) -> None:
-        self._checked(bytes([0x00, 0xD6, 0x00, unit, len(value)]) + value)
+        self.checked(bytes([0x00, 0xD6, 0x00, unit, len(value)]) + value)
 
     def unblock_id_pin(self, puk: str, new_pin: str) -> None:
         """Reset all three ID-PIN objects with the PUK, journalled in EF 0010 like the vendor.
@@ -355,20 +356,20 @@ class Mav4Driver(CardDriver):
         self._journal()
         if self._journal_read(0x02, 1) != b"\x0f":  # MPCOS object, DF 0200
             self._journal_write(0x02, b"\x01")
-            self._run(H("00A40100020200"))
+            self.run(H("00A40100020200"))
             _raise_puk(self.exchange(short).sw, ias=False)
-            self._run(SELECT_MF, H("00A40200020010"))
+            self.run(SELECT_MF, H("00A40200020010"))
             self._journal_write(0x02, b"\x0f")
         nmoc, ev_flag = self._journal_read(0x07, 2)  # NMOC flag, EV object flag
         if ev_flag != 0x0F:  # EV object, DF 0500
             self._journal_write(0x07, bytes([nmoc, 0x01]))
-            self._run(SELECT_MF, H("00A40100020500"))
+            self.run(SELECT_MF, H("00A40100020500"))
             _raise_puk(self.exchange(short).sw, ias=False)
-            self._run(SELECT_MF, H("00A40200020010"))
+            self.run(SELECT_MF, H("00A40200020010"))
             self._journal_write(0x07, bytes([nmoc, 0x0F]))
         if self._journal_read(0x03, 1) != b"\x0f":  # IAS object, reference 81
             self._journal_write(0x03, b"\x01")
-            self._run(SELECT_IAS)
+            self.run(SELECT_IAS)
             reset = H("002C008120") + puk.encode("ascii").ljust(16, b"\x00") + pin16
             _raise_puk(self.exchange(reset).sw, ias=True)
             self._journal()

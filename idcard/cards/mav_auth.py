@@ -121,9 +121,9 @@ class AuthenticatedMav4:
             raise ValueError("PSO:HASH takes a SHA-256 digest (32 bytes)")
         if not self._ias_selected:
             # EMULATOR/CLIENT ASSUMPTION: the session survives SELECT (the spec never reselects).
-            self.driver._run(SELECT_IAS)
+            self.driver.run(SELECT_IAS)
             self._ias_selected = True
-        self.driver._run(MSE_SET_DST, PSO_HASH_HEADER + digest)
+        self.driver.run(MSE_SET_DST, PSO_HASH_HEADER + digest)
         answer = self._protected(CommandAPDU(0x00, 0x2A, 0x9E, 0x9A, PSO_CDS_PLAIN))
         if not answer.ok:
             raise CardStatusError(f"The card refused to sign ({answer.sw:04X}).", answer.sw)
@@ -135,7 +135,7 @@ class AuthenticatedMav4:
         # Selects go plain as in the vendor's reads (§3.7); only READ BINARY is protected.
         # EMULATOR/CLIENT ASSUMPTION: the protected READ BINARY is ICAO-style (DO97, DO8E).
         self._ias_selected = False
-        self.driver._run(H("00A4040010") + AID_DATA, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
+        self.driver.run(H("00A4040010") + AID_DATA, SELECT_MF, H("00A4010002") + df, H("00A4020002") + ef)
 
         def block(p1p2: int, size: int) -> ResponseAPDU:
             return self._protected(CommandAPDU(0x00, 0xB0, p1p2 >> 8, p1p2 & 0xFF, le=size))
@@ -171,18 +171,18 @@ def card_key_request(driver: Mav4Driver, certificate: bytes) -> CardKeyRequest:
 def authenticate(driver: Mav4Driver, service: CardKeyService, request: CardKeyRequest, pin: str) -> AuthenticatedMav4:
     """§6 steps 1-7: keys from the service, PIN, MUTUAL AUTHENTICATE, session keys."""
     keys = service.card_keys(request)
-    driver._run(SELECT_CM)
-    cplc = driver._checked(GET_CPLC)
+    driver.run(SELECT_CM)
+    cplc = driver.checked(GET_CPLC)
     sn_icc = cplc[13:21]
-    driver._run(SELECT_IAS, SELECT_MF)
+    driver.run(SELECT_IAS, SELECT_MF)
     sw = driver.exchange(H("0020000110") + encode_pin(pin, 16)).sw
     if sw != 0x9000:
         if sw in (0x6983, 0x6984):
             raise PinError("The ID PIN is blocked. Unblock it with the PUK.", code="pin.blocked", tries_left=0)
         tries = sw & 0x0F if sw & 0xFFF0 == 0x63C0 else None
         raise PinError("Wrong ID PIN.", code="pin.wrong", tries_left=tries)
-    driver._run(MSE_SET_AUTH)
-    rnd_icc = driver._checked(GET_CHALLENGE)
+    driver.run(MSE_SET_AUTH)
+    rnd_icc = driver.checked(GET_CHALLENGE)
     if len(rnd_icc) != 8:
         raise MalformedResponseError("The card's challenge is not 8 bytes.")
     answer = driver.exchange(mutual_auth_command(keys, rnd_icc, sn_icc))

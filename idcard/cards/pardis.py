@@ -7,7 +7,6 @@ needs the registry's "SMD" key (§5); everything else is not public.
 from __future__ import annotations
 
 from idcard.cards.base import (
-    NEEDS_REGISTRY,
     NOT_PUBLIC,
     REGISTRY_ONLY,
     Capabilities,
@@ -18,6 +17,8 @@ from idcard.cards.base import (
     checked_cplc,
 )
 from idcard.cards.detect import AID_PARDIS
+from idcard.cards.keyservice import CardKeyService
+from idcard.cards.pardis_pin import PardisPinStatus, pin_status, smd_key_request
 from idcard.errors import MalformedResponseError
 
 H = bytes.fromhex
@@ -36,7 +37,7 @@ class PardisDriver(CardDriver):
     capabilities = Capabilities(
         frozenset({Operation.READ_IDENTITY, Operation.READ_CERTIFICATES}),
         {
-            Operation.PIN_STATUS: "needs the registry's SMD key (" + NEEDS_REGISTRY + ")",
+            Operation.PIN_STATUS: "needs the SMD key that only the registry's card-authentication service hands out",
             Operation.VERIFY_PIN: NOT_PUBLIC,
             Operation.CHANGE_PIN: NOT_PUBLIC,
             Operation.UNBLOCK_PIN: NOT_PUBLIC,
@@ -45,12 +46,12 @@ class PardisDriver(CardDriver):
     )
 
     def read_cplc(self) -> bytes:
-        self._run(SELECT_ISSUER_DOMAIN)
-        return checked_cplc(self._checked(GET_CPLC))
+        self.run(SELECT_ISSUER_DOMAIN)
+        return checked_cplc(self.checked(GET_CPLC))
 
     def card_info(self) -> CardInfo:
         self.read_cplc()
-        csn = self._checked(GET_CSN)
+        csn = self.checked(GET_CSN)
         if len(csn) != 12:
             raise MalformedResponseError("The card's serial record is not 12 bytes.")
         # The CRN offsets in the CPLC are the re-implementer's own guess (§3.1): not reported.
@@ -58,8 +59,15 @@ class PardisDriver(CardDriver):
 
     def read_signing_certificate(self) -> bytes:
         """EF 5040 of DF 5100 in the Pardis application, in the apps' SELECT form (§3.2)."""
-        self._run(SELECT_PARDIS, H("00A40000023F00"), H("00A40000025100"), H("00A40200025040"))
+        self.run(SELECT_PARDIS, H("00A40000023F00"), H("00A40000025100"), H("00A40200025040"))
         return self._read_certificate(BLOCK)
+
+    def id_pin_status(self, service: CardKeyService | None = None) -> PardisPinStatus:
+        """§5: the counters are readable only under the registry's SMD key."""
+        if service is None:
+            raise self.unsupported(Operation.PIN_STATUS)
+        key = service.smd_key(smd_key_request(self, self.read_signing_certificate()))
+        return pin_status(self, key)
 
     def read_ca_certificate(self) -> bytes:
         raise UnsupportedOperationError(

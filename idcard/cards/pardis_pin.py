@@ -13,9 +13,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from idcard.cards.base import CardDriver
 from idcard.cards.detect import AID_PARDIS
 from idcard.cards.keyservice import CardKeyRequest
-from idcard.cards.pardis import PardisDriver
 from idcard.errors import MalformedResponseError
 from idcard.protocol.ciphers import DES3
 
@@ -82,12 +82,12 @@ def _protected_status(sk_mac: bytes, data: bytes) -> int:
     return int.from_bytes(data[2:4], "big")
 
 
-def pin_status(driver: PardisDriver, smd: bytes) -> PardisPinStatus:
+def pin_status(driver: CardDriver, smd: bytes) -> PardisPinStatus:
     tries: dict[str, int | None] = {}
     key_ok = True
     for name, (selects, reference) in OBJECTS.items():
-        driver._run(*selects)
-        rnd = driver._checked(GET_CHALLENGE)
+        driver.run(*selects)
+        rnd = driver.checked(GET_CHALLENGE)
         if len(rnd) != 8:
             raise MalformedResponseError("The card's challenge is not 8 bytes.")
         _, sk_mac = session_keys(smd, rnd)
@@ -99,7 +99,7 @@ def pin_status(driver: PardisDriver, smd: bytes) -> PardisPinStatus:
     return PardisPinStatus(tries, key_ok)
 
 
-def smd_key_request(driver: PardisDriver, certificate: bytes) -> CardKeyRequest:
+def smd_key_request(driver: CardDriver, certificate: bytes) -> CardKeyRequest:
     """What the registry is told about a Pardis card: chip type, CSN and its certificate.
 
     Pardis key versions are not public (§3.4 is Mav4's), so those fields stay empty.

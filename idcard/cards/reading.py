@@ -19,7 +19,7 @@ from idcard.cards.identity import CertificateIdentity, certificate_identity
 from idcard.cards.keyservice import CardKeyService, KeyServiceError
 from idcard.cards.mav import Mav4Driver, PinObjectStatus
 from idcard.cards.pardis import PardisDriver
-from idcard.cards.pardis_pin import PardisPinStatus, pin_status, smd_key_request
+from idcard.cards.pardis_pin import PardisPinStatus
 from idcard.cards.verdict import nid_verdict
 from idcard.errors import CardStatusError, MalformedResponseError
 from idcard.verdict import Check, Result, Verdict
@@ -102,15 +102,14 @@ def chain_check(
 
 
 def _pardis_pin_status(
-    driver: PardisDriver, service: CardKeyService, signing: bytes, reading: NidReading
+    driver: PardisDriver, service: CardKeyService, reading: NidReading
 ) -> PardisPinStatus | None:
     """§5 with the registry's SMD key; an unreachable service is reported, not raised."""
     try:
-        key = service.smd_key(smd_key_request(driver, signing))
+        return driver.id_pin_status(service)
     except KeyServiceError as exc:
         _unsupported(reading, UnsupportedOperationError(driver.family, Operation.PIN_STATUS, exc.message))
         return None
-    return pin_status(driver, key)
 
 
 def _unsupported(reading: NidReading, exc: UnsupportedOperationError) -> None:
@@ -171,7 +170,7 @@ def read_nid_card(
         elif key_service is not None:
             chip = Check("chip.genuine", Result.NOT_PERFORMED, "card authentication needs the ID PIN (--pin-stdin)")
     elif key_service is not None:
-        reading.pin = _pardis_pin_status(driver, key_service, signing, reading)
+        reading.pin = _pardis_pin_status(driver, key_service, reading)
     reading.genuine = genuine
     chain, reading.chain = chain_check(signing, ca_der, trust, when)
     reading.verdict = nid_verdict(

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from idcard.assertion.builder import build_token
-from idcard.cards.login import refuse_without_service
+from idcard.cards.base import CardDriver
+from idcard.cards.keyservice import CardKeyService
+from idcard.cards.login import login_token, refuse_without_service
 from idcard.errors import PinError
 from idcard.handoff.budget import Budget
 from idcard.handoff.prompt import Prompt
@@ -102,8 +104,11 @@ class HandoffWorkflow:
         client: PortalClient | None = None,
         open_card: Callable[[str], IdCard] = IdCard.open,
         token_builder: TokenBuilder | None = None,
+        key_service: CardKeyService | None = None,
     ) -> None:
         self.prompt = prompt
+        #: The registry's card-authentication service: without it a real card family cannot log in.
+        self.key_service = key_service
         self.reader = reader
         self.client = client or PortalClient(policy or UrlPolicy())
         self.open_card = open_card
@@ -210,8 +215,9 @@ class HandoffWorkflow:
         prompt.progress("card", 25)
 
         def use(card: IdCard) -> Mapping[str, Any]:
-            # A real card family logs in only through the registry's service (issue 12).
-            refuse_without_service(card.nid_driver())
+            driver = card.nid_driver()
+            if driver is not None:
+                return self._nid_token(driver, request, granted)
             self._unlock(card, request.origin)
             prompt.progress("token", 60)
             return self.token_builder(card, request.origin, request.nonce, attributes=granted)
@@ -227,6 +233,32 @@ class HandoffWorkflow:
         thread (the desktop app) overrides this to run the whole session there."""
         with self.open_card(reader) as card:
             return use(card)
+
+    def _nid_token(self, driver: CardDriver, request: AuthRequest, granted: Sequence[str]) -> Mapping[str, Any]:
+        """A real card family logs in only through the registry's service (iran-nid-cards.md §6):
+        the ID PIN, card authentication, then the card's authentication key signs the token."""
+        if self.key_service is None:
+            refuse_without_service(driver)  # says why, before the PIN is asked for
+        tries: int | None = None
+        error: PinError | None = None
+        while True:
+            self.prompt.progress("pin", 35)
+            pin = self.prompt.pin(request.origin, tries)
+            if not pin:
+                if error is not None:
+                    raise error
+                raise HandoffError("The citizen cancelled the PIN entry.", code="user.refused")
+            self.prompt.progress("unlock", 45)
+            try:
+                return login_token(
+                    driver, self.key_service, pin, request.origin, request.nonce, attributes=granted
+                )
+            except PinError as exc:
+                if exc.code != "pin.wrong":
+                    raise
+                tries, error = exc.tries_left, exc
+            finally:
+                del pin
 
     def _unlock(self, card: IdCard, origin: str) -> None:
         """PACE-PIN through the card's PIN dialogue, asking again after a wrong PIN.

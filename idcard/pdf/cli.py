@@ -43,7 +43,7 @@ def add_sign_options(p: argparse.ArgumentParser) -> None:
         help="a visible signature with the name from the card (default page 1, bottom left)",
     )
     g.add_argument("--chain", action="append", default=[], metavar="PATH", help="CA certificates to embed (the citizen CA)")
-    g.add_argument("--trust", action="append", default=[], metavar="PATH", help="anchors the chain ends at (for --ltv)")
+    g.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="anchors the chain ends at (for --ltv)")
     g.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to embed with --ltv")
     g.add_argument("--offline", action="store_true", help="never fetch CRLs or certificates for --ltv")
     g.add_argument("--reason", help="reason for signing, recorded in the signature")
@@ -130,7 +130,7 @@ def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser])
     """`verify-pdf`, registered through the CLI's own `add_parser` (exit codes, --version)."""
     p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
     p.add_argument("file", metavar="FILE", help="the signed PDF")
-    p.add_argument("--trust", action="append", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
+    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
     p.add_argument("--chain", action="append", default=[], metavar="PATH", help="extra intermediate CA certificates")
     p.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to check revocation with")
     p.add_argument("--online", action="store_true", help="fetch CRLs/OCSP over the network (then required)")

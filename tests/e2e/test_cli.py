@@ -54,6 +54,11 @@ def test_pin_status_and_wrong_pin_exit_codes(card_file: Path) -> None:
     # No secret is ever echoed back.
     for stream in (wrong.stdout, wrong.stderr, status.stdout):
         assert "000000" not in stream and "654321" not in stream
+    # `pin verify`: the right PIN opens the card (PACE) and the counter is back to 3.
+    verify = idcard("pin", "verify", "--reader", reader, "--pin-stdin", "--json", stdin="123456\n")
+    assert verify.returncode == 0, verify.stderr
+    assert json.loads(verify.stdout) == {"pin": {"verified": True}}
+    assert json.loads(idcard("pin", "status", "--reader", reader, "--json").stdout)["pin"]["triesLeft"] == 3
 
 
 def test_pin_status_with_can_shows_signature_pin(card_file: Path) -> None:

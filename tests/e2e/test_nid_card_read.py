@@ -126,7 +126,7 @@ def test_pardis_reads_what_it_can(mock_card_reader, iran_trust, monkeypatch, cap
 def test_readers_names_family_and_chip_type(mock_card_reader, monkeypatch, capsys) -> None:
     if mock_card_reader.transport == "nfc-udp":
         # nfc udp readers are not discovered by listing; the card description is what counts.
-        from idcard.cards.dispatch import describe_card
+        from idcard.cards.describe import describe_card
 
         card = describe_card(mock_card_reader.name)
     else:

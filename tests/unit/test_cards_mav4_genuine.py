@@ -105,11 +105,11 @@ def test_wrong_pin_is_a_pin_error(registry: RegistryService) -> None:
 def test_protected_files_refuse_plain_reads_and_signing_without_sm(registry: RegistryService) -> None:
     card = Mav4Card()
     driver = Mav4Driver(EmulatedTransport(card))
-    driver._run(H("00A4040010A0000000183003010000000000000000"), H("00A40000023F00"), H("00A40100020200"), H("00A40200020201"))
+    driver.run(H("00A4040010A0000000183003010000000000000000"), H("00A40000023F00"), H("00A40100020200"), H("00A40200020201"))
     assert driver.exchange(H("00B00000F4")).sw == 0x6982
-    driver._run(H("00A404000CA0000000180C000001634200"))
+    driver.run(H("00A404000CA0000000180C000001634200"))
     assert driver.exchange(H("0020008110") + b"5679".ljust(16, b"\0")).sw == 0x9000
-    driver._run(MSE_SET_DST, pso_hash_command(b"x"))
+    driver.run(MSE_SET_DST, pso_hash_command(b"x"))
     assert driver.exchange(H("002A9E9A028100")).sw == 0x6982
 
 
