@@ -18,6 +18,7 @@ from idcard.cli_args import parse_at
 from idcard.errors import IdCardError, UsageError
 from idcard.files import write_atomically
 from idcard.lds.dg11 import Dg11
+from idcard.pdf.options import add_sign_options, add_verify_options
 from idcard.pki.crl import Crl
 from idcard.pki.trust import TrustStore
 from idcard.secrets_input import SecretReader
@@ -31,23 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["add_sign_options", "add_verify_parser", "run_sign", "cmd_verify_pdf"]
 
 EXIT_OK, EXIT_VERIFY, EXIT_UNTRUSTED = 0, 1, 5
-
-
-def add_sign_options(p: argparse.ArgumentParser) -> None:
-    """Options of `idcard sign` that only apply to PDF files."""
-    g = p.add_argument_group("PDF files (PAdES, written to FILE-signed.pdf)")
-    g.add_argument("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: PAdES B-T")
-    g.add_argument("--ltv", action="store_true", help="embed the chain and CRLs (B-LT with --tsa); needs --trust")
-    g.add_argument(
-        "--field", nargs="?", const="", metavar="PAGE:X1,Y1,X2,Y2",
-        help="a visible signature with the name from the card (default page 1, bottom left)",
-    )
-    g.add_argument("--chain", action="append", default=[], metavar="PATH", help="CA certificates to embed (the citizen CA)")
-    g.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="anchors the chain ends at (for --ltv)")
-    g.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to embed with --ltv")
-    g.add_argument("--offline", action="store_true", help="never fetch CRLs or certificates for --ltv")
-    g.add_argument("--reason", help="reason for signing, recorded in the signature")
-    g.add_argument("--location", help="where it was signed, recorded in the signature")
 
 
 def _ders(paths: list[str], what: str) -> list[bytes]:
@@ -129,14 +113,7 @@ def run_sign(
 def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """`verify-pdf`, registered through the CLI's own `add_parser` (exit codes, --version)."""
     p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
-    p.add_argument("file", metavar="FILE", help="the signed PDF")
-    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
-    p.add_argument("--chain", action="append", default=[], metavar="PATH", help="extra intermediate CA certificates")
-    p.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to check revocation with")
-    p.add_argument("--online", action="store_true", help="fetch CRLs/OCSP over the network (then required)")
-    p.add_argument("--allow-incremental", action="store_true", help="accept form filling and annotations after signing")
-    p.add_argument("--at", metavar="TIME", help="validation time (ISO 8601), default now")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_verify_options(p)
     p.set_defaults(func=cmd_verify_pdf)
 
 
