@@ -97,7 +97,7 @@ def test_cli_finds_the_emulator_through_its_entry_point() -> None:
     [
         ("idcard/apdu", ("idcard.lds", "idcard.pki", "idcard.protocol", "idcard.session", "idcard.document")),
         ("idcard/lds", ("idcard.protocol", "idcard.pki", "idcard.session", "idcard.document")),
-        ("idcard/pki", ("idcard.protocol", "idcard.session", "idcard.document")),
+        ("idcard/pki", ("idcard.protocol", "idcard.session", "idcard.document", "idcard.handoff", "idcard.portal")),
         ("idcard/protocol", ("idcard.session", "idcard.document", "idcard.portal", "idcard.cli")),
         ("idcard", ("gui", "mock_card")),
         ("mock_card", ("gui",)),
