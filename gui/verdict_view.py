@@ -32,7 +32,7 @@ ISSUER_CODES = (
     "lds.parse",
     "lds.face",
 )
-CHIP_CODES = ("chip.active_auth", "chip.chip_auth", "chip.genuine")
+CHIP_CODES = ("chip.active_auth", "chip.chip_auth", "chip.pace_cam", "chip.genuine")
 DOCUMENT_CODES = ("mrz.check_digits", "national_code.check_digit", "document.expired")
 
 
@@ -82,7 +82,7 @@ def check_reason(check: Check, i18n: I18n) -> str:
         )
     if code in ("lds.parse", "lds.face"):
         return translate("Verdict", "Some data on the card cannot be read.")
-    if code in ("chip.active_auth", "chip.chip_auth"):
+    if code in ("chip.active_auth", "chip.chip_auth", "chip.pace_cam"):
         if result is Result.NOT_PERFORMED:
             return translate("Verdict", "The chip's genuineness could not be checked.")
         return translate(
@@ -125,6 +125,7 @@ def check_title(code: str) -> str:
         "lds.face": translate("Verdict", "Photo readable"),
         "chip.active_auth": translate("Verdict", "Genuine chip (active authentication)"),
         "chip.chip_auth": translate("Verdict", "Genuine chip (chip authentication)"),
+        "chip.pace_cam": translate("Verdict", "Genuine chip (PACE-CAM)"),
         "chip.genuine": translate("Verdict", "Genuine chip"),
         "mrz.check_digits": translate("Verdict", "Document data check digits"),
         "national_code.check_digit": translate("Verdict", "National code check digit"),

@@ -27,6 +27,8 @@ from idcard.pki.crl import Crl
 from idcard.pki.passive import passive_authentication
 from idcard.pki.trust import TrustStore
 from idcard.protocol.active_auth import CHECK_CODE as AA
+from idcard.protocol.cam_check import CHECK_CODE as CAM
+from idcard.protocol.cam_check import pace_cam_check
 from idcard.protocol.chip_auth import CHECK_CODE as CA
 from idcard.protocol.chip_auth import choose_chip_authentication
 from idcard.session import SFI_COM, SFI_SOD, IdCard
@@ -131,44 +133,68 @@ def read_files(
     makes possible (DG15 → AA, DG14 → CA) is always reported, so it is
     required: "not performed" for it never verifies. DG14/DG15 are used only
     after their SOD hash matched, so a tampered key costs no work.
+
+    After PACE-CAM the chip already proved its DG14 key inside PACE: that
+    proof is checked (`chip.pace_cam`) instead of running CA, which saves
+    CA's two or three APDUs. AA still runs when DG15 is there.
     """
     sod = card.read_lds_file(SFI_SOD)
     listed, parsed_sod = _listed_data_groups(card, sod)
     dgs = {n: card.read_dg(n) for n in data_groups if n in listed}
     unhashed = "{} does not match its EF.SOD hash, so its key was not used."
-    trusted = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
+    trusted: dict[int, bool] = {n: _matches_sod(parsed_sod, n, dgs[n]) for n in (14, 15) if n in dgs}
     infos = dg14_security_infos(dgs[14]) if trusted.get(14) else None
     aa_check: Check | None = None
-    ca_check: Check | None = None
+    dg14_check: Check | None = None
     run_ca = False
     if 14 in listed:
-        if 14 not in dgs:
-            ca_check = Check(CA, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read.")
-        elif not trusted[14]:
-            ca_check = Check(CA, Result.FAILED, unhashed.format("DG14"))
-        elif infos is None:
-            ca_check = Check(CA, Result.FAILED, "DG14 does not parse.")
-        else:
-            run_ca = _offers_chip_auth(infos)
+        dg14_check, run_ca = _dg14_chip_check(card, dgs, trusted, infos, unhashed)
     run_aa = 15 in listed and trusted.get(15, False)
     if run_ca and run_aa:
         assert infos is not None
-        ca_check, aa_check = card.chip_then_active_authentication(infos, dgs[15], dg14_aa_info=infos, rng=rng)
+        dg14_check, aa_check = card.chip_then_active_authentication(infos, dgs[15], dg14_aa_info=infos, rng=rng)
     else:
         if run_aa:
             aa_check = card.active_authentication(dgs[15], dg14_aa_info=infos, rng=rng)
         if run_ca:
             assert infos is not None
-            ca_check = card.chip_authentication(infos, rng=rng)
+            dg14_check = card.chip_authentication(infos, rng=rng)
     if not run_aa and 15 in dgs:
         aa_check = Check(AA, Result.FAILED, unhashed.format("DG15"))
     elif not run_aa and 15 in listed:
         aa_check = Check(AA, Result.NOT_PERFORMED, "EF.SOD lists DG15 but it was not read.")
-    chip = [c for c in (aa_check, ca_check) if c is not None]
+    chip = [c for c in (aa_check, dg14_check) if c is not None]
     unlock = _unlock_mrz_check(card, dgs.get(1))
     if unlock is not None:
         chip.append(unlock)
     return DocumentFiles(sod, dgs), chip
+
+
+def _dg14_chip_check(
+    card: IdCard,
+    dgs: Mapping[int, bytes],
+    trusted: Mapping[int, bool],
+    infos: SecurityInfos | None,
+    unhashed: str,
+) -> tuple[Check | None, bool]:
+    """The DG14 chip check when EF.SOD lists DG14: (check so far, whether CA must still run).
+
+    After PACE-CAM a DG14 that cannot be used fails `chip.pace_cam` (the check
+    the card's own PACE made possible), else `chip.chip_auth`; never passed.
+    """
+    cam = card.pace_cam_run()
+    code = CAM if cam is not None else CA
+    if 14 not in dgs:
+        return Check(code, Result.NOT_PERFORMED, "EF.SOD lists DG14 but it was not read."), False
+    if not trusted[14]:
+        return Check(code, Result.FAILED, unhashed.format("DG14")), False
+    if infos is None:
+        return Check(code, Result.FAILED, "DG14 does not parse."), False
+    if cam is not None:
+        check = pace_cam_check(cam, infos)
+        if check is not None:
+            return check, False
+    return None, _offers_chip_auth(infos)
 
 
 def _unlock_mrz_check(card: IdCard, dg1: bytes | None) -> Check | None:

@@ -233,6 +233,7 @@ class IdCard:
         # MSE must go out in the clear: a PACE restarts the channel.
         self._channel.close_secure_channel()
         self.unlocked_with = None
+        self.pace_result = None  # an earlier run's PACE-CAM proof is not this channel's
         self._selected = None  # a new access session: do not rely on earlier state
         return mse_set_at(self._channel, oid, ref, param)
 
@@ -377,6 +378,7 @@ class IdCard:
         """Basic Access Control for passports without PACE."""
         self._channel.close_secure_channel()
         self._selected = None
+        self.pace_result = None
         self._channel.secure = perform_bac(self._channel, mrz_information, rng=self.rng)
         self.unlocked_with = MRZ
         self._remember_mrz(mrz_information)
@@ -500,6 +502,17 @@ class IdCard:
         return _raw_signature(self._channel.send_checked(command))
 
     # -- proving the chip genuine ---------------------------------------------------
+    def pace_cam_run(self) -> PaceResult | None:
+        """The PACE run behind the open channel when it used Chip Authentication Mapping.
+
+        Its CA_IC proves the chip genuine once checked against the SOD-verified
+        DG14 (`idcard.protocol.cam_check`); None after BAC, GM/IM PACE or no unlock.
+        """
+        result = self.pace_result
+        if not self.secure or result is None or result.algorithm.mapping != "CAM":
+            return None
+        return result
+
     def internal_authenticate(self, challenge: bytes, *, signature_length: int | None = None) -> bytes:
         """The LDS application's INTERNAL AUTHENTICATE (Active Authentication): the chip's raw signature.
 

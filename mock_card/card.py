@@ -35,7 +35,7 @@ from idcard.protocol.active_auth import ActiveAuthChip
 from idcard.protocol.bac import BacChip
 from idcard.protocol.chip_auth import ChipAuthChip
 from idcard.protocol.pace.chip import PaceChip
-from idcard.protocol.pace.oids import PasswordRef
+from idcard.protocol.pace.oids import PACE_ALGORITHMS, PasswordRef
 from idcard.protocol.pace.password import password_seed
 from idcard.protocol.sm import ChipSecureMessaging
 from mock_card.filesystem import (
@@ -349,12 +349,16 @@ class EmulatedCard:
             if refusal != 0x9000:
                 return _sw(refusal)
 
-            self._s.pace = PaceChip(
-                self.image.settings.pace_oid,
-                self.image.settings.pace_parameter_id,
-                password_seed(ref, self.rules.secret_for(ref)),
-                rng=self.rng,
-            )
+            try:
+                self._s.pace = PaceChip(
+                    self.image.settings.pace_oid,
+                    self.image.settings.pace_parameter_id,
+                    password_seed(ref, self.rules.secret_for(ref)),
+                    rng=self.rng,
+                    chip_authentication_private_key=self._cam_private_key(),
+                )
+            except IdCardError:  # a CAM card image without a CA key on the PACE curve
+                return _sw(0x6985)
         chip = self._s.pace
         try:
             answer = chip.general_authenticate(cmd.data)
@@ -375,6 +379,17 @@ class EmulatedCard:
             self._s.pace_ref = None
             self._s.pins.pin2_verified = False
         return _sw(0x9000, answer)
+
+    def _cam_private_key(self) -> int | None:
+        """SK_IC for PACE-CAM: the chip authentication key whose public half DG14 publishes.
+
+        Only a CAM card gets it (PaceChip refuses a CAM run without it); a
+        clone's image holds another key, so its CA_IC fails the reader's check.
+        """
+        algorithm = PACE_ALGORITHMS.get(self.image.settings.pace_oid)
+        if algorithm is None or algorithm.mapping != "CAM" or self._ca_key is None:
+            return None
+        return self._ca_key[0].private_numbers().private_value
 
     # -- Chip Authentication v1 / Active Authentication ----------------------
     @cached_property

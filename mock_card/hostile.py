@@ -560,6 +560,8 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
         variant="cloned")
     add("clone-aa-key", "clone that got CA right but not AA", "chip.active_auth", image=clone_keys(("aa",)))
     add("clone-ca-key", "clone that got AA right but not CA", "chip.chip_auth", image=clone_keys(("ca",)))
+    add("clone-cam-key", "PACE-CAM clone that got AA right: its CA_IC cannot match DG14's key", "chip.pace_cam",
+        variant="cloned-cam")
     add("aa-signature-zero", "AA answers a signature of zeros", "chip.active_auth",
         plain=answer(AA, data(lambda d: b"\x00" * len(d))))
     add("aa-signature-flipped", "AA signature with one bit changed", "chip.active_auth",

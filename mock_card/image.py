@@ -21,6 +21,8 @@ PROFILE_PASSPORT_BAC = "passport-bac"
 #: id-PACE-ECDH-GM-AES-CBC-CMAC-128
 DEFAULT_PACE_OID = "0.4.0.127.0.7.2.2.4.2.2"
 DEFAULT_PACE_PARAMETER_ID = 13  # brainpoolP256r1
+#: id-PACE-ECDH-CAM-AES-CBC-CMAC-128: the chip proves its DG14 key inside PACE (ICAO 9303-11 §4.4.3.5)
+PACE_CAM_OID = "0.4.0.127.0.7.2.2.4.6.2"
 
 
 @dataclass

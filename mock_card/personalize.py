@@ -32,6 +32,7 @@ from mock_card.filesystem import FID_CARD_ACCESS, FID_COM, FID_SOD, dg_fid
 from mock_card.image import (
     DEFAULT_PACE_OID,
     DEFAULT_PACE_PARAMETER_ID,
+    PACE_CAM_OID,
     PROFILE_NID,
     PROFILE_PASSPORT_BAC,
     CardImage,
@@ -60,6 +61,7 @@ VARIANTS: dict[str, str] = {
     "expired-ds": "SOD signed by an expired document signer (ds.validity fails)",
     "cloned": "the data copied onto another chip: AA/CA keys do not match DG15/DG14",
     "cloned-hidden-com": "a clone whose unsigned EF.COM leaves out DG14/DG15 to skip AA/CA",
+    "cloned-cam": "a PACE-CAM card copied onto another chip: its CA key does not match DG14",
     "dg11-other-person": "signed DG11 whose national code and birth date differ from DG1's",
     "mrz-other-person": "a chip that opens with another person's MRZ than its signed DG1 holds",
     "tampered-dg2": "the face image altered after the SOD was signed (sod.hash.dg2 fails)",
@@ -192,6 +194,8 @@ def personalize(
         raise ValueError(f"unknown profile {profile!r}")
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    if variant == "cloned-cam":
+        pace_oid = PACE_CAM_OID  # the clone must speak PACE-CAM to look like the original
     if variant == "bad-national-code":
         citizen = dataclasses.replace(citizen, national_code=_wrong_check_digit(citizen.national_code))
 
@@ -234,6 +238,10 @@ def personalize(
         # private keys: it answers with keys of its own.
         other = generate_chip_keys((seed + 1_000_003).to_bytes(8, "big"), aa=aa_key)
         keys.update({"aa": other["keys"]["aa"], "ca": other["keys"]["ca"]})  # type: ignore[index]
+    if variant == "cloned-cam":
+        # Its AA key is the genuine one here, so only the CAM proof can give it away.
+        other = generate_chip_keys((seed + 1_000_003).to_bytes(8, "big"), aa=aa_key)
+        keys["ca"] = other["keys"]["ca"]  # type: ignore[index]
 
     lds = {dg_fid(n): data for n, data in dgs.items()}
     claimed = [n for n in sorted(dgs) if variant != "cloned-hidden-com" or n not in (14, 15)]

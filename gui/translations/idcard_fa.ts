@@ -1170,6 +1170,10 @@
         <translation>اصالت تراشه (احراز اصالت تراشه)</translation>
     </message>
     <message>
+        <source>Genuine chip (PACE-CAM)</source>
+        <translation>اصالت تراشه (PACE-CAM)</translation>
+    </message>
+    <message>
         <source>Genuine chip</source>
         <translation>اصالت تراشه</translation>
     </message>

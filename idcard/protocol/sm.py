@@ -178,6 +178,10 @@ class _SmCore:
                         raise self._fail("data after the checksum")
                     if len(item.value) != MAC_LENGTH:
                         raise self._fail("checksum of the wrong length")
+                    if pos - start != 2 + MAC_LENGTH:
+                        # DO'8E' is the one object outside the MAC: only its DER form (8E 08)
+                        # is accepted, so its bytes cannot be re-encoded unnoticed.
+                        raise self._fail("checksum object not in its minimal encoding")
                     return dos, body[:start], item.value
                 item_rank = ranks.get(item.tag)
                 if item_rank is None:

@@ -2,9 +2,10 @@
 
 The chip proves possession of its static key by sending
 CA_IC = SK_IC⁻¹ · SK_Map,IC mod n, encrypted under KS_Enc. The terminal can
-only check it against PK_IC from EF.CardSecurity, i.e. after reading that file
-through the new secure channel and verifying its signature; hence
-`verify_chip_authentication_mapping` is separate from the PACE run.
+only check it against a signed PK_IC (DG14 after its EF.SOD hash matched, or
+EF.CardSecurity), i.e. after reading that file through the new secure
+channel; hence `verify_chip_authentication_mapping` is separate from the PACE
+run. `idcard.protocol.cam_check` turns it into the verdict's `chip.pace_cam`.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def verify_chip_authentication_mapping(
 ) -> None:
     """Check PK_Map,IC = CA_IC · PK_IC; AuthenticationError(code="auth.chip") if not.
 
-    `chip_static_public_key` is the uncompressed point from the (signature
-    verified) ChipAuthenticationPublicKeyInfo whose keyId is the PACE parameterId.
+    `chip_static_public_key` is the uncompressed point of a signed
+    ChipAuthenticationPublicKeyInfo on the PACE curve (see `cam_check.cam_public_keys`).
     """
     pk_ic = domain.decode(chip_static_public_key)
     pk_map = domain.decode(chip_map_public_key)

@@ -59,8 +59,8 @@ class PaceChip:
     ) -> None:
         """`password_key_seed` is f(π) from `pace_password_key`, not Kπ.
 
-        `chip_authentication_private_key` (SK_IC, the key EF.CardSecurity
-        publishes under keyId = parameterId) is required for PACE-CAM.
+        `chip_authentication_private_key` (SK_IC, the chip authentication key
+        DG14 publishes on the PACE curve) is required for PACE-CAM.
         `cars` are returned as DO'87'/'88' in the last step: pass them only when
         the terminal's MSE:Set AT carried a CHAT and the card supports TA.
         """

@@ -80,7 +80,7 @@ class PaceResult:
     car: bytes | None = None
     previous_car: bytes | None = None
     #: PACE-CAM only: decrypted CA_IC and the chip's mapping key, for
-    #: `verify_chip_authentication_mapping` once EF.CardSecurity is read.
+    #: `verify_chip_authentication_mapping` once a signed DG14 is read.
     chip_authentication_data: bytes | None = field(default=None, repr=False)
     chip_mapping_public_key: bytes | None = None
 
@@ -101,7 +101,7 @@ class PaceResult:
         return hashlib.sha1(self.chip_public_key).digest()
 
     def verify_chip_authentication(self, chip_static_public_key: bytes) -> None:
-        """PACE-CAM: check CA_IC against PK_IC from the verified EF.CardSecurity.
+        """PACE-CAM: check CA_IC against a signed PK_IC (SOD-checked DG14).
 
         Raises AuthenticationError(code="auth.chip") on mismatch, UsageError if
         this run was not PACE-CAM.
@@ -264,7 +264,12 @@ class _TerminalRun:
 
         ca_ic: bytes | None = None
         if self.suite.algorithm.mapping == "CAM":
-            a_ic = m.require(answer, m.TAG_ENCRYPTED_CHIP_AUTHENTICATION_DATA)
+            a_ic = answer.get(m.TAG_ENCRYPTED_CHIP_AUTHENTICATION_DATA)
+            if a_ic is None:
+                # Without CA_IC nothing proves the chip holds its key: never a silent GM run.
+                raise MalformedResponseError(
+                    "The chip agreed to PACE-CAM but sent no chip authentication data (8A)."
+                )
             ca_ic = decrypt_chip_authentication_data(self.cipher, ks_enc, a_ic)
 
         return PaceResult(
