@@ -245,20 +245,30 @@ BASELINE = """\
 | verifier, token + evidence, no photo | 3.140 / 0.584 / 19 % | |
 | verifier, token + evidence + photo | 3.311 / 0.605 / 18 % | |
 | APDUs of a full read + verify, extended / short | 23 / 127 (a SELECT after CA) | APDU tables |
-| SQLite nonce store: commits (fsyncs) per login | 3 (issue: delete + insert apart) | 2 |
+| SQLite nonce store, durable: commits / fsyncs per login | 3 / 3 (issue: delete + insert apart) | 2 / 1 (only the use flushes) |
+| Redis nonce store: round trips per login | 4 (MULTI pipeline, GET + HGETALL, script) | 3 (one script each) |
 """
 
 
-def write_markdown(path: Path, output: str, argv: list[str]) -> None:
+def _load() -> str:
+    """The 1-minute load average, or "?" where the platform has none."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
+def write_markdown(path: Path, output: str, argv: list[str], load: tuple[str, str]) -> None:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     text = (
         "# Benchmarks\n\n"
         f"Latest `make bench` output ({when}; {machine}; "
-        f"`python -m bench {' '.join(argv)}`).\n"
+        f"`python -m bench {' '.join(argv)}`; load average {load[0]} at the start, {load[1]} at the end; "
+        "the scale-out table's \"others\" column is how many cores other processes used meanwhile).\n"
         "Every figure is measured in this one run; ratios (efficiency, scale factor) compare numbers "
         "taken side by side, so they hold on other machines better than the absolute times. "
-        "On a machine busy with other work the wall-clock rows (logins/s) drop; the CPU columns do not.\n\n"
+        "On a machine busy with other work the wall-clock rows (logins/s) drop; the CPU columns rise much less.\n\n"
         "What each table measures is in the docstring of its module: `bench/verifier.py`, "
         "`bench/scaleout.py`, `bench/trust.py`, `bench/apdus.py`, `bench/client_cpu.py`, "
         "`bench/__main__.py`. How to run the verifier on many processes and machines: "
@@ -283,12 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(topics) - set(TOPICS))
     if unknown:
         parser.error(f"unknown topic(s): {', '.join(unknown)}")
-    t0 = time.perf_counter()
+    t0, load_before = time.perf_counter(), _load()
     with _captured() as output:
         failed = run_topics(topics, args)
-        print(f"[bench total: {time.perf_counter() - t0:.0f} s]")
+        load_after = _load()
+        print(f"[bench total: {time.perf_counter() - t0:.0f} s; load average {load_before} at the start, "
+              f"{load_after} at the end, {os.cpu_count()} cores]")
     if args.write:
-        write_markdown(args.write, output.getvalue(), argv)
+        write_markdown(args.write, output.getvalue(), argv, (load_before, load_after))
     return 1 if failed else 0
 
 

@@ -11,7 +11,8 @@ photo) the same run measures:
   every data group — with keys loaded and DER pulled out beforehand.
 
 Efficiency = limit / verifier: 100 % would be a verifier that does nothing
-but the cryptography.
+but the cryptography. Both are measured `ROUNDS` times and the best (lowest)
+of each is kept: other work on the machine only ever adds time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, load_der_public_key
 
 ORIGIN = "https://portal.example"
+#: Paired measurements per token kind; the best of them is reported.
+ROUNDS = 3
 
 #: The face image travels only when the portal asks for "photo".
 KINDS: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -184,7 +187,9 @@ def efficiency_rows(seconds: float = 1.0) -> list[EfficiencyRow]:
             identity = v.verify(t, origin=ORIGIN, nonce=nonce, requested_attributes=list(a))
             assert identity.evidence is v.require_evidence
 
-        rows.append(EfficiencyRow(kind, *paired_ms(verify, bare_crypto(token, nonce), seconds)))
+        limit = bare_crypto(token, nonce)
+        pairs = [paired_ms(verify, limit, seconds) for _ in range(ROUNDS)]
+        rows.append(EfficiencyRow(kind, min(p[0] for p in pairs), min(p[1] for p in pairs)))
     return rows
 
 
@@ -195,7 +200,7 @@ def efficiency_table(seconds: float = 1.0) -> list[EfficiencyRow]:
     for row in rows:
         print(f"{row.kind:44} {row.verifier_ms:11.3f} {row.limit_ms:10.3f} {row.efficiency:9.0%}")
     print("(crypto ms = cryptography alone: ES384 token signature, SOD signature + content hash, "
-          "AA signature, DG hashes; goal >= 70 %)")
+          f"AA signature, DG hashes; best of {ROUNDS} paired runs each; goal >= 70 %)")
     return rows
 
 

@@ -20,6 +20,12 @@ from gui.i18n import LANGUAGES
 from idcard.desk.records import PURPOSES
 
 
+def _service_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError("takes the service's http:// or https:// URL")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="idcard-gui", description="National smart ID card: the desktop app."
@@ -57,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PATH",
         help="root certificate(s) of citizen certificates (repeatable)",
+    )
+    p.add_argument(
+        "--key-service",
+        metavar="URL",
+        type=_service_url,
+        help="the registry's card-authentication service: real cards can then prove their chip "
+        "is genuine (default: $IDCARD_KEY_SERVICE; without it that check is not performed)",
     )
     p.add_argument(
         "--desk-db",
@@ -111,6 +124,7 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
         dev=args.dev,
         demo_latency=args.demo_latency,
         start_page=args.page,
+        key_service=args.key_service,
     )
     if args.desk_name:
         config.desk_name = args.desk_name

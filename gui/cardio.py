@@ -137,7 +137,16 @@ def _emulator_present(name: str) -> bool:
     label = name.removeprefix("emulator:")
     if label == "demo" or registered_card(label) is not None:
         return True
-    return os.path.isfile(label)
+    return os.path.isfile(label) or _is_profile_spec(label)
+
+
+def _is_profile_spec(label: str) -> bool:
+    """`mav4`, `mav4:<variant>`, `pardis` …: a fresh emulated real card at every opening."""
+    try:
+        from mock_card.profiles.cardfile import PROFILES
+    except ImportError:  # an install without the emulator
+        return False
+    return label.partition(":")[0] in PROFILES
 
 
 def discover(extra: list[str], include_demo: bool) -> list[ReaderState]:

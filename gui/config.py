@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from gui.i18n import DEFAULT_LANGUAGE
 from idcard.desk.records import DEFAULT_PURPOSE
 
+#: The registry's card-authentication service for real cards, when not given as --key-service.
+KEY_SERVICE_ENV = "IDCARD_KEY_SERVICE"
+
 
 def _operator() -> str:
     try:
@@ -44,6 +47,13 @@ class AppConfig:
     #: Seconds of artificial delay per APDU on the demo card (to see the app stay responsive).
     demo_latency: float = 0.0
     start_page: str = "home"
+    #: URL of the registry's card-authentication service: with it a real card's chip can
+    #: prove it is genuine (idcard.cards.keyservice); without it that check is not performed.
+    key_service: str | None = None
+
+    @property
+    def key_service_url(self) -> str | None:
+        return self.key_service or os.environ.get(KEY_SERVICE_ENV) or None
 
     @property
     def env_db(self) -> str | None:

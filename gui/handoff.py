@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from idcard.cards.base import CardDriver
+from idcard.cards.keyservice import HttpCardKeyService
 from idcard.handoff import HandoffServer, HandoffWorkflow, Outcome, UrlPolicy
+from idcard.handoff.request import AuthRequest
 from idcard.session import IdCard
 
 T = TypeVar("T")
@@ -37,6 +40,8 @@ class Question:
     attributes: list[str] = field(default_factory=list)
     tries_left: int | None = None
     attempt: int = 0
+    #: The real card family whose ID PIN is asked (idcard.cards); None for a nid-v1 PIN.
+    family: str | None = None
     answer: Any = None
     answered: threading.Event = field(default_factory=threading.Event)
 
@@ -59,6 +64,8 @@ class QtPrompt(QObject):
         self.pending: Question | None = None
         self._pin_asks = 0
         self._lock = threading.Lock()
+        #: Per hand-off thread: the real card family in use (`GuiWorkflow._nid_token`).
+        self._card = threading.local()
 
     def _ask(self, question: Question) -> Any:
         if threading.current_thread() is threading.main_thread():
@@ -79,6 +86,10 @@ class QtPrompt(QObject):
         if question is not None:
             question.reply(False if question.kind == "consent" else None)
 
+    def set_card_family(self, family: str | None) -> None:
+        """The real card family whose ID PIN this hand-off thread's PIN questions ask for."""
+        self._card.family = family
+
     # -- the Prompt protocol ---------------------------------------------------------------
     def consent(self, origin: str, attributes: Sequence[str]) -> bool | set[str]:
         self._pin_asks = 0
@@ -89,7 +100,13 @@ class QtPrompt(QObject):
 
     def pin(self, origin: str, tries_left: int | None) -> str | None:
         self._pin_asks += 1
-        question = Question("pin", origin, tries_left=tries_left, attempt=self._pin_asks)
+        question = Question(
+            "pin",
+            origin,
+            tries_left=tries_left,
+            attempt=self._pin_asks,
+            family=getattr(self._card, "family", None),
+        )
         pin = self._ask(question)
         question.answer = None  # the workflow has it now; nobody else keeps it
         return pin
@@ -120,6 +137,16 @@ class GuiWorkflow(HandoffWorkflow):
         self.qt_prompt = prompt
         self.card_thread = card_thread
 
+    def _nid_token(
+        self, driver: CardDriver, request: AuthRequest, granted: Sequence[str]
+    ) -> Mapping[str, Any]:
+        # The PIN pad asks for a real card's ID PIN (4-8 digits), not a nid-v1 PIN.
+        self.qt_prompt.set_card_family(driver.family)
+        try:
+            return super()._nid_token(driver, request, granted)
+        finally:
+            self.qt_prompt.set_card_family(None)
+
     def card_session(self, reader: str, use: Callable[[IdCard], T]) -> T:
         # The app's rule: a card is opened, used and closed on the card thread only.
         # The PIN question inside `use` waits there for the GUI's answer.
@@ -143,6 +170,7 @@ class HandoffService:
         dev: bool = False,
         open_card: Callable[[str], IdCard] = IdCard.open,
         card_thread: CardThread = _here,
+        key_service: str | None = None,
     ) -> None:
         self.prompt = prompt
         self.workflow = GuiWorkflow(
@@ -151,6 +179,8 @@ class HandoffService:
             reader=reader,
             policy=UrlPolicy(dev=dev),
             open_card=open_card,
+            # A real card family logs in only through the registry's service.
+            key_service=HttpCardKeyService(key_service) if key_service else None,
         )
         self.server = HandoffServer(self.workflow, port=port)
         self.error: str | None = None

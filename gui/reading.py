@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 
 from gui.cardio import Report
 from gui.trust import CertificateReport, Trust, check_certificate
+from idcard.cards.base import CardDriver
+from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.reading import NidReading, read_nid_card
 from idcard.desk.challenge import DeskChallenge, sign_desk_challenge
 from idcard.document import Document, read_files, verify_files
 from idcard.session import IdCard
@@ -65,3 +68,15 @@ def read_identity(
         certificate = check_certificate(cert_der, trust.citizens, national_code=code, at=now)
     report("verifying", 95)
     return ReadResult(document, certificate, reader, trust.test_anchors, now, evidence)
+
+
+def read_nid(
+    driver: CardDriver, pin: str | None, report: Report, trust: Trust, *, key_service: str | None
+) -> NidReading:
+    """A real card family (idcard.cards.reading): what `idcard read` gives, against the
+    citizen roots; chip genuineness only through the configured registry service."""
+    report("reading", 40)
+    service = HttpCardKeyService(key_service) if key_service else None
+    reading = read_nid_card(driver, pin=pin, trust=trust.citizens, key_service=service)
+    report("verifying", 95)
+    return reading

@@ -1,7 +1,8 @@
 """`idcard-gui --demo --screenshot DIR`: the main screens as PNGs, in Persian and in English.
 
 Drives the real window through the demo card (PIN pad, the read, the desk
-record), so the pictures show what a citizen sees, with real data.
+record), so the pictures show what a citizen sees, with real data; the
+real-card screen is an emulated Mav4 card (mock_card.profiles) read with its ID PIN.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
@@ -18,10 +20,16 @@ from PySide6.QtWidgets import QWidget
 from gui.config import AppConfig
 from gui.i18n import I18n
 
+if TYPE_CHECKING:
+    from gui.window import MainWindow
+
 log = logging.getLogger("idcard.gui")
 
-SCREENS = ("home", "pin", "identity", "consent", "desk")
+SCREENS = ("home", "pin", "identity", "real-card", "consent", "desk")
 DEMO_PIN = "123456"
+#: The emulated Mav4 citizen's ID PIN (the last 4 digits of the national code).
+MAV4_PIN = "5679"
+MAV4_READER = "emulator:screenshot-mav4"
 EXAMPLE_ORIGIN = "https://portal.example.ir"
 
 
@@ -85,6 +93,8 @@ def take_screenshots(config: AppConfig, out_dir: str | Path, i18n: I18n) -> list
     config.demo = True
     config.reader = config.reader or "emulator:demo"
     config.handoff = False
+    _install_mav4()
+    config.readers = [*config.readers, MAV4_READER]
     temp = None
     if not config.desk_db:
         temp = tempfile.TemporaryDirectory(prefix="idcard-shots-")
@@ -102,6 +112,30 @@ def take_screenshots(config: AppConfig, out_dir: str | Path, i18n: I18n) -> list
         if temp is not None:
             temp.cleanup()
     return written
+
+
+def _install_mav4() -> None:
+    from mock_card.profiles.cardfile import make_profile_card
+    from reader.emulated import register_card
+
+    # Under the TEST Gold intermediate, so the screen shows an assurance level.
+    register_card(make_profile_card("mav4", citizen_ca="gold"), MAV4_READER.removeprefix("emulator:"))
+
+
+def _real_card(window: MainWindow, path: Path) -> Path:
+    home = window.home
+    demo = home.current_reader
+    home.reader_combo.setCurrentIndex(home.reader_combo.findData(MAV4_READER))
+    window.start_read()
+    if not pump(lambda: window.stack.currentWidget() is window.pinpad, 60):
+        raise RuntimeError("the real card's PIN pad did not appear")
+    window.pinpad.field.insert(MAV4_PIN)
+    window.pinpad.ok.click()
+    if not pump(lambda: window.stack.currentWidget() is window.identity, 60):
+        raise RuntimeError("the real card's reading did not appear")
+    shot = grab(window, path)
+    home.reader_combo.setCurrentIndex(home.reader_combo.findData(demo))
+    return shot
 
 
 def _screens(window: object, out: Path, language: str) -> list[Path]:
@@ -124,6 +158,8 @@ def _screens(window: object, out: Path, language: str) -> list[Path]:
     if not pump(lambda: window.stack.currentWidget() is window.identity, 60):
         raise RuntimeError("the identity screen did not appear")
     paths.append(grab(window, out / f"identity-{language}.png"))
+    window.nav_to("home")
+    paths.append(_real_card(window, out / f"real-card-{language}.png"))
 
     window.consent.ask(EXAMPLE_ORIGIN, ["name", "nationalCode", "birthDate", "photo"])
     window.go(window.consent)

@@ -9,6 +9,11 @@ IR NID ROOT TEST, and the TEST look-alikes of the Iranian Root CA-G3 and IRAN Ro
 for the emulated real cards) and the app says so on every screen that shows a verdict.
 The built-in demo card (an `emulator:` reader, which exists only inside this
 process) is checked against them too; a real card never is, unless `--demo`.
+
+The citizen roots always include the shipped `iran-gov` set (IRAN Root CA1 and
+Root CA-G3, idcard.pki.builtin): a real national card's signing certificate
+chains to them through the citizen CA the card carries, so the app judges a
+real card without any flag.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from idcard.verdict import Check, Result
 #: Extra trust paths, separated like PATH (for deployments without command-line flags).
 TRUST_ENV = "IDCARD_TRUST"
 CITIZEN_TRUST_ENV = "IDCARD_CITIZEN_TRUST"
+#: Shipped citizen roots loaded by default (see idcard.pki.builtin).
+BUILTIN_CITIZEN_TRUST = ("iran-gov",)
 
 
 @dataclass
@@ -43,8 +50,18 @@ def _test_anchor_ders() -> tuple[list[bytes], list[bytes]]:
     from mock_card.testpki import iran_test_pki, test_pki
 
     pki = test_pki()
-    # The emulated real cards (mav4, pardis …) chain to the TEST Iranian roots.
-    iran = [ca.der for ca in iran_test_pki().roots]
+    # The emulated real cards (mav4, pardis …) chain to the TEST Iranian PKI: the set
+    # `mock-card pki` writes (roots, level intermediates, citizen CAs).
+    iran_pki = iran_test_pki()
+    iran = [
+        ca.der
+        for ca in (
+            *iran_pki.roots,
+            *iran_pki.levels.values(),
+            iran_pki.citizen_ca,
+            iran_pki.gold_citizen_ca,
+        )
+    ]
     return (
         [pki.csca_cert.public_bytes(Encoding.DER)],
         [pki.root_cert.public_bytes(Encoding.DER), pki.citizen_ca_cert.public_bytes(Encoding.DER), *iran],
@@ -60,13 +77,14 @@ def build_trust(
     citizen_paths: Sequence[str] = (),
     *,
     test_anchors: bool = False,
+    shipped: Sequence[str] = BUILTIN_CITIZEN_TRUST,
 ) -> Trust:
     documents, citizens = TrustStore(), TrustStore()
     sources: list[str] = []
     for path in [*document_paths, *_env_paths(TRUST_ENV)]:
         documents.load_path(path)
         sources.append(path)
-    for path in [*citizen_paths, *_env_paths(CITIZEN_TRUST_ENV)]:
+    for path in [*shipped, *citizen_paths, *_env_paths(CITIZEN_TRUST_ENV)]:
         # A shipped set by name (`iran-gov`) unless a file or folder has that name.
         builtin = None if os.path.exists(path) else builtin_trust(path)
         if builtin is not None:

@@ -304,6 +304,12 @@ def genuineness_note(chip: Check | None) -> str | None:
             "Verdict",
             "This chip failed the registry's card check: it may be a copy. Do not rely on this card.",
         )
+    if chip is not None and "ID PIN" in chip.reason:
+        # The service is there; the citizen skipped the PIN card authentication needs.
+        return translate(
+            "Verdict",
+            "The certificate on this card was read, but the chip was not checked: the registry's card check needs your ID PIN. Read the card again and enter it.",
+        )
     return translate(
         "Verdict",
         "The certificate on this card was read, but whether the chip itself is genuine could not be "

@@ -1,11 +1,10 @@
-"""The main window: top bar, pages, and the wiring of card flows, desk, signing and portal logins."""
+"""The main window: top bar, pages, navigation, readers; each feature's wiring is a controller
+(gui/controllers: reading, PINs, signing, desk, portal login)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -29,11 +28,11 @@ from gui.config import AppConfig
 from gui.controllers.desk import DeskController
 from gui.controllers.handoff import HandoffController
 from gui.controllers.pins import PinsController
+from gui.controllers.reading import ReadController
 from gui.controllers.signing import SignController
 from gui.flow import Opener, UnlockFlow, open_card
 from gui.handoff import HandoffService, QtPrompt, Question
 from gui.i18n import I18n
-from gui.messages import error_text
 from gui.pages.consent import ConsentPage, HandoffProgressPage
 from gui.pages.desk import DeskPage
 from gui.pages.home import HomePage
@@ -41,24 +40,11 @@ from gui.pages.identity import IdentityPage
 from gui.pages.pinpad import PinPadPage
 from gui.pages.pins import PinsPage
 from gui.pages.sign import SignPage
-from gui.pages.status import StatusPage, step_text
-from gui.reading import ReadResult, read_identity
+from gui.pages.status import StatusPage
 from gui.trust import Trust, build_trust, is_demo_reader
 from idcard.desk.store import describe, open_store
-from idcard.session import SecretRequest
 
 log = logging.getLogger("idcard.gui")
-
-
-@dataclass(frozen=True)
-class FlowStatus:
-    """What the status page shows for the running card flow (re-rendered on a language change)."""
-
-    kind: Literal["progress", "failed", "removed"]
-    step: str = ""
-    percent: int = 0
-    code: str = ""
-    message: str = ""
 
 
 class MainWindow(QMainWindow):
@@ -71,7 +57,6 @@ class MainWindow(QMainWindow):
         start_services: bool = True,
     ) -> None:
         super().__init__()
-        self._status: FlowStatus | None = None
         self.config = config
         self.i18n = i18n or I18n(config.language)
         self.opener = opener
@@ -79,10 +64,7 @@ class MainWindow(QMainWindow):
         self.db = Worker(self, name="idcard-db")
         self._trust: dict[bool, Trust] = {}
         self.store = open_store(config.desk_db or config.env_db)
-        self.flow: UnlockFlow | None = None
-        self.flow_return: QWidget | None = None
         self.pad_target: Any = None  # UnlockFlow or Question
-        self.last_result: ReadResult | None = None
         self.readers: list[ReaderState] = []
         self._shut_down = False
 
@@ -147,9 +129,8 @@ class MainWindow(QMainWindow):
         self.home.reader_selected.connect(self._reader_selected)
         self.pinpad.submitted.connect(self._pad_submitted)
         self.pinpad.cancelled.connect(self._pad_cancelled)
-        self.status.primary_clicked.connect(self._status_primary)
-        self.status.secondary_clicked.connect(self._status_secondary)
-        self.identity.back.connect(self._identity_done)
+        self.pinpad.skipped.connect(self._pad_skipped)
+        self.reading = ReadController(self)
         self.pins_controller = PinsController(self)
         self.sign_controller = SignController(self)
         self.desk_controller = DeskController(self)
@@ -190,8 +171,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        if self.flow is not None:
-            self.flow.cancel()
+        self.reading.cancel_flow()
         self.handoff_controller.stop()
         self.monitor.stop()
         self.worker.shutdown()
@@ -259,7 +239,7 @@ class MainWindow(QMainWindow):
             )
         )
         if self.status.kind:
-            self._refresh_status()
+            self.reading.refresh_status()
 
     def toggle_language(self) -> None:
         self.i18n.set_language("en" if self.i18n.rtl else "fa")
@@ -270,9 +250,8 @@ class MainWindow(QMainWindow):
             return
         pages = {"home": self.home, "pins": self.pins, "sign": self.sign, "desk": self.desk}
         page = pages.get(key, self.home)
-        if self.flow is not None and self.flow.state not in ("done", "failed", "cancelled"):
-            self.flow.cancel()
-            self.flow = None
+        if self.reading.running:
+            self.reading.cancel_flow()
         if page is self.pins:
             self.pins_controller.refresh()
         self.go(page)
@@ -297,7 +276,7 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         pages: dict[QWidget, str] = {self.pins: "pins", self.sign: "sign", self.desk: "desk"}
         key = pages.get(page, "home") if page is not None else "home"
-        if self.flow is not None and self.flow_return is self.desk:
+        if self.reading.flow is not None and self.reading.flow_return is self.desk:
             key = "desk"
         self.nav_buttons[key].setChecked(True)
         for b in self.nav_buttons.values():
@@ -309,9 +288,7 @@ class MainWindow(QMainWindow):
         self.home.set_readers(readers, preferred=self.config.reader)
         self.handoff_controller.reader = self.home.current_reader
         self._update_banner()
-        if self.flow is not None:
-            state = next((r for r in readers if r.name == self.flow.reader), None)
-            self.flow.card_presence(state.present if state else False)
+        self.reading.card_presence(readers)
 
     def _reader_selected(self, name: str) -> None:
         self.handoff_controller.reader = name
@@ -324,151 +301,15 @@ class MainWindow(QMainWindow):
     def current_reader(self) -> str | None:
         return self.home.current_reader
 
-    # -- the unlock flows (citizen read, desk read) -------------------------------------------------------
+    # -- reading (the flows live in ReadController) ------------------------------------------------------------
     def start_read(self) -> None:
-        reader = self.current_reader()
-        if not reader:
-            return
-        trust = self.trust_for(reader)
+        self.reading.start_read()
 
-        def task(card: Any, report: Callable[[str, int], None]) -> ReadResult:
-            return read_identity(card, report, trust, reader=reader)
+    @property
+    def flow(self) -> UnlockFlow | None:
+        return self.reading.flow
 
-        self.run_flow(reader, task, self._show_identity, back_to=self.home)
-
-    def run_flow(
-        self,
-        reader: str,
-        task: Callable[..., Any],
-        on_done: Callable[[Any], None],
-        *,
-        back_to: QWidget,
-    ) -> UnlockFlow:
-        if self.flow is not None:
-            self.flow.cancel()
-        flow = UnlockFlow(self.worker, reader, task, opener=self.opener, parent=self)
-        self.flow = flow
-        self.flow_return = back_to
-        flow.ask.connect(lambda request: self._flow_ask(flow, request))
-        flow.progress.connect(lambda step, pct: self._flow_progress(flow, step, pct))
-        flow.finished.connect(lambda result: self._flow_finished(flow, result, on_done))
-        flow.failed.connect(lambda code, message: self._flow_failed(flow, code, message))
-        flow.card_removed.connect(lambda: self._flow_removed(flow))
-        self._show_progress("connecting", 5)
-        flow.start()
-        return flow
-
-    def _flow_ask(self, flow: UnlockFlow, request: SecretRequest) -> None:
-        if flow is not self.flow:
-            return
-        self.pad_target = flow
-        purpose = (
-            self.tr("Enter the citizen's PIN: the citizen types it.")
-            if self.flow_return is self.desk
-            else ""
-        )
-        context = self.tr("Service desk") if self.flow_return is self.desk else ""
-        self.pinpad.show_request(request, context=context, purpose=purpose)
-        self.go(self.pinpad)
-
-    def _flow_progress(self, flow: UnlockFlow, step: str, percent: int) -> None:
-        if flow is not self.flow or flow.state in ("asking", "removed", "failed", "cancelled"):
-            return
-        if self.stack.currentWidget() is not self.status or self.status.kind != "progress":
-            self._show_progress(step, percent)
-        else:
-            self.status.set_progress(step, percent)
-
-    def _show_progress(self, step: str, percent: int) -> None:
-        self._status = FlowStatus("progress", step=step, percent=percent)
-        self.status.show_state(
-            "progress",
-            self.tr("Please wait"),
-            self.tr("Keep your card on the reader."),
-            progress=percent,
-            step=step_text(step),
-            secondary=self.tr("Cancel"),
-        )
-        self.go(self.status)
-
-    def _flow_finished(self, flow: UnlockFlow, result: Any, on_done: Callable[[Any], None]) -> None:
-        if flow is not self.flow:
-            return
-        self.flow = None
-        self.pad_target = None
-        on_done(result)
-
-    def _flow_failed(self, flow: UnlockFlow, code: str, message: str) -> None:
-        if flow is not self.flow:
-            return
-        self.pad_target = None
-        self._status = FlowStatus("failed", code=code, message=message)
-        self._refresh_status()
-        self.go(self.status)
-
-    def _flow_removed(self, flow: UnlockFlow) -> None:
-        if flow is not self.flow:
-            return
-        self.pad_target = None
-        self.home.set_removed(True)
-        self._status = FlowStatus("removed")
-        self._refresh_status()
-        self.go(self.status)
-
-    def _refresh_status(self) -> None:
-        status = self._status
-        if status is None:
-            return
-        if status.kind == "removed":
-            self.status.show_state(
-                "removed",
-                self.tr("Card removed — put it back to continue"),
-                self.tr(
-                    "The card left the reader before the app was done. Put it back: the app starts again by itself, and asks for your PIN again."
-                ),
-                primary=self.tr("Try again"),
-                secondary=self.tr("Cancel"),
-                style="Warning",
-            )
-        elif status.kind == "failed":
-            self.status.show_state(
-                "failed",
-                self.tr("That did not work"),
-                error_text(status.code, status.message),
-                primary=self.tr("Back"),
-                style="Warning",
-            )
-        elif status.kind == "progress":
-            self.status.show_state(
-                "progress",
-                self.tr("Please wait"),
-                self.tr("Keep your card on the reader."),
-                progress=self.status.bar.value() if self.status.kind == "progress" else status.percent,
-                step=step_text(status.step),
-                secondary=self.tr("Cancel"),
-            )
-
-    def _status_primary(self) -> None:
-        kind = self.status.kind
-        if kind == "removed" and self.flow is not None:
-            self.home.set_removed(False)
-            self.flow.retry()
-        else:
-            self._leave_flow()
-
-    def _status_secondary(self) -> None:
-        self._leave_flow()
-
-    def _leave_flow(self) -> None:
-        back = self.flow_return or self.home
-        if self.flow is not None:
-            self.flow.cancel()
-            self.flow = None
-        self.pad_target = None
-        self.status.kind = ""
-        self.home.set_removed(False)
-        self.go(back)
-
+    # -- the PIN pad: a card flow's or a portal login's question ------------------------------------------------
     def _pad_submitted(self, secret: str) -> None:
         target, self.pad_target = self.pad_target, None
         if isinstance(target, UnlockFlow):
@@ -478,22 +319,18 @@ class MainWindow(QMainWindow):
             self.go(self.handoff_page)
         del secret
 
+    def _pad_skipped(self) -> None:
+        target, self.pad_target = self.pad_target, None
+        if isinstance(target, UnlockFlow):
+            target.skip()
+
     def _pad_cancelled(self) -> None:
         target, self.pad_target = self.pad_target, None
         if isinstance(target, Question):
             target.reply(None)
             self.go(self.handoff_page)
         else:
-            self._leave_flow()
-
-    def _show_identity(self, result: ReadResult) -> None:
-        self.last_result = result
-        self.identity.show_result(result)
-        self.go(self.identity)
-
-    def _identity_done(self) -> None:
-        self.last_result = None
-        self.go(self.home)
+            self.reading.leave_flow()
 
     # -- file dialogs (tests replace these) ---------------------------------------------------------------
     def ask_save_path(self, title: str, suggested: str, file_filter: str) -> str:
@@ -516,8 +353,3 @@ class MainWindow(QMainWindow):
         self.show()
         self.raise_()
         self.activateWindow()
-
-    def cancel_flow(self) -> None:
-        if self.flow is not None:
-            self.flow.cancel()
-            self.flow = None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 
 from gui.desk.receipt import write_receipt
-from gui.messages import error_text
+from gui.messages import DESK_REFUSAL, error_text
 from gui.pages.identity import VerdictDialog
 from gui.reading import ReadResult, read_identity
 from idcard.desk.records import PURPOSES, BundleError, Record, build_record, verify_bundle
@@ -62,7 +62,10 @@ class DeskController:
             return result
 
         self.page.show_result(None)
-        window.run_flow(reader, task, self._show_result, back_to=self.page)
+        # A real national card is refused before any PIN: a desk record is evidence that
+        # the chip answered the desk's challenge, which such a card gives only through the
+        # registry's service; a record saying "nothing proven" would read as a check done.
+        window.reading.run_flow(reader, task, self._show_result, back_to=self.page, nid_refusal=DESK_REFUSAL)
 
     def _show_result(self, result: ReadResult) -> None:
         self.result = result

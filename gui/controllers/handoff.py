@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
+from gui.flow import NidPinRequest, Request
 from gui.handoff import HandoffService, QtPrompt, Question
 from idcard.session import PIN, SecretRequest
 from reader.errors import NoCardError
@@ -43,6 +44,7 @@ class HandoffController:
             dev=config.dev,
             open_card=self.window.opener,
             card_thread=self.window.worker.call,
+            key_service=config.key_service_url,
         )
         if service.start():
             self.service = service
@@ -62,7 +64,7 @@ class HandoffController:
     def question(self, question: Question) -> None:
         window = self.window
         if question.kind == "consent":
-            window.cancel_flow()
+            window.reading.cancel_flow()
             self.active = True
             self.origin = question.origin
             window.pad_target = question
@@ -73,7 +75,11 @@ class HandoffController:
         elif question.kind == "pin":
             window.pad_target = question
             reason = "pin.wrong" if question.attempt > 1 else "start"
-            request = SecretRequest(PIN, question.tries_left, reason)
+            request: Request = (
+                NidPinRequest(question.family, question.tries_left, reason, optional=False)
+                if question.family
+                else SecretRequest(PIN, question.tries_left, reason)
+            )
             context = translate("MainWindow", "To log in to {origin}").format(origin=question.origin)
             window.pinpad.show_request(request, context=context)
             window.go(window.pinpad)

@@ -8,6 +8,8 @@ from PySide6.QtCore import QCoreApplication
 
 from gui.messages import error_text, pad_text
 from gui.pages.pins import ChangeRequest, PinCounters
+from idcard.cards.base import CardDriver, Operation, pin_counters_json
+from idcard.cards.keyservice import CardKeyService, HttpCardKeyService
 from idcard.session import CAN, PIN, SecretRequest
 
 if TYPE_CHECKING:
@@ -29,9 +31,14 @@ class PinsController:
             self.page.show_counters(None)
             return
         opener = self.window.opener
+        url = self.window.config.key_service_url
+        service = HttpCardKeyService(url) if url else None
 
         def job(_report: Any) -> PinCounters:
             with opener(reader) as card:
+                driver = card.nid_driver()
+                if driver is not None:
+                    return _id_pin_counters(driver, service)
                 status = card.pin_status()
                 return PinCounters(status.tries_left, status.state, card.puk_uses_left())
 
@@ -59,6 +66,10 @@ class PinsController:
         def job(_report: Any, request: ChangeRequest = request) -> str:
             try:
                 with opener(reader) as card:
+                    driver = card.nid_driver()
+                    if driver is not None:
+                        # Changing a real card's PIN: its commands were never published (§8).
+                        driver.require(Operation.CHANGE_PIN)
                     if request.kind == "pin":
                         card.change_pin(request.current, request.new)
                     else:
@@ -97,6 +108,14 @@ class PinsController:
             text = error_text(code, getattr(exc, "message", str(exc)))
         self.page.show_message(text, False)
         self.refresh()
+
+
+def _id_pin_counters(driver: CardDriver, service: CardKeyService | None) -> PinCounters:
+    """A real card's ID-PIN tries, without spending one; raises `card.unsupported_operation`
+    where the family cannot tell (Pardis without the registry's service)."""
+    counters = driver.id_pin_status(service)
+    state = str(pin_counters_json(counters)["state"])  # no suspended state on NID cards (§5)
+    return PinCounters(counters.tries_left, state, None, family=driver.family)
 
 
 def tries_left_text(code: str, tries: int, window: MainWindow) -> str:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from gui import theme
 from gui.i18n import I18n
+from gui.messages import tries_text
 from gui.reading import ReadResult
 from gui.verdict_view import (
     BAD,
@@ -46,7 +47,9 @@ from gui.widgets import (
     page_panel,
     photo_pixmap,
 )
+from idcard.cards.genuine import PERSONAL
 from idcard.cards.reading import NidReading
+from idcard.marking import rests_on_test_anchors
 from idcard.verdict import Check, Result
 
 PHOTO_HEIGHT = 184
@@ -232,6 +235,7 @@ class IdentityPage(QWidget):
     def clear(self) -> None:
         """Forget the identity shown (leaving the screen, or the card was read by someone else)."""
         self.view.result = None
+        self.nid_view.clear()
 
     def open_details(self) -> None:
         if self.view.result is None:
@@ -381,34 +385,139 @@ class NidCardView(QWidget):
     def __init__(self, i18n: I18n, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.i18n = i18n
+        self.reading: NidReading | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.headline = label(size=15, bold=True)
+        self.test_mark = label(size=11, bold=True)
+        self.test_mark.setStyleSheet(f"color: {theme.WARN};")
         self.family = label(size=12, bold=True)
         self.name = label(size=20, bold=True)
         self.number = label(name="Muted")
+        self.personal = label(size=12)
+        self.personal.setWordWrap(True)
+        self.card_ids = label(name="Muted")
+        self.validity = label(size=12)
+        self.card_dates = label(size=12)
         self.assurance = label(size=12)
+        self.chain = label(size=12)
+        self.pin = label(size=12)
         self.note = label(size=12)
         self.note.setWordWrap(True)
-        for widget in (self.family, self.name, self.number, self.assurance, self.note):
+        for widget in (
+            self.headline,
+            self.test_mark,
+            self.family,
+            self.name,
+            self.number,
+            self.personal,
+            self.card_ids,
+            self.validity,
+            self.card_dates,
+            self.assurance,
+            self.chain,
+            self.pin,
+            self.note,
+        ):
             layout.addWidget(widget)
+        i18n.changed.connect(self._render)
 
     def show_reading(self, reading: NidReading) -> None:
+        self.reading = reading
+        self._render()
+
+    def clear(self) -> None:
+        """Forget the citizen's data (leaving the screen)."""
+        self.reading = None
+        for widget in self.findChildren(QLabel):
+            widget.clear()
+
+    def _render(self) -> None:
+        reading = self.reading
+        if reading is None:
+            return
+        digits = self.i18n.digits
+        verdict = reading.verdict
+        self.headline.setText(
+            "✓ " + self.tr("The card's certificate and chip were verified")
+            if verdict.verified
+            else "✗ " + self.tr("Read, but not everything could be verified")
+        )
+        self.headline.setStyleSheet(f"color: {theme.OK if verdict.verified else theme.WARN};")
+        self.test_mark.setText(test_notice())
+        self.test_mark.setVisible(rests_on_test_anchors(verdict))
         card = reading.info
         self.family.setText(
             self.tr("Card: {family}, chip type {chip}").format(
-                family=card.family, chip=card.chip_type or self.tr("unknown")
+                family=card.family, chip=digits(card.chip_type) if card.chip_type else self.tr("unknown")
             )
         )
         ident = reading.identity
         self.name.setText(f"{ident.given_name} {ident.surname}" if ident else self.tr("No certificate could be read"))
-        self.number.setText(self.tr("Certificate number {n}").format(n=self.i18n.digits(ident.number)) if ident else "")
+        self.number.setText(self.tr("Certificate number {n}").format(n=digits(ident.number)) if ident else "")
+        self.personal.setText(self._personal_text(reading))
+        self.personal.setVisible(bool(self.personal.text()))
+        self.card_ids.setText(
+            self.tr("Card serial number {csn} · card registration number {crn}").format(
+                # The CSN is hex: kept in Latin characters, left to right, in either language.
+                csn=self.i18n.ltr(card.csn) if card.csn else "—",
+                crn=digits(card.crn or "—"),
+            )
+        )
+        self.validity.setText(
+            self.tr("Certificate valid until {date}").format(date=self.i18n.date(ident.not_after.date()))
+            if ident
+            else ""
+        )
+        dates = reading.dates or {}
+        self.card_dates.setVisible(bool(dates))
+        self.card_dates.setText(
+            self.tr("Card issued {issue}, expires {expiry}").format(
+                issue=digits(dates.get("issue") or "—"), expiry=digits(dates.get("expiry") or "—")
+            )
+        )
         level = reading.assurance_level
         self.assurance.setText(
-            self.tr("Assurance level {n}").format(n=self.i18n.digits(str(level)))
+            self.tr("Assurance level {n}").format(n=digits(str(level)))
             if level
             else self.tr("The certificate chain names no assurance level")
         )
-        note = genuineness_note(reading.verdict.get("chip.genuine"))
+        chain = verdict.get("certificate.chain")
+        self.chain.setText(
+            self.tr("Certificate chain: {result}").format(
+                result=result_label(chain.result) if chain else result_label(Result.NOT_PERFORMED)
+            )
+        )
+        self.chain.setStyleSheet(f"color: {_color(chain.result) if chain else theme.MUTED};")
+        self.pin.setText(self._pin_text(reading))
+        self.pin.setVisible(bool(self.pin.text()))
+        note = genuineness_note(verdict.get("chip.genuine"))
         self.note.setVisible(note is not None)
         self.note.setText(note or "")
         self.note.setStyleSheet(f"color: {theme.WARN};")
+
+    def _personal_text(self, reading: NidReading) -> str:
+        """The registry-signed personal data, shown only when its signature verified (§6)."""
+        info = reading.genuine.personal_info if reading.genuine else None
+        check = reading.verdict.get(PERSONAL)
+        if info is None or check is None or check.result is not Result.PASSED:
+            return ""
+        return self.tr(
+            "Signed by the registry: {name}, national code {code}, father's name {father}, born {born}"
+        ).format(
+            name=f"{info.given_name} {info.surname}",
+            code=self.i18n.digits(info.national_code),
+            father=info.father_name,
+            born=self.i18n.digits(info.date_of_birth),
+        )
+
+    def _pin_text(self, reading: NidReading) -> str:
+        tries = reading.pin.tries_left if reading.pin is not None else None
+        left = tries_text(tries, self.i18n.digits(tries))
+        if reading.pin_verified:
+            text = self.tr("ID PIN: accepted by the card")
+        elif reading.pin is not None:
+            text = self.tr("ID PIN: not entered")
+        else:
+            return ""
+        return f"{text} ({left})" if left else text

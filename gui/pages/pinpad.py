@@ -1,10 +1,12 @@
-"""The PIN pad: tries left before typing, the warning after a wrong PIN, the CAN picture, the PUK."""
+"""The PIN pad: tries left before typing, the warning after a wrong PIN, the CAN picture, the PUK,
+and a real national card's ID PIN, which the citizen may skip."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.flow import NidPinRequest, Request
 from gui.i18n import I18n
 from gui.messages import pad_text
 from gui.widgets import (
@@ -17,20 +19,22 @@ from gui.widgets import (
     label,
     page_panel,
 )
-from idcard.session import CAN, PIN, PUK, SecretRequest
+from idcard.session import CAN, PIN, PUK
 
 
 class PinPadPage(QWidget):
-    """Emits `submitted(secret)` once per OK and wipes the field at once; `cancelled` on Cancel / Esc."""
+    """Emits `submitted(secret)` once per OK and wipes the field at once; `cancelled` on Cancel / Esc;
+    `skipped` when the citizen reads a real card without its (optional) ID PIN."""
 
     submitted = Signal(str)
     cancelled = Signal()
+    skipped = Signal()
 
     def __init__(self, i18n: I18n, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.i18n = i18n
         self.setObjectName("Page")
-        self.request: SecretRequest | None = None
+        self.request: Request | None = None
         self.context = ""  # e.g. "to log in to https://…"
         self.tries_total = 3
 
@@ -83,7 +87,10 @@ class PinPadPage(QWidget):
         self.ok = button(primary=True)
         self.ok.setDefault(True)
         self.cancel = button()
+        self.skip = button()
+        self.skip.setVisible(False)
         buttons.addWidget(self.ok)
+        buttons.addWidget(self.skip)
         buttons.addWidget(self.cancel)
         buttons.addStretch(1)
         left.addLayout(buttons)
@@ -96,6 +103,7 @@ class PinPadPage(QWidget):
         self.field.returnPressed.connect(self._submit)
         self.ok.clicked.connect(self._submit)
         self.cancel.clicked.connect(self._cancel)
+        self.skip.clicked.connect(self._skip)
         self.keypad.digit.connect(self._type)
         self.keypad.backspace.connect(self.field.backspace)
         add_escape(self, self._cancel)
@@ -105,13 +113,14 @@ class PinPadPage(QWidget):
     def retranslate(self) -> None:
         self.ok.setText(self.tr("OK"))
         self.cancel.setText(self.tr("Cancel"))
+        self.skip.setText(self.tr("Skip: read without the PIN"))
         self.hint.setText(
             self.tr("Type with the keyboard (Persian or Latin digits) or the keys on the screen.")
         )
         self.keypad.set_persian(self.i18n.rtl)
         self._fill()
 
-    def show_request(self, request: SecretRequest, context: str = "", purpose: str = "") -> None:
+    def show_request(self, request: Request, context: str = "", purpose: str = "") -> None:
         self.request = request
         self.context = context
         self.purpose = purpose
@@ -132,17 +141,26 @@ class PinPadPage(QWidget):
         self.warning.setVisible(bool(text.warning))
         self.picture.setVisible(text.show_card)
         self.tries_label.setText(text.tries)
-        total = 10 if request.kind == PUK else 3
-        self.tries.set_tries(None if request.kind == PUK else request.tries_left, total)
-        self.tries.setVisible(request.kind != PUK and request.tries_left is not None)
         self.field.set_length(text.low, text.high)
-        names = {PIN: self.tr("PIN"), CAN: self.tr("CAN"), PUK: self.tr("PUK")}
-        digits = self.i18n.digits(text.low)
-        self.field_label.setText(
-            self.tr("{name} ({n} digits)").format(
-                name=names.get(request.kind, request.kind.name), n=digits
+        self.skip.setVisible(isinstance(request, NidPinRequest) and request.optional)
+        if isinstance(request, NidPinRequest):
+            self.tries.set_tries(request.tries_left, 3)
+            self.tries.setVisible(request.tries_left is not None)
+            self.field_label.setText(
+                self.tr("ID PIN ({low} to {high} digits)").format(
+                    low=self.i18n.digits(text.low), high=self.i18n.digits(text.high)
+                )
             )
-        )
+        else:
+            total = 10 if request.kind == PUK else 3
+            self.tries.set_tries(None if request.kind == PUK else request.tries_left, total)
+            self.tries.setVisible(request.kind != PUK and request.tries_left is not None)
+            names = {PIN: self.tr("PIN"), CAN: self.tr("CAN"), PUK: self.tr("PUK")}
+            self.field_label.setText(
+                self.tr("{name} ({n} digits)").format(
+                    name=names.get(request.kind, request.kind.name), n=self.i18n.digits(text.low)
+                )
+            )
         self._update_ok()
 
     def _type(self, digit: str) -> None:
@@ -161,6 +179,13 @@ class PinPadPage(QWidget):
         self.request = None
         self.submitted.emit(secret)
         del secret
+
+    def _skip(self) -> None:
+        if not isinstance(self.request, NidPinRequest) or not self.request.optional:
+            return
+        self.field.wipe()
+        self.request = None
+        self.skipped.emit()
 
     def _cancel(self) -> None:
         self.field.wipe()

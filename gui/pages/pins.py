@@ -16,6 +16,8 @@ class PinCounters:
     pin_tries: int | None
     pin_state: str
     puk_uses: int | None
+    #: The card family (a real national card's ID PIN is unblocked with `idcard pin unblock`).
+    family: str = "nid-v1"
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,9 @@ class PinsPage(QWidget):
             self.puk.setText("")
             return
         n = self.i18n.digits(counters.pin_tries if counters.pin_tries is not None else "?")
-        if counters.pin_state == "blocked":
+        if counters.pin_state == "blocked" and counters.family != "nid-v1":
+            text = self.tr("Your ID PIN is blocked: only your PUK can unblock it.")
+        elif counters.pin_state == "blocked":
             text = self.tr("Your PIN is blocked. Use “Read my card” to unblock it with your PUK.")
         elif counters.pin_state == "suspended":
             text = self.tr(

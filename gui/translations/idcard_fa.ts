@@ -117,7 +117,7 @@
         <translation>سوابق</translation>
     </message>
     <message>
-        <source>Verify a citizen's card</source>
+        <source>Verify a citizen&apos;s card</source>
         <translation>بررسی کارت شهروند</translation>
     </message>
     <message>
@@ -284,7 +284,7 @@
         <translation>کارت نمایشی آماده است</translation>
     </message>
     <message>
-        <source>A fictional citizen's card built into the app, to try everything out. Its PIN is 123456.</source>
+        <source>A fictional citizen&apos;s card built into the app, to try everything out. Its PIN is 123456.</source>
         <translation>کارت یک شهروند خیالی، درون برنامه، برای امتحان همهٔ امکانات. پین آن ۱۲۳۴۵۶ است.</translation>
     </message>
     <message>
@@ -348,7 +348,7 @@
         <translation>باجهٔ خدمات</translation>
     </message>
     <message>
-        <source>For clerks: verify a citizen's card and keep a record.</source>
+        <source>For clerks: verify a citizen&apos;s card and keep a record.</source>
         <translation>برای متصدیان: کارت شهروند را بررسی و سابقهٔ آن را ثبت کنید.</translation>
     </message>
     <message>
@@ -409,7 +409,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Enter the citizen's PIN: the citizen types it.</source>
+        <source>Enter the citizen&apos;s PIN: the citizen types it.</source>
         <translation>پین شهروند: خود شهروند آن را وارد می‌کند.</translation>
     </message>
     <message>
@@ -490,6 +490,7 @@
     </message>
     <message>
         <source>Save the receipt</source>
+        <extracomment>The read waiting to be recorded (or discarded).</extracomment>
         <translation>ذخیرهٔ رسید</translation>
     </message>
     <message>
@@ -522,6 +523,7 @@
     </message>
     <message>
         <source>To log in to {origin}</source>
+        <extracomment>A hand-off the citizen sees is running: the other features wait. The reader a hand-off uses: the one chosen on the home page.</extracomment>
         <translation>برای ورود به {origin}</translation>
     </message>
 </context>
@@ -554,6 +556,54 @@
     <message>
         <source>This card is not supported.</source>
         <translation>این کارت پشتیبانی نمی‌شود.</translation>
+    </message>
+    <message>
+        <source>That reader name cannot be used. Choose a reader from the list, or check the name given with --reader.</source>
+        <translation>این نام کارت‌خوان قابل استفاده نیست. کارت‌خوانی را از فهرست انتخاب کنید یا نامی را که با ‎--reader‎ داده شده بررسی کنید.</translation>
+    </message>
+    <message>
+        <source>The ID PIN is 4 to 8 digits.</source>
+        <translation>رمز اول ۴ تا ۸ رقم است.</translation>
+    </message>
+    <message>
+        <source>The card gave no usable answer to the PIN. Take it off the reader and try again.</source>
+        <translation>کارت پاسخ قابل استفاده‌ای به رمز نداد. کارت را از کارت‌خوان بردارید و دوباره امتحان کنید.</translation>
+    </message>
+    <message>
+        <source>The registry&apos;s card-authentication service did not answer or refused the card. Check the network, or read the card without it.</source>
+        <translation>سرویس احراز کارت ثبت احوال پاسخ نداد یا کارت را نپذیرفت. شبکه را بررسی کنید یا کارت را بدون آن بخوانید.</translation>
+    </message>
+    <message>
+        <source>The card did not give what the card-authentication service needs.</source>
+        <translation>کارت اطلاعاتی را که سرویس احراز کارت لازم دارد نداد.</translation>
+    </message>
+    <message>
+        <source>The card refused the registry&apos;s keys: it is not the card the registry issued them for. Do not rely on it.</source>
+        <translation>کارت کلیدهای ثبت احوال را نپذیرفت: این همان کارتی نیست که ثبت احوال کلیدها را برایش صادر کرده است. به آن اعتماد نکنید.</translation>
+    </message>
+    <message>
+        <source>The card refused a command. Take it off the reader, put it back and try again.</source>
+        <translation>کارت یک فرمان را نپذیرفت. کارت را بردارید، دوباره روی کارت‌خوان بگذارید و دوباره امتحان کنید.</translation>
+    </message>
+    <message>
+        <source>The registry&apos;s card-authentication service gave an answer that cannot be read.</source>
+        <translation>سرویس احراز کارت ثبت احوال پاسخی داد که خوانا نیست.</translation>
+    </message>
+    <message>
+        <source>The registry&apos;s card-authentication service refused this card.</source>
+        <translation>سرویس احراز کارت ثبت احوال این کارت را نپذیرفت.</translation>
+    </message>
+    <message>
+        <source>The address of the card-authentication service must start with http:// or https://.</source>
+        <translation>نشانی سرویس احراز کارت باید با ‎http://‎ یا ‎https://‎ شروع شود.</translation>
+    </message>
+    <message>
+        <source>The personal data signed on the card does not verify: it may have been changed. Do not rely on it.</source>
+        <translation>دادهٔ شخصی امضاشده روی کارت تأیید نمی‌شود: ممکن است تغییر کرده باشد. به آن اعتماد نکنید.</translation>
+    </message>
+    <message>
+        <source>This card failed the registry&apos;s card check (it may be a copy). Do not rely on it.</source>
+        <translation>این کارت در بررسی کارت ثبت احوال رد شد (ممکن است کپی باشد). به آن اعتماد نکنید.</translation>
     </message>
     <message>
         <source>This card has no keys for logging in or signing.</source>
@@ -620,7 +670,7 @@
         <translation>درخواست را رد کردید؛ چیزی ارسال نشد.</translation>
     </message>
     <message>
-        <source>The card's signature does not match its certificate; no file was written.</source>
+        <source>The card&apos;s signature does not match its certificate; no file was written.</source>
         <translation>امضای کارت با گواهی آن جور نیست؛ هیچ فایلی نوشته نشد.</translation>
     </message>
     <message>
@@ -636,8 +686,55 @@
         <translation>عملیات انجام نشد: {detail}</translation>
     </message>
     <message>
+        <source>Logging in with this national card is not possible in this app: a website can trust it only after the registry&apos;s card-authentication service has checked the chip, and this app is not connected to that service. Nothing was sent to the website.</source>
+        <translation>ورود با این کارت ملی در این برنامه ممکن نیست: وب‌سایت فقط وقتی می‌تواند به آن اعتماد کند که سرویس احراز کارت ثبت احوال تراشه را بررسی کرده باشد، و این برنامه به آن سرویس وصل نیست. چیزی برای وب‌سایت فرستاده نشد.</translation>
+    </message>
+    <message>
+        <source>The service desk cannot record this national card: its records need the chip to answer the desk&apos;s own challenge, which a real national card does only through the registry&apos;s card-authentication service. Use “My card” to read it; the reading says what could and could not be checked.</source>
+        <translation>باجهٔ خدمات نمی‌تواند این کارت ملی را ثبت کند: سوابق باجه لازم دارند که تراشه به پرسش خود باجه پاسخ دهد، و کارت ملی واقعی این کار را فقط از راه سرویس احراز کارت ثبت احوال انجام می‌دهد. برای خواندن آن از «کارت من» استفاده کنید؛ نتیجه می‌گوید چه چیزی بررسی شد و چه چیزی نه.</translation>
+    </message>
+    <message>
+        <source>This card can do that only through the registry&apos;s card-authentication service, which this app is not connected to.</source>
+        <translation>این کارت این کار را فقط از راه سرویس احراز کارت ثبت احوال انجام می‌دهد، و این برنامه به آن سرویس وصل نیست.</translation>
+    </message>
+    <message>
+        <source>This card cannot do that here: how the card does it has not been made public.</source>
+        <translation>این کارت این کار را اینجا انجام نمی‌دهد: روش انجام آن در کارت منتشر نشده است.</translation>
+    </message>
+    <message>
+        <source>This card cannot do that here.</source>
+        <translation>این کارت این کار را اینجا انجام نمی‌دهد.</translation>
+    </message>
+    <message>
+        <source>Wrong ID PIN. Last try: if the next one is wrong too, the ID PIN will be blocked.</source>
+        <translation>رمز اول اشتباه است. آخرین فرصت: اگر رمز بعدی هم اشتباه باشد، رمز اول مسدود می‌شود.</translation>
+    </message>
+    <message>
+        <source>Wrong ID PIN. {n} tries left.</source>
+        <translation>رمز اول اشتباه است. {n} بار فرصت باقی است.</translation>
+    </message>
+    <message>
+        <source>Your ID PIN is blocked: only your PUK can unblock it. You can still read the card without the PIN.</source>
+        <translation>رمز اول شما مسدود است: فقط با کد PUK باز می‌شود. هنوز می‌توانید کارت را بدون رمز بخوانید.</translation>
+    </message>
+    <message>
+        <source>Last try: if this PIN is wrong, your ID PIN will be blocked.</source>
+        <translation>آخرین فرصت: اگر این رمز اشتباه باشد، رمز اول شما مسدود می‌شود.</translation>
+    </message>
+    <message>
+        <source>Enter your ID PIN (first PIN)</source>
+        <translation>رمز اول کارت را وارد کنید</translation>
+    </message>
+    <message>
+        <source>Your national card&apos;s first PIN, 4 to 8 digits (unless you changed it, the last 4 digits of your national code). With it the app checks the PIN and, with the registry&apos;s service, the chip. It is optional: Skip reads the card without it.</source>
+        <translation>رمز اول کارت ملی شما، ۴ تا ۸ رقم (اگر آن را عوض نکرده باشید، ۴ رقم آخر کد ملی). با آن برنامه رمز را و، با سرویس ثبت احوال، تراشه را بررسی می‌کند. وارد کردن آن اختیاری است: «رد شدن» کارت را بدون رمز می‌خواند.</translation>
+    </message>
+    <message>
+        <source>Your national card&apos;s first PIN, 4 to 8 digits (unless you changed it, the last 4 digits of your national code).</source>
+        <translation>رمز اول کارت ملی شما، ۴ تا ۸ رقم (اگر آن را عوض نکرده باشید، ۴ رقم آخر کد ملی).</translation>
+    </message>
+    <message>
         <source>Wrong PIN. Your PIN is now suspended: enter your CAN, then you can try your PIN once more.</source>
-        <extracomment>The warning line (red), empty when there is nothing to warn about.</extracomment>
         <translation>پین اشتباه است. پین شما اکنون معلق شد: کد CAN را وارد کنید، سپس می‌توانید یک بار دیگر پین را امتحان کنید.</translation>
     </message>
     <message>
@@ -698,6 +795,7 @@
     </message>
     <message>
         <source>1 try left</source>
+        <extracomment>The warning line (red), empty when there is nothing to warn about.</extracomment>
         <translation>یک بار فرصت باقی است</translation>
     </message>
     <message>
@@ -716,6 +814,14 @@
 <context>
     <name>NidCardView</name>
     <message>
+        <source>The card&apos;s certificate and chip were verified</source>
+        <translation>گواهی و تراشهٔ کارت تأیید شد</translation>
+    </message>
+    <message>
+        <source>Read, but not everything could be verified</source>
+        <translation>خوانده شد، اما همه چیز تأیید نشد</translation>
+    </message>
+    <message>
         <source>Card: {family}, chip type {chip}</source>
         <translation>کارت: {family}، نوع تراشه {chip}</translation>
     </message>
@@ -732,12 +838,40 @@
         <translation>شمارهٔ گواهی {n}</translation>
     </message>
     <message>
+        <source>Card serial number {csn} · card registration number {crn}</source>
+        <translation>شمارهٔ سریال کارت {csn} · شمارهٔ ثبت کارت {crn}</translation>
+    </message>
+    <message>
+        <source>Certificate valid until {date}</source>
+        <translation>گواهی معتبر تا {date}</translation>
+    </message>
+    <message>
+        <source>Card issued {issue}, expires {expiry}</source>
+        <translation>صدور کارت {issue}، انقضا {expiry}</translation>
+    </message>
+    <message>
         <source>Assurance level {n}</source>
         <translation>سطح اطمینان {n}</translation>
     </message>
     <message>
         <source>The certificate chain names no assurance level</source>
         <translation>زنجیرهٔ گواهی سطح اطمینانی را نام نمی‌برد</translation>
+    </message>
+    <message>
+        <source>Certificate chain: {result}</source>
+        <translation>زنجیرهٔ گواهی: {result}</translation>
+    </message>
+    <message>
+        <source>Signed by the registry: {name}, national code {code}, father&apos;s name {father}, born {born}</source>
+        <translation>امضاشده توسط ثبت احوال: {name}، کد ملی {code}، نام پدر {father}، تولد {born}</translation>
+    </message>
+    <message>
+        <source>ID PIN: accepted by the card</source>
+        <translation>رمز اول: کارت آن را پذیرفت</translation>
+    </message>
+    <message>
+        <source>ID PIN: not entered</source>
+        <translation>رمز اول: وارد نشد</translation>
     </message>
 </context>
 <context>
@@ -751,8 +885,16 @@
         <translation>انصراف</translation>
     </message>
     <message>
+        <source>Skip: read without the PIN</source>
+        <translation>رد شدن: خواندن بدون رمز</translation>
+    </message>
+    <message>
         <source>Type with the keyboard (Persian or Latin digits) or the keys on the screen.</source>
         <translation>با صفحه‌کلید (رقم فارسی یا لاتین) یا دکمه‌های روی صفحه وارد کنید.</translation>
+    </message>
+    <message>
+        <source>ID PIN ({low} to {high} digits)</source>
+        <translation>رمز اول ({low} تا {high} رقم)</translation>
     </message>
     <message>
         <source>PIN</source>
@@ -775,6 +917,7 @@
     <name>PinsPage</name>
     <message>
         <source>Your PINs</source>
+        <extracomment>The card family (a real national card&apos;s ID PIN is unblocked with `idcard pin unblock`).</extracomment>
         <translation>پین‌های شما</translation>
     </message>
     <message>
@@ -820,6 +963,10 @@
     <message>
         <source>Put your card on the reader to see how many PIN tries are left.</source>
         <translation>کارت را روی کارت‌خوان بگذارید تا ببینید چند بار فرصت برای پین باقی است.</translation>
+    </message>
+    <message>
+        <source>Your ID PIN is blocked: only your PUK can unblock it.</source>
+        <translation>رمز اول شما مسدود است: فقط با کد PUK باز می‌شود.</translation>
     </message>
     <message>
         <source>Your PIN is blocked. Use “Read my card” to unblock it with your PUK.</source>
@@ -893,7 +1040,7 @@
         <translation>تأیید نشد</translation>
     </message>
     <message>
-        <source>The QR code holds this record's SHA-256 hash. The record's evidence bundle (JSON) can be checked offline against it.</source>
+        <source>The QR code holds this record&apos;s SHA-256 hash. The record&apos;s evidence bundle (JSON) can be checked offline against it.</source>
         <translation>کد QR چکیدهٔ SHA-256 این سابقه را در خود دارد. بستهٔ شواهد این سابقه (JSON) را می‌توان بدون اینترنت با آن بررسی کرد.</translation>
     </message>
     <message>
@@ -1062,15 +1209,15 @@
         <translation>اطلاعات روی تراشه پس از امضای سازمان ثبت احوال تغییر کرده است ({what}).</translation>
     </message>
     <message>
-        <source>The registry's signature on the data is not valid.</source>
+        <source>The registry&apos;s signature on the data is not valid.</source>
         <translation>امضای سازمان ثبت احوال روی اطلاعات معتبر نیست.</translation>
     </message>
     <message>
-        <source>The registry's signing certificate is not valid at this date.</source>
+        <source>The registry&apos;s signing certificate is not valid at this date.</source>
         <translation>گواهی امضای سازمان ثبت احوال در این تاریخ معتبر نیست.</translation>
     </message>
     <message>
-        <source>The issuer is not in this app's list of trusted issuers.</source>
+        <source>The issuer is not in this app&apos;s list of trusted issuers.</source>
         <translation>صادرکننده در فهرست صادرکنندگان مورد اعتماد این برنامه نیست.</translation>
     </message>
     <message>
@@ -1078,7 +1225,7 @@
         <translation>اطلاعات را صادرکننده‌ای ناشناس یا جعلی امضا کرده است.</translation>
     </message>
     <message>
-        <source>The registry's signing certificate is revoked, or its revocation list is unreadable.</source>
+        <source>The registry&apos;s signing certificate is revoked, or its revocation list is unreadable.</source>
         <translation>گواهی امضای سازمان ثبت احوال باطل شده یا فهرست ابطال آن خوانا نیست.</translation>
     </message>
     <message>
@@ -1086,7 +1233,7 @@
         <translation>بخشی از اطلاعات کارت خوانده نمی‌شود.</translation>
     </message>
     <message>
-        <source>The chip's genuineness could not be checked.</source>
+        <source>The chip&apos;s genuineness could not be checked.</source>
         <translation>اصالت تراشه بررسی نشد.</translation>
     </message>
     <message>
@@ -1106,23 +1253,23 @@
         <translation>اعتبار کارت تمام شده یا تاریخ انقضای آن خوانده نمی‌شود.</translation>
     </message>
     <message>
-        <source>The card's certificate is not valid at this date.</source>
+        <source>The card&apos;s certificate is not valid at this date.</source>
         <translation>گواهی کارت در این تاریخ معتبر نیست.</translation>
     </message>
     <message>
-        <source>The card's certificate was not issued by a trusted authority.</source>
+        <source>The card&apos;s certificate was not issued by a trusted authority.</source>
         <translation>گواهی کارت را مرجع مورد اعتمادی صادر نکرده است.</translation>
     </message>
     <message>
-        <source>The card's certificate chain does not verify.</source>
+        <source>The card&apos;s certificate chain does not verify.</source>
         <translation>زنجیرهٔ گواهی کارت تأیید نمی‌شود.</translation>
     </message>
     <message>
-        <source>The card's certificate names another national code.</source>
+        <source>The card&apos;s certificate names another national code.</source>
         <translation>گواهی کارت به کد ملی دیگری تعلق دارد.</translation>
     </message>
     <message>
-        <source>The card's certificate cannot be read.</source>
+        <source>The card&apos;s certificate cannot be read.</source>
         <translation>گواهی کارت خوانده نمی‌شود.</translation>
     </message>
     <message>
@@ -1134,7 +1281,7 @@
         <translation>بدون تغییر از زمان صدور: {what}</translation>
     </message>
     <message>
-        <source>Registry's signature on the data</source>
+        <source>Registry&apos;s signature on the data</source>
         <translation>امضای سازمان ثبت احوال روی اطلاعات</translation>
     </message>
     <message>
@@ -1142,7 +1289,7 @@
         <translation>خوانا بودن شیء امنیتی</translation>
     </message>
     <message>
-        <source>Registry's signing certificate valid</source>
+        <source>Registry&apos;s signing certificate valid</source>
         <translation>اعتبار گواهی امضای سازمان ثبت احوال</translation>
     </message>
     <message>
@@ -1210,7 +1357,7 @@
         <translation>بدون تغییر ماندن سابقه از زمان ثبت</translation>
     </message>
     <message>
-        <source>Chip signed this desk's challenge</source>
+        <source>Chip signed this desk&apos;s challenge</source>
         <translation>امضای چالش این باجه با تراشه</translation>
     </message>
     <message>
@@ -1274,7 +1421,7 @@
         <translation>اطلاعات کارت معتبر نیست</translation>
     </message>
     <message>
-        <source>The card's data cannot be read.</source>
+        <source>The card&apos;s data cannot be read.</source>
         <translation>اطلاعات کارت خوانده نمی‌شود.</translation>
     </message>
     <message>
@@ -1296,6 +1443,10 @@
     <message>
         <source>Not verified</source>
         <translation>تأیید نشد</translation>
+    </message>
+    <message>
+        <source>The certificate on this card was read, but the chip was not checked: the registry&apos;s card check needs your ID PIN. Read the card again and enter it.</source>
+        <translation>گواهی این کارت خوانده شد، اما تراشه بررسی نشد: بررسی کارت ثبت احوال به رمز اول شما نیاز دارد. کارت را دوباره بخوانید و رمز را وارد کنید.</translation>
     </message>
     <message>
         <source>The certificate on this card was read, but whether the chip itself is genuine could not be checked here: that needs the registry&apos;s card-authentication service. A copied chip would look the same.</source>
@@ -1349,7 +1500,7 @@
         <translation>مرجع امضای کشوری (CSCA)</translation>
     </message>
     <message>
-        <source>The card's own certificate (for logging in)</source>
+        <source>The card&apos;s own certificate (for logging in)</source>
         <translation>گواهی خود کارت (برای ورود)</translation>
     </message>
     <message>

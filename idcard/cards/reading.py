@@ -95,8 +95,9 @@ def chain_check(
         failed = [c for c in result.checks if c.result is not Result.PASSED]
         reason = "; ".join(c.reason for c in failed[:2]) or "the chain does not validate"
     details: dict[str, object] = {"assuranceLevel": level}
-    if result.path:
-        # The root it ended at, so a verdict resting on the TEST PKI is marked TEST (idcard.marking).
+    if result.path and (outcome is Result.PASSED or len(result.path) > 1):
+        # The anchor it ended at, so a verdict resting on the TEST PKI is marked TEST
+        # (idcard.marking); a path that never left the leaf has no anchor to name.
         details["anchor"] = result.path[-1].subject_dn
     return Check("certificate.chain", outcome, reason, details), report
 

@@ -9,6 +9,7 @@ produces ISO dates and the `read --json` shape of cli.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import jdatetime
@@ -116,7 +117,7 @@ class Identity:
             solar_hijri(date)
         return identity
 
-    @property
+    @functools.cached_property  # immutable, and asked twice per portal login (issue 10)
     def national_code_valid(self) -> bool:
         return self.national_code is not None and is_valid_national_code(self.national_code)
 

@@ -13,7 +13,10 @@ Each cache holds at most `size` entries and forgets the least recently used.
 
 from __future__ import annotations
 
+import functools
 import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 
@@ -21,6 +24,29 @@ from idcard.lds.sod import SignerInfo, Sod, find_certificate
 from idcard.pki.keys import KEYS, certificate_public_key
 from idcard.pki.lru import BoundedCache
 from idcard.pki.trust import CertificateInfo, TrustStore
+
+V = TypeVar("V")
+
+#: Caches made by `per_bytes`, forgotten by `clear` with the ones below.
+_PER_BYTES: list[BoundedCache[bytes, Any]] = []
+
+
+def per_bytes(build: Callable[[bytes], V]) -> Callable[[bytes], V]:
+    """Decorate a pure function of one bytes argument to run once per distinct value.
+
+    For parsers of immutable inputs (a certificate's extension, a signed
+    attribute's DER); what it raises is not remembered.
+    """
+    cache: BoundedCache[bytes, V] = BoundedCache()
+    _PER_BYTES.append(cache)
+
+    @functools.wraps(build)
+    def cached(data: bytes) -> V:
+        data = bytes(data)
+        return cache.get(data, lambda: build(data))
+
+    return cached
+
 
 _CERTIFICATES: BoundedCache[bytes, CertificateInfo] = BoundedCache()
 _X509: BoundedCache[bytes, asn1_x509.Certificate] = BoundedCache()
@@ -95,6 +121,8 @@ def clear() -> None:
     KEYS.clear()
     _SIGNER_CERTIFICATES.clear()
     _ISSUERS.clear()
+    for cache in _PER_BYTES:
+        cache.clear()
 
 
 __all__ = [
@@ -104,6 +132,7 @@ __all__ = [
     "clear",
     "issuer_candidates",
     "parsed_sod",
+    "per_bytes",
     "signer_certificate",
     "x509_certificate",
 ]

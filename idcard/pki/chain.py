@@ -108,7 +108,7 @@ def _csca_chain(
         problem = ca_problem(csca, at, label="CSCA certificate")
         if problem is None:
             details.update(csca=csca.subject_dn, csca_serial=csca.serial_number)
-            anchors = trust.with_subject(ds.issuer) or [csca]
+            anchors = trust.with_subject_der(ds.issuer_der) or [csca]
             passed = Check(
                 "csca.chain", Result.PASSED, f"issued by trusted CSCA {csca.subject_dn}", details
             )

@@ -7,6 +7,7 @@ message-digest.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass
 
@@ -97,17 +98,25 @@ def _check_attributes(
         raise InvalidSignatureError("signed attributes carry no single message-digest")
     if not content_type or len(content_type) != 1:
         raise InvalidSignatureError("signed attributes carry no single content-type")
-    try:
-        signed_type = core.ObjectIdentifier.load(content_type[0], strict=True).dotted
-        signed_digest = core.OctetString.load(digest_values[0], strict=True).native
-    except ASN1_ERRORS as exc:
-        raise InvalidSignatureError(f"signed attributes do not decode: {exc}") from exc
+    signed_type, signed_digest = _decoded_attributes(content_type[0], digest_values[0])
     if signed_type != econtent_type:
         raise InvalidSignatureError(
             f"signed content-type {signed_type} differs from eContentType {econtent_type}"
         )
     if not hmac.compare_digest(signed_digest, expected):
         raise InvalidSignatureError("message-digest does not match the encapsulated content")
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded_attributes(content_type_der: bytes, digest_der: bytes) -> tuple[str, bytes]:
+    """The signed content-type OID and message digest; once per distinct DER (a portal
+    sees the same EF.SOD from a returning citizen). Failures raise and are not cached."""
+    try:
+        signed_type = core.ObjectIdentifier.load(content_type_der, strict=True).dotted
+        signed_digest = core.OctetString.load(digest_der, strict=True).native
+    except ASN1_ERRORS as exc:
+        raise InvalidSignatureError(f"signed attributes do not decode: {exc}") from exc
+    return signed_type, signed_digest
 
 
 def _check_algorithm_protection(signer: SignerFields) -> None:

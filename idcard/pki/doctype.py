@@ -12,7 +12,7 @@ from asn1crypto import core as asn1
 from cryptography import x509
 
 from idcard.asn1 import ASN1_ERRORS
-from idcard.pki.certcache import x509_certificate
+from idcard.pki.certcache import per_bytes, x509_certificate
 from idcard.verdict import Check, Result
 
 __all__ = ["CHECK_CODE", "OID_DOCUMENT_TYPE_LIST", "DocumentTypeList", "document_type_check", "document_types"]
@@ -30,6 +30,7 @@ class DocumentTypeList(asn1.Sequence):
     ]
 
 
+@per_bytes  # a portal sees the same few signers in every token
 def document_types(ds_der: bytes) -> frozenset[str] | None:
     """The document types the DS certificate names, None when it has no such extension.
 

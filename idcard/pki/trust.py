@@ -455,17 +455,28 @@ def validity_check(
     """`code`: `cert` is valid at `at`; failures carry `cert.expired` / `cert.not_yet_valid`."""
     details: dict[str, object] = {
         "subject": cert.subject_dn,
-        "not_before": cert.not_before.isoformat(),
-        "not_after": cert.not_after.isoformat(),
+        "not_before": _iso(cert.not_before),
+        "not_after": _iso(cert.not_after),
         "at": at.isoformat(),
     }
     if at < cert.not_before:
-        reason = f"{what} is not valid before {cert.not_before:%Y-%m-%d}."
+        reason = f"{what} is not valid before {_day(cert.not_before)}."
         return Check(code, Result.FAILED, reason, {**details, "error": "cert.not_yet_valid"})
     if at > cert.not_after:
-        reason = f"{what} expired on {cert.not_after:%Y-%m-%d}."
+        reason = f"{what} expired on {_day(cert.not_after)}."
         return Check(code, Result.FAILED, reason, {**details, "error": "cert.expired"})
-    return Check(code, Result.PASSED, f"valid until {cert.not_after:%Y-%m-%d}", details)
+    return Check(code, Result.PASSED, f"valid until {_day(cert.not_after)}", details)
+
+
+# A portal formats the same few certificates' dates for every token (issue 10).
+@functools.lru_cache(maxsize=1024)
+def _iso(when: datetime) -> str:
+    return when.isoformat()
+
+
+@functools.lru_cache(maxsize=1024)
+def _day(when: datetime) -> str:
+    return f"{when:%Y-%m-%d}"
 
 
 #: ICAO's own extension arc (id-icao-mrtd-security-extensions); privateKeyUsagePeriod is no
@@ -629,7 +640,10 @@ class TrustStore:
         return view
 
     def with_subject(self, name: x509.Name) -> list[CertificateInfo]:
-        der = name.dump()
+        return self.with_subject_der(name.dump())
+
+    def with_subject_der(self, der: bytes) -> list[CertificateInfo]:
+        """`with_subject` by the name's DER (`CertificateInfo.issuer_der`: no asn1crypto dump)."""
         key = _NAME_KEYS.get(der)  # every token names the same few issuers: decode each once
         if key is None:
             try:

@@ -38,14 +38,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Coroutine, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.authority import CertTrustAnchor
+from pyhanko_certvalidator.authority import CertTrustAnchor, derive_quals_from_cert
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
@@ -293,6 +293,21 @@ class _Found:
 PATH_CACHE_SIZE = 4096
 
 
+def _trust_anchor(cert: asn1_x509.Certificate) -> CertTrustAnchor:
+    """A trust anchor with the limits its own certificate sets (RFC 5280 §6.2).
+
+    pyhanko-certvalidator (0.33) leaves the AA-controls path length unset when the
+    anchor has a pathLenConstraint, then fails with a TypeError on the first intermediate
+    below it — e.g. a G3 level CA (Gold …) trusted on its own, with a citizen CA under
+    it. Setting both limits from the certificate gives the same checks without the crash.
+    """
+    quals = derive_quals_from_cert(cert)
+    if quals.max_path_length is not None and quals.max_aa_path_length is None:
+        quals = replace(quals, max_aa_path_length=quals.max_path_length)
+    return CertTrustAnchor(cert, quals=quals)
+
+
+
 def _path(
     out: CertificateValidation,
     leaf: CertificateInfo,
@@ -333,9 +348,7 @@ def _path(
         return None
     assert trust is not None  # there are anchors
     context = ValidationContext(
-        trust_roots=[
-            CertTrustAnchor(_asn1(a.der), derive_default_quals_from_cert=True) for a in anchors
-        ],
+        trust_roots=[_trust_anchor(_asn1(a.der)) for a in anchors],
         other_certs=[_asn1(d) for d in key[2]],
         moment=moment,
         allow_fetching=False,

@@ -40,6 +40,19 @@ def test_two_processes_on_one_redis(tokens: list[list[str]]) -> None:
     with redis_server() as url:
         row = scaleout.run(f"redis:{url}", "redis", tokens)
     assert (row.logins, row.errors, row.first_error) == (16, 0, "")
+    # The split the table prints: worker CPU, the server's own CPU, waits that are never negative.
+    assert row.cpu_ms > 0.1 and row.server_cpu_ms > 0
+    assert row.core_wait_ms >= 0 and row.blocked_ms >= 0 and row.others_cores >= 0
+    assert 0 < row.ceiling(2) <= 2 * 1000 / row.cpu_ms
+
+
+def test_the_best_of_several_runs_keeps_every_runs_errors() -> None:
+    runs = [
+        scaleout.ScaleRow("sqlite", 2, 10, 0, 1.0, ""),
+        scaleout.ScaleRow("sqlite", 2, 9, 1, 0.5, "TokenError: nonce.reused"),
+    ]
+    best = scaleout._best(runs)
+    assert best.per_second == 18 and best.errors == 1 and best.first_error.startswith("TokenError")
 
 
 def test_a_wrong_token_is_counted_as_an_error(tokens: list[list[str]], tmp_path: Path) -> None:

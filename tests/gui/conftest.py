@@ -19,6 +19,7 @@ from gui.config import AppConfig  # noqa: E402
 from idcard.session import IdCard  # noqa: E402
 from mock_card.card import EmulatedCard  # noqa: E402
 from mock_card.pytest_plugin import make_card  # noqa: E402
+from reader.base import CardBackend  # noqa: E402
 from reader.emulated import register_card, unregister_card  # noqa: E402
 
 DEMO_PIN = "123456"
@@ -46,7 +47,7 @@ def app(qapp):  # noqa: ANN001, ANN201
 class CardSlot:
     """An emulated card behind an in-process reader name, that a test can pull out and put back."""
 
-    card: EmulatedCard
+    card: EmulatedCard | CardBackend
     name: str
     opened: list[IdCard] = field(default_factory=list)
 
@@ -80,6 +81,25 @@ def card_factory() -> Iterator[Callable[..., CardSlot]]:
         card = make_card(**options)  # type: ignore[arg-type]
         name = register_card(card, f"gui{next(_counter)}")
         slot = CardSlot(card, name)
+        slots.append(slot)
+        return slot
+
+    yield make
+    for slot in slots:
+        unregister_card(slot.name)
+
+
+@pytest.fixture
+def real_card() -> Iterator[Callable[..., CardSlot]]:
+    """`real_card("mav4", variant=..., citizen_ca=...)`: an emulated real card family
+    (mock_card.profiles) behind an in-process reader name, kept across card sessions."""
+    from mock_card.profiles.cardfile import make_profile_card
+
+    slots: list[CardSlot] = []
+
+    def make(profile: str, *, variant: str = "genuine", citizen_ca: str = "root-ca1") -> CardSlot:
+        card = make_profile_card(profile, variant=variant, citizen_ca=citizen_ca)
+        slot = CardSlot(card, register_card(card, f"gui{next(_counter)}"))
         slots.append(slot)
         return slot
 

@@ -72,7 +72,7 @@ def test_full_citizen_flow_in_persian(qtbot, make_window, demo_card) -> None:  #
     # Leaving the screen forgets the identity; no PIN is held anywhere in the window.
     window.identity.done.click()
     wait_page(qtbot, window, window.home)
-    assert window.last_result is None and window.identity.view.result is None
+    assert window.reading.last_result is None and window.identity.view.result is None
     for edit in window.findChildren(QLineEdit):
         assert DEMO_PIN not in edit.text()
     assert window.flow is None

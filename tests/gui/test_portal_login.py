@@ -30,13 +30,37 @@ def _free_port() -> int:
 @pytest.fixture
 def portal() -> Iterator[str]:
     """The reference portal (TEST anchors) on a real loopback port."""
+    yield from _serve()
+
+
+@pytest.fixture
+def nid_portal(iran_test_anchors, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    """The reference portal trusting the TEST look-alike of the Iranian PKI (emulated real cards)."""
+    from idcard.pki.trust import TrustStore
+    from idcard.portal import Portal
+    from idcard.portal.nonces import SqliteNonceStore
+    from idcard.portal.verifier import TokenVerifier
+
+    trust = TrustStore()
+    trust.load_path(iran_test_anchors)
+    verifier = TokenVerifier(trust, require_evidence=False, allow_http_loopback=True)
+
+    def portal_for(url: str) -> Portal:
+        nonces = SqliteNonceStore(str(tmp_path / "nonces.db"))
+        return Portal(verifier, nonces, base_url=url, require_evidence=False)
+
+    yield from _serve(portal_for)
+
+
+def _serve(portal_for=None) -> Iterator[str]:  # noqa: ANN001
     import uvicorn
 
     from mock_card.demo_portal import create_app
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(public_url=url, handoff_url="http://127.0.0.1:1", dev=True)
+    portal = portal_for(url) if portal_for else None
+    app = create_app(portal, public_url=url, handoff_url="http://127.0.0.1:1", dev=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
@@ -223,3 +247,73 @@ def test_the_card_stays_on_the_card_thread_and_finished_comes_once(
     qtbot.wait(200)  # a second emission would arrive through the event loop by now
     assert len(finished) == 1 and finished[0][1] is True and finished[0][3] == ""
     assert threads and all(name.startswith("idcard-card") for name in threads), threads
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_a_real_card_says_plainly_why_login_is_not_possible_here(
+    qtbot, make_window, real_card, portal, language: str
+) -> None:  # noqa: ANN001
+    """A real national card logs in only through the registry's card-authentication service
+    (idcard.cards.login): without it the app asks for no PIN and says why, in plain words."""
+    window = make_window(
+        real_card("mav4"), handoff=True, handoff_port=0, dev=True, language=language
+    )
+    assert window.handoff is not None
+    browser = Browser(portal, window.handoff.address)
+    asked: list[object] = []
+    window.prompt.asked.connect(lambda question: asked.append(question.kind))
+    browser.login()
+    wait_page(qtbot, window, window.consent)
+    window.consent.accept.click()
+    qtbot.waitUntil(lambda: window.handoff_page.result is not None, timeout=20000)
+    page = window.handoff_page
+    assert window.stack.currentWidget() is page
+    ok, _message, code = page.result
+    assert not ok and code == "card.unsupported_operation"
+    assert asked == ["consent"]  # no PIN pad: the card cannot log in here anyway
+    if language == "en":
+        assert page.title.text() == "The login did not complete"
+        assert page.message.text().startswith(
+            "Logging in with this national card is not possible in this app"
+        )
+        assert "card-authentication service" in page.message.text()
+    else:
+        assert page.title.text() == "ورود انجام نشد"
+        assert page.message.text().startswith("ورود با این کارت ملی در این برنامه ممکن نیست")
+    qtbot.waitUntil(browser.finished, timeout=20000)
+    assert browser.response is not None and browser.response.status_code in (302, 303)
+    assert "error" in browser.response.headers["location"]
+
+
+def test_a_real_card_logs_in_through_the_registry_service(
+    qtbot, make_window, real_card, nid_portal, mock_registry
+) -> None:  # noqa: ANN001
+    """With the registry's service configured the app asks for the ID PIN (4-8 digits, no Skip:
+    the login needs it), the chip authenticates and its key signs the login."""
+    from gui.flow import NidPinRequest
+
+    window = make_window(
+        real_card("mav4"), handoff=True, handoff_port=0, dev=True, key_service=mock_registry.url
+    )
+    assert window.handoff is not None
+    browser = Browser(nid_portal, window.handoff.address)
+    browser.login()
+    wait_page(qtbot, window, window.consent)
+    window.consent.accept.click()
+    wait_page(qtbot, window, window.pinpad)
+    pad = window.pinpad
+    assert isinstance(pad.request, NidPinRequest) and not pad.request.optional
+    assert pad.title.text() == "Enter your ID PIN (first PIN)"
+    assert pad.skip.isHidden() and pad.field.low == 4 and pad.field.high == 8
+    assert pad.context_label.text() == f"To log in to {browser.portal}"
+    type_secret(qtbot, window, "1111")
+    qtbot.waitUntil(lambda: pad.request is not None and pad.request.reason == "pin.wrong", timeout=30000)
+    assert pad.warning.text() == "Wrong ID PIN. 2 tries left."
+    type_secret(qtbot, window, "5679")
+    qtbot.waitUntil(lambda: window.handoff_page.result is not None, timeout=60000)
+    page = window.handoff_page
+    ok, message, code = page.result
+    assert ok, (message, code)
+    assert page.title.text() == f"You are logged in to {browser.portal}"
+    qtbot.waitUntil(browser.finished, timeout=20000)
+    assert browser.response is not None and browser.response.status_code == 303

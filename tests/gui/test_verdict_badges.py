@@ -103,7 +103,8 @@ def test_idcard_gui_screenshot_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     pngs = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
-    assert len(pngs) == 10 and "identity-fa.png" in pngs and "desk-en.png" in pngs
+    assert len(pngs) == 12 and "identity-fa.png" in pngs and "desk-en.png" in pngs
+    assert "real-card-fa.png" in pngs  # an emulated Mav4 card's reading
     assert "WARNING" not in done.stderr, done.stderr  # clipped text is logged as a warning
 
 

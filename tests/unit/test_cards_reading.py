@@ -5,6 +5,8 @@ from __future__ import annotations
 from idcard.cards.dispatch import nid_driver
 from idcard.cards.keyservice import HttpCardKeyService
 from idcard.cards.reading import read_nid_card, reading_text
+from idcard.pki.trust import TrustStore
+from idcard.verdict import Result
 from mock_card.profiles.cardfile import make_profile_card
 from reader.emulated import EmulatedTransport
 
@@ -50,3 +52,20 @@ def test_a_card_disagreeing_with_an_inferred_layout_loses_only_that_item() -> No
     checks = {c["code"]: c["result"] for c in body["verdict"]["checks"]}
     assert checks["certificate.issued_by_card_ca"] == "not_performed"
     assert body["verdict"]["verified"] is False
+
+
+def test_a_level_ca_trusted_on_its_own_anchors_the_chain(iran_test_anchors) -> None:  # noqa: ANN001
+    """A G3 level CA (not self-signed, with a path length limit) as the only anchor: the
+    validator once crashed below such an anchor (pyhanko-certvalidator's AA path length)."""
+    store = TrustStore()
+    store.load_path(str(iran_test_anchors / "TEST-GeneralGovernmentalIntermediateGoldCA-G3-L3.pem"))
+    gold_card = nid_driver(EmulatedTransport(make_profile_card("mav4", citizen_ca="gold")))
+    assert gold_card is not None
+    chain = read_nid_card(gold_card, pin=None, trust=store, key_service=None).verdict.get("certificate.chain")
+    assert chain is not None and chain.result is Result.PASSED, chain
+    assert chain.details["assuranceLevel"] == 3 and "Gold" in str(chain.details["anchor"])
+    # A card under Root CA1's citizen CA does not chain to Gold, and names no anchor.
+    other = nid_driver(EmulatedTransport(make_profile_card("mav4")))
+    assert other is not None
+    refused = read_nid_card(other, pin=None, trust=store, key_service=None).verdict.get("certificate.chain")
+    assert refused is not None and refused.result is Result.UNTRUSTED and "anchor" not in refused.details
