@@ -1,6 +1,6 @@
 """The PDF parts of the `idcard` command: `sign` on a PDF, and `verify-pdf`.
 
-idcard/cli.py only registers these; the logic lives here.
+idcard/cli.py registers them (options in idcard/pdf/options.py); the logic lives here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from idcard.cli_args import parse_at
 from idcard.errors import IdCardError, UsageError
 from idcard.files import write_atomically
 from idcard.lds.dg11 import Dg11
-from idcard.pdf.options import add_sign_options, add_verify_options
+from idcard.pdf.sign import PdfSignOptions, VisibleField, sign_pdf
+from idcard.pdf.verify import verify_pdf
 from idcard.pki.crl import Crl
 from idcard.pki.trust import TrustStore
 from idcard.secrets_input import SecretReader
@@ -29,7 +30,7 @@ from idcard.verdict import Result
 if TYPE_CHECKING:
     from idcard.cli import Output  # idcard.cli imports this module
 
-__all__ = ["add_sign_options", "add_verify_parser", "run_sign", "cmd_verify_pdf"]
+__all__ = ["run_sign", "cmd_verify_pdf"]
 
 EXIT_OK, EXIT_VERIFY, EXIT_UNTRUSTED = 0, 1, 5
 
@@ -72,9 +73,6 @@ def run_sign(
     args: argparse.Namespace, out: Output, open_card: Callable[[argparse.Namespace], IdCard], data: bytes
 ) -> int:
     """`idcard sign FILE.pdf`: the CAN opens the channel, PIN2 authorises the one signature."""
-    # pyHanko (0.3 s): idcard.cli imports this module to build its parser.
-    from idcard.pdf.sign import PdfSignOptions, VisibleField, sign_pdf
-
     target = args.out or pdf_output_path(args.file)
     anchors = _ders(args.trust, "trust anchor")
     chain = _ders(args.chain, "chain certificate")
@@ -110,17 +108,8 @@ def run_sign(
     return EXIT_OK
 
 
-def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """`verify-pdf`, registered through the CLI's own `add_parser` (exit codes, --version)."""
-    p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
-    add_verify_options(p)
-    p.set_defaults(func=cmd_verify_pdf)
-
 
 def cmd_verify_pdf(args: argparse.Namespace, out: Output) -> int:
-    # pyHanko (0.3 s): idcard.cli imports this module to build its parser.
-    from idcard.pdf.verify import verify_pdf
-
     trust = _ders(args.trust, "trust anchor")
     if not trust:
         raise UsageError("Give the roots that signatures must chain to with --trust PATH.")
