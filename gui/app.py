@@ -15,9 +15,19 @@ import os
 import sys
 from collections.abc import Sequence
 
+from PySide6.QtWidgets import QApplication
+
+from gui import theme
+from gui.collector import GuiThreadCollector
 from gui.config import AppConfig
-from gui.i18n import LANGUAGES
+from gui.i18n import LANGUAGES, I18n
+from gui.screenshots import take_screenshots
+from gui.window import MainWindow
 from idcard.desk.records import PURPOSES
+from mock_card import scheme
+from mock_card.card import EmulatedCard
+from mock_card.personalize import demo_card
+from reader.emulated import register_card
 
 
 def _service_url(value: str) -> str:
@@ -137,21 +147,11 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
 
 def install_demo_card(latency: float = 0.0) -> str:
     """One demo card for the app's lifetime: PIN counters and PIN changes persist while it runs."""
-    from mock_card import scheme
-    from mock_card.card import EmulatedCard
-    from mock_card.personalize import demo_card
-    from reader.emulated import register_card
-
     scheme.install()
     return register_card(EmulatedCard(demo_card(), latency=latency), "demo")
 
 
-def create_app(argv: Sequence[str] | None = None):  # noqa: ANN201 - QApplication
-    from PySide6.QtWidgets import QApplication
-
-    from gui import theme
-    from gui.collector import GuiThreadCollector
-
+def create_app(argv: Sequence[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("idcard")
@@ -170,14 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     config = config_from_args(args)
     app = create_app()
-    from gui.i18n import I18n
-    from gui.window import MainWindow
 
     i18n = I18n(config.language)
     install_demo_card(config.demo_latency)
     if args.screenshot:
-        from gui.screenshots import take_screenshots
-
         written = take_screenshots(config, args.screenshot, i18n)
         for path in written:
             print(path)

@@ -24,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from mock_card.profiles.cardfile import PROFILES
 from reader.emulated import registered_card
 from reader.registry import EMULATOR_DEMO, list_readers
 
@@ -142,10 +143,6 @@ def _emulator_present(name: str) -> bool:
 
 def _is_profile_spec(label: str) -> bool:
     """`mav4`, `mav4:<variant>`, `pardis` …: a fresh emulated real card at every opening."""
-    try:
-        from mock_card.profiles.cardfile import PROFILES
-    except ImportError:  # an install without the emulator
-        return False
     return label.partition(":")[0] in PROFILES
 
 

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 
 from gui.config import AppConfig
 from gui.i18n import I18n
+from gui.window import MainWindow
+from mock_card.profiles.cardfile import make_profile_card
+from reader.emulated import register_card
 
 if TYPE_CHECKING:
     from gui.window import MainWindow
@@ -46,8 +49,6 @@ def pump(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
 
 def clipped(root: QWidget) -> list[str]:
     """Visible labels and buttons whose text does not fit in the space they were given."""
-    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
-
     problems = []
     for widget in root.findChildren(QWidget):
         if not widget.isVisibleTo(root) or widget.width() <= 0:
@@ -86,8 +87,6 @@ def grab(widget: QWidget, path: Path) -> Path:
 
 
 def take_screenshots(config: AppConfig, out_dir: str | Path, i18n: I18n) -> list[Path]:
-    from gui.window import MainWindow
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config.demo = True
@@ -115,9 +114,6 @@ def take_screenshots(config: AppConfig, out_dir: str | Path, i18n: I18n) -> list
 
 
 def _install_mav4() -> None:
-    from mock_card.profiles.cardfile import make_profile_card
-    from reader.emulated import register_card
-
     # Under the TEST Gold intermediate, so the screen shows an assurance level.
     register_card(make_profile_card("mav4", citizen_ca="gold"), MAV4_READER.removeprefix("emulator:"))
 
@@ -138,10 +134,7 @@ def _real_card(window: MainWindow, path: Path) -> Path:
     return shot
 
 
-def _screens(window: object, out: Path, language: str) -> list[Path]:
-    from gui.window import MainWindow
-
-    assert isinstance(window, MainWindow)
+def _screens(window: MainWindow, out: Path, language: str) -> list[Path]:
     paths = []
     window.nav_to("home")
     paths.append(grab(window, out / f"home-{language}.png"))

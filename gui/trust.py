@@ -23,10 +23,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from idcard.pki.builtin import builtin_trust
 from idcard.pki.trust import CertificateInfo, TrustStore
 from idcard.pki.validate import Usage, validate_certificate
 from idcard.verdict import Check, Result
+from mock_card.testpki import iran_test_pki, test_pki
 
 #: Extra trust paths, separated like PATH (for deployments without command-line flags).
 TRUST_ENV = "IDCARD_TRUST"
@@ -45,10 +48,6 @@ class Trust:
 
 
 def _test_anchor_ders() -> tuple[list[bytes], list[bytes]]:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from mock_card.testpki import iran_test_pki, test_pki
-
     pki = test_pki()
     # The emulated real cards (mav4, pardis …) chain to the TEST Iranian PKI: the set
     # `mock-card pki` writes (roots, level intermediates, citizen CAs).

@@ -11,25 +11,52 @@ import json
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+
 from idcard import __version__
+from idcard.assertion.builder import build_token
+from idcard.assertion.messages import normalize_attributes, normalize_origin, validate_nonce
+from idcard.assertion.token import dumps
 from idcard.cards.base import CardDriver, Operation, UnsupportedOperationError, pin_counters_json
+from idcard.cards.describe import describe_card
 from idcard.cards.keyservice import CardKeyService, HttpCardKeyService
 from idcard.cards.login import login_token, refuse_without_service
 from idcard.cards.reading import read_nid_card, reading_text
+from idcard.cli_args import parse_at
 from idcard.demo_anchors import demo_anchor
-from idcard.document import Document
+from idcard.desk.records import BundleError, verify_bundle
+from idcard.document import Document, DocumentFiles, read_document, verify_files
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
+from idcard.handoff import (
+    AutoPrompt,
+    HandoffServer,
+    HandoffWorkflow,
+    Prompt,
+    TerminalPrompt,
+    UrlPolicy,
+)
+from idcard.handoff.request import HandoffError
+from idcard.lds.checkdigit import mrz_information
 from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
-from idcard.pki.trust import TrustStore
+from idcard.pdf.options import add_sign_options, add_verify_options
+from idcard.pki.builtin import builtin_trust
+from idcard.pki.crl import load_crl_files
+from idcard.pki.trust import CSCA, TrustStore
+from idcard.pki.validate import assurance_level_of, validate_certificate
+from idcard.portal import TokenError, TokenVerifier
 from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, MRZ, PIN, IdCard, SecretRequest
+from idcard.signing import is_pdf, pdf_output_path, sign_detached
 from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
-from reader.registry import load_scheme_plugins
+from reader.pcsc import list_pcsc_readers
+from reader.registry import list_readers, load_scheme_plugins
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 #: The line every text verdict that rests on the TEST PKI starts with (idcard.marking).
@@ -67,20 +94,14 @@ class Output:
 # -- readers ---------------------------------------------------------------------
 def _pcsc_problem() -> str | None:
     """Why PC/SC readers cannot be listed (pcscd stopped, pyscard missing), or None."""
-    from reader.errors import TransportError as _TransportError
-    from reader.pcsc import list_pcsc_readers
-
     try:
         list_pcsc_readers(strict=True)
-    except _TransportError as exc:
+    except TransportError as exc:
         return exc.message
     return None
 
 
 def cmd_readers(args: argparse.Namespace, out: Output) -> int:
-    from idcard.cards.describe import describe_card
-    from reader.registry import list_readers
-
     readers = list_readers(include_demo=True)
     cards = {r.name: describe_card(r.name) if r.card_present else None for r in readers}
     problem = None if any(r.kind == "pcsc" for r in readers) else _pcsc_problem()
@@ -104,8 +125,6 @@ def _family_text(card: dict[str, object] | None) -> str:
 
 
 def _default_reader() -> str:
-    from reader.registry import list_readers
-
     readers = list_readers(include_demo=False)
     with_card = [r for r in readers if r.card_present]
     if len(with_card) == 1:
@@ -314,8 +333,6 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
 
     Each anchor gets a role (CSCA or citizen CA) from its extensions, or `role` for all.
     """
-    from idcard.pki.trust import TrustStore
-
     paths = list(paths) or [p for p in os.environ.get("IDCARD_TRUST", "").split(os.pathsep) if p]
     if not paths:
         return None
@@ -334,8 +351,6 @@ def load_trust(paths: Sequence[str], *, role: str | None = None):  # noqa: ANN20
 
 def _trust_path(path: str, role: str | None) -> tuple[str, str | None]:
     """A --trust PATH, or the name of shipped anchors (`iran-gov`) with their role."""
-    from idcard.pki.builtin import builtin_trust
-
     if not os.path.exists(path):
         builtin = builtin_trust(path)
         if builtin is None:
@@ -399,7 +414,6 @@ def _mrz_information(args: argparse.Namespace, secrets: SecretReader) -> str | N
     parts = [p.strip() for p in value.split(",")]
     if len(parts) != 3 or not all(parts):
         raise UsageError("The MRZ data is DOCUMENT,BIRTH(YYMMDD),EXPIRY(YYMMDD), separated by commas.")
-    from idcard.lds.checkdigit import mrz_information
 
     return mrz_information(parts[0].upper(), parts[1], parts[2])
 
@@ -418,8 +432,6 @@ def _unlock_for_read(card: IdCard, args: argparse.Namespace, secrets: SecretRead
 
 
 def cmd_read(args: argparse.Namespace, out: Output) -> int:
-    from idcard.document import read_document
-
     trust = load_trust(args.trust)
     secrets = SecretReader(args.pin_stdin or args.can_stdin or args.mrz_stdin)
     with open_card(args) as card:
@@ -472,17 +484,6 @@ def _read_nid_card(
     return _verdict_exit(reading.verdict)
 
 
-def _parse_at(value: str | None):  # noqa: ANN202
-    import datetime as dt
-
-    if value is None:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--at takes an ISO time such as 2024-05-01 or 2024-05-01T12:00:00Z, not {value!r}.") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
 
 def _read_input(path: str, what: str) -> bytes:
     try:
@@ -496,8 +497,6 @@ def _read_input(path: str, what: str) -> bytes:
 
 
 def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
-    from idcard.document import DocumentFiles, verify_files
-
     dgs: dict[int, bytes] = {}
     for spec in args.dg:
         number, sep, path = spec.partition("=")
@@ -505,15 +504,13 @@ def cmd_verify_document(args: argparse.Namespace, out: Output) -> int:
             raise UsageError(f"--dg takes N=FILE with N from 1 to 16, not {spec!r}.")
         dgs[int(number)] = _read_input(path, f"DG{number}")
     files = DocumentFiles(_read_input(args.sod, "EF.SOD"), dgs)
-    document = verify_files(files, load_trust(args.trust), at=_parse_at(args.at))
+    document = verify_files(files, load_trust(args.trust), at=parse_at(args.at))
     out.result(document.to_json(), _verdict_text(document))
     return _verdict_exit(document.verdict)
 
 
 def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
     """A desk record's evidence bundle, re-checked offline (see idcard.desk.records)."""
-    from idcard.desk.records import BundleError, verify_bundle
-
     text = _read_input(args.file, "the bundle")
     body: dict[str, object] = {}
     try:
@@ -534,10 +531,6 @@ def cmd_verify_bundle(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     """What a set of trust anchors holds: how many loaded, what was skipped and why."""
-    from collections import Counter
-
-    from idcard.pki.trust import TrustStore
-
     store = TrustStore()
     loaded, skipped, lists = 0, [], []
     for path in args.paths:
@@ -579,9 +572,6 @@ def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustSto
     """Each national-PKI certificate of `store` (not CSCAs: passive authentication judges
     those), and whether it verifies under the self-signed roots among them (the one
     validator, at now: an expired intermediate says so)."""
-    from idcard.pki.trust import CSCA, TrustStore
-    from idcard.pki.validate import assurance_level_of, validate_certificate
-
     out: list[dict[str, object]] = []
     by_role: dict[str, TrustStore] = {}
     for cert in store:
@@ -617,8 +607,6 @@ def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustSto
 
 
 def _certificate_policies(der: bytes) -> list[str]:
-    from asn1crypto import x509 as asn1_x509
-
     policies = asn1_x509.Certificate.load(der).certificate_policies_value
     return [] if policies is None else [p["policy_identifier"].dotted for p in policies]
 
@@ -632,8 +620,6 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     two lines in cli.md's order: first PIN2, then the CAN. The .p7s appears
     only when complete.
     """
-    from idcard.signing import is_pdf, pdf_output_path, sign_detached
-
     try:
         with open(args.file, "rb") as fh:
             data = fh.read()
@@ -647,9 +633,9 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
         raise UsageError(f"Cannot write the signature to {target}: no writable folder {directory}.")
     if pdf:
-        from idcard.pdf.cli import run_sign
+        from idcard.pdf import cli as pdf_cli  # pyHanko: start-up time of a command-line tool
 
-        return run_sign(args, out, open_card, data)
+        return pdf_cli.run_sign(args, out, open_card, data)
     secrets = SecretReader(args.pin_stdin or args.can_stdin)
     pin2 = secrets.read("Signature PIN (PIN2): ")
     can = secrets.read("CAN (6 digits printed on the card): ")
@@ -668,8 +654,6 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
 
 
 def _signer_of(signature: bytes) -> dict[str, object]:
-    from asn1crypto import cms
-
     signed = cms.ContentInfo.load(signature)["content"]
     subject = signed["certificates"][0].chosen.subject.native
     attrs = {a["type"].native: a["values"][0].native for a in signed["signer_infos"][0]["signed_attrs"]}
@@ -683,7 +667,6 @@ def _signer_of(signature: bytes) -> dict[str, object]:
 
 # -- browser hand-off (idcard/handoff) --------------------------------------------
 def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202 - HandoffWorkflow
-    from idcard.handoff import HandoffWorkflow, UrlPolicy
 
     # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -698,8 +681,6 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
-    from idcard.handoff import AutoPrompt, HandoffServer, Prompt, TerminalPrompt
-
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
@@ -733,9 +714,6 @@ def _auth_exit(code: str) -> int:
 
 def cmd_auth(args: argparse.Namespace, out: Output) -> int:
     """The hand-off without a browser: fetch the request, consent, PIN, submit; print the redirect."""
-    from idcard.handoff import TerminalPrompt
-    from idcard.handoff.request import HandoffError, UrlPolicy
-
     # The URL the user typed is checked here: a bad one is a usage error (2);
     # what the portal then answers is the hand-off's outcome (1 when refused).
     try:
@@ -757,17 +735,11 @@ def cmd_auth(args: argparse.Namespace, out: Output) -> int:
 
 # -- tokens (assertion.md) -------------------------------------------------------
 def _token_attributes(value: str | None) -> list[str]:
-    from idcard.assertion.messages import normalize_attributes
-
     return normalize_attributes(a.strip() for a in (value or "").split(",") if a.strip())
 
 
 def cmd_token(args: argparse.Namespace, out: Output) -> int:
     """A web-eid:1.0 token with chip evidence for ORIGIN and NONCE (PACE-PIN)."""
-    from idcard.assertion.builder import build_token
-    from idcard.assertion.messages import normalize_origin, validate_nonce
-    from idcard.assertion.token import dumps
-
     # Refuse bad arguments before the card spends a PIN try on them.
     origin = normalize_origin(args.origin, allow_http_loopback=True)
     nonce = validate_nonce(args.nonce)
@@ -801,9 +773,6 @@ def _read_token(path: str) -> bytes:
 
 def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     """Verify a web-eid:1 token for ORIGIN and NONCE (equality only: no nonce store)."""
-    from idcard.pki.trust import CSCA
-    from idcard.portal import TokenError, TokenVerifier
-
     trust = load_trust(args.trust)
     if trust is None:
         raise UsageError("Give the CAs that issue authentication certificates with --trust PATH.")
@@ -824,7 +793,7 @@ def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
             origin=args.origin,
             nonce=args.nonce,
             requested_attributes=_token_attributes(args.attributes),
-            at=_parse_at(args.at),
+            at=parse_at(args.at),
         )
     except TokenError as exc:
         checks = exc.verdict.checks if exc.verdict is not None else []
@@ -864,8 +833,6 @@ def _add_revocation_options(p: argparse.ArgumentParser) -> None:
 
 def _revocation_options(args: argparse.Namespace):  # noqa: ANN202 - (list[Crl], Revocation, bool)
     """The validator's revocation settings from --crl / --ocsp / --offline."""
-    from idcard.pki.crl import load_crl_files
-
     return load_crl_files(args.crl), ("ocsp" if args.ocsp else "crl"), bool(args.offline)
 
 
@@ -876,9 +843,6 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     The demo card is issued by the *test* PKI, so this trusts the test CSCA
     (and says so); a real card is verified against the anchors given with --trust.
     """
-    from idcard.document import read_document
-    from idcard.pki.trust import TrustStore
-
     trust = TrustStore([demo_anchor("csca")])
     with IdCard.open("emulator:demo") as card:
         status = card.pin_status()
@@ -924,6 +888,12 @@ def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="log what happens, APDUs included (secrets redacted)")
     parser.add_argument("-q", "--quiet", action="store_true", default=default,
                         help="no progress line on stderr (it only appears on a terminal anyway)")
+
+
+def cmd_verify_pdf(args: argparse.Namespace, out: Output) -> int:
+    from idcard.pdf import cli as pdf_cli  # pyHanko: start-up time of a command-line tool
+
+    return pdf_cli.cmd_verify_pdf(args, out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1029,10 +999,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="same as --can-stdin (either reads both lines: the signature PIN, then the CAN)",
     )
-    from idcard.pdf.cli import add_sign_options, add_verify_parser
-
     add_sign_options(p)
-    add_verify_parser(add_parser)
+    p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
+    add_verify_options(p)
+    p.set_defaults(func=cmd_verify_pdf)
 
     p = add_parser("serve", "run the browser hand-off service on 127.0.0.1 and [::1]")
     p.add_argument("--port", type=int, default=24727, help="TCP port (default 24727)")

@@ -25,6 +25,10 @@ from typing import TYPE_CHECKING
 
 from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from idcard.errors import IdCardError, MalformedResponseError, UnsupportedCardError
 
@@ -87,11 +91,6 @@ def check_signing_certificate(cert_der: bytes) -> asn1_x509.Certificate:
 
 
 def signature_matches(cert_der: bytes, signature_der: bytes, to_be_signed: bytes) -> bool:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     key = x509.load_der_x509_certificate(cert_der).public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey):
         return False

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from mock_card.backend import CardBackend
 from mock_card.card import EmulatedCard
+from mock_card.frontends.nfc_udp import NfcUdpTarget
+from mock_card.frontends.vpcd import VpcdClient
 from mock_card.image import (
     DEFAULT_PACE_OID,
     DEFAULT_PACE_PARAMETER_ID,
@@ -20,6 +22,9 @@ from mock_card.image import (
     PROFILE_PASSPORT_BAC,
 )
 from mock_card.personalize import DEMO_CITIZEN, GENUINE, VARIANTS, personalize
+from mock_card.profiles.cardfile import PROFILES, open_card_spec, save_card_file
+from mock_card.registry_service import RegistryService
+from mock_card.testpki import iran_test_pki, test_pki, write_anchors, write_iran_anchors
 
 log = logging.getLogger("mock_card")
 
@@ -35,8 +40,6 @@ def _host_port(value: str | None, default_port: int) -> tuple[str, int]:
 
 def load_card(spec: str, *, latency: float | None = None) -> CardBackend:
     """A card from `spec`: demo[:variant], mav4|pardis|omid[:variant], or a card file."""
-    from mock_card.profiles.cardfile import open_card_spec
-
     if spec == "demo":
         return EmulatedCard(personalize(), latency=latency)
     if spec.startswith("demo:") and spec[5:] in VARIANTS:
@@ -48,7 +51,6 @@ def cmd_create(args: argparse.Namespace) -> int:
     fields = ("family_name", "given_name", "national_code", "document_number", "birth_date", "expiry_date")
     overrides = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
     citizen = dataclasses.replace(DEMO_CITIZEN, **overrides)
-    from mock_card.profiles.cardfile import PROFILES, save_card_file
 
     if args.profile in PROFILES:
         # Real card families: PINs are the registry's defaults (ID PIN = last 4 digits of
@@ -82,8 +84,6 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
-    from mock_card.testpki import iran_test_pki, test_pki, write_anchors, write_iran_anchors
-
     args.out.mkdir(parents=True, exist_ok=True)
     for path in write_anchors(test_pki(args.seed), args.out):
         print(path)
@@ -99,31 +99,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.nfc_udp is not None:
-        from mock_card.frontends.nfc_udp import NfcUdpTarget
-
         host, port = _host_port(args.nfc_udp, 54321)
-        server: object = NfcUdpTarget(card, host=host, port=port)
+        server: NfcUdpTarget | VpcdClient = NfcUdpTarget(card, host=host, port=port)
         print(f"mock-card: ISO-DEP target on nfcpy udp {host}:{port} (reader nfc:udp:{host}:{port})", flush=True)
     else:
-        from mock_card.frontends.vpcd import VpcdClient
-
         host, port = _host_port(args.vpcd, 35963)
         server = VpcdClient(card, host=host, port=port)
         print(f"mock-card: connecting to pcscd's vpcd driver at {host}:{port}", flush=True)
-    server.start()  # type: ignore[attr-defined]
+    server.start()
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()  # type: ignore[attr-defined]
+        server.stop()
     return 0
 
 
 def cmd_registry(args: argparse.Namespace) -> int:
-    from mock_card.registry_service import RegistryService
-
     service = RegistryService(port=args.port)
     print(f"mock-card: emulated registry card-authentication service (TEST keys) at {service.url}", flush=True)
     service.serve_forever()

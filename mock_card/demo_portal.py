@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import uvicorn
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -390,7 +391,6 @@ def _photo_uri(data: bytes, mime: str | None) -> str | None:
     if mime in ("image/jpeg", "image/png"):
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     try:
-
         with Image.open(io.BytesIO(data)) as image:
             out = io.BytesIO()
             image.save(out, format="PNG")
@@ -442,8 +442,6 @@ def _temp_db() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import uvicorn
-
     parser = argparse.ArgumentParser(prog="python -m mock_card.demo_portal", description="The reference portal")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -21,23 +21,42 @@ import collections
 import dataclasses
 import hashlib
 import io
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+from asn1crypto import algos as asn1_algos
+from asn1crypto import core
+from asn1crypto import keys as asn1_keys
+from cryptography.hazmat.primitives.serialization import Encoding, load_der_private_key
+from PIL import Image
 
 from idcard.apdu.command import CommandAPDU
 from idcard.apdu.response import ResponseAPDU
-from idcard.apdu.tlv import encode_tlv
+from idcard.apdu.tlv import encode_tlv, parse_all, parse_one, parse_single
+from idcard.document import Document, read_document
+from idcard.lds import Com, Dg1, build_dg2
+from idcard.lds.sod import sign_sod
 from idcard.pki.trust import TrustStore
 from idcard.protocol.sm import ChipSecureMessaging
+from idcard.session import MRZ, IdCard
+from idcard.session import PIN as PIN_REF
 from mock_card.card import EmulatedCard
+from mock_card.chip_keys import generate_chip_keys
 from mock_card.filesystem import FID_CARD_ACCESS, FID_COM, FID_SOD, dg_fid
 from mock_card.image import CardImage
-from mock_card.personalize import DEMO_CITIZEN, Citizen, personalize
-
-if TYPE_CHECKING:
-    from idcard.document import Document
-    from idcard.pki.trust import TrustStore
+from mock_card.personalize import (
+    DEMO_CITIZEN,
+    FID_AUTH_CERT,
+    Citizen,
+    _dg11,
+    _dg12,
+    card_access,
+    personalize,
+)
+from mock_card.testpki import test_pki
+from reader.emulated import EmulatedTransport
 
 ImageTrick = Callable[[CardImage], None]
 #: (card, plain command, plain answer) -> the answer the chip gives instead (or the same)
@@ -124,11 +143,6 @@ def _lds(image: CardImage) -> dict[int, bytes]:
 
 def resign(image: CardImage, *, signer: str = "ds", hash_algorithm: str = "sha256") -> None:
     """Sign EF.SOD again over the DGs as they now are: an issuer (or its stolen key) signs the lie."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from idcard.lds.sod import sign_sod
-    from mock_card.testpki import test_pki
-
     pki = test_pki()
     cert, key = {
         "ds": (pki.ds_cert, pki.ds_key),
@@ -189,8 +203,6 @@ def clone_keys(which: tuple[str, ...] = ("aa", "ca")) -> ImageTrick:
     """The chip answers with keys of its own: it cannot carry the genuine chip's private keys."""
 
     def trick(image: CardImage) -> None:
-        from mock_card.chip_keys import generate_chip_keys
-
         other = generate_chip_keys((1_000_004).to_bytes(8, "big"), aa="ec")
         for name in which:
             image.keys[name] = other["keys"][name]  # type: ignore[index]
@@ -202,9 +214,6 @@ def signed_citizen(**changes: str) -> ImageTrick:
     """DG1/DG11/DG12 of a changed citizen, correctly signed by the DS (an issuer-side lie)."""
 
     def trick(image: CardImage) -> None:
-        from idcard.lds import Dg1
-        from mock_card.personalize import _dg11, _dg12
-
         citizen = dataclasses.replace(DEMO_CITIZEN, **changes)
         lds = _lds(image)
         lds[dg_fid(1)] = Dg1(citizen.mrz).encode()
@@ -225,8 +234,6 @@ _SIZE_FIELDS = {"JPEG": (b"\xff\xc0", 5, 2, True), "JPEG2000": (b"\xff\x51", 6, 
 
 def _image(fmt: str, size: tuple[int, int] = (8, 8), *, claim: tuple[int, int] | None = None) -> bytes:
     """A small real image; with `claim`, its header lies about its size (a decompression bomb)."""
-    from PIL import Image
-
     buf = io.BytesIO()
     # JPEG 2000 as a bare codestream: its SIZ marker alone gives the size.
     Image.new("L", size).save(buf, fmt, **({"no_jp2": True} if fmt == "JPEG2000" else {}))
@@ -240,15 +247,11 @@ def _image(fmt: str, size: tuple[int, int] = (8, 8), *, claim: tuple[int, int] |
 
 
 def dg2_with(image_bytes: bytes) -> Callable[[bytes], bytes]:
-    from idcard.lds import build_dg2
-
     return lambda _old: build_dg2(image_bytes)
 
 
 def dg11_raw(fields: bytes) -> Callable[[bytes], bytes]:
     """A DG11 whose tag list (5C) names exactly what it carries."""
-    from idcard.apdu.tlv import parse_all
-
     def make(_old: bytes) -> bytes:
         tags = b"".join(bytes([t.tag >> 8, t.tag & 0xFF]) for t in parse_all(fields))
         return encode_tlv(0x6B, encode_tlv(0x5C, tags) + fields)
@@ -257,8 +260,6 @@ def dg11_raw(fields: bytes) -> Callable[[bytes], bytes]:
 
 
 def _rsa_dg15(bits: int) -> Callable[[bytes], bytes]:
-    from asn1crypto import keys as asn1_keys
-
     def make(_old: bytes) -> bytes:
         n = (1 << (bits - 1)) | 0xF1
         spki = asn1_keys.PublicKeyInfo(
@@ -274,9 +275,6 @@ def _rsa_dg15(bits: int) -> Callable[[bytes], bytes]:
 
 def _dh_dg14(bits: int) -> Callable[[bytes], bytes]:
     """DG14 with a ChipAuthenticationPublicKeyInfo over a PKCS #3 DH group of `bits` bits."""
-    from asn1crypto import algos as asn1_algos
-    from asn1crypto import core
-
     def seq(*parts: bytes) -> bytes:
         return encode_tlv(0x30, b"".join(parts))
 
@@ -606,9 +604,9 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
     add("pace-mse-refused", "chip refuses MSE:Set AT for PACE", "card.wrong_data",
         plain=answer(nth(INS_MSE, 1), sw(0x6A80)))
     add("card-access-unknown-oid", "EF.CardAccess offers only an unknown PACE protocol", "card.unsupported",
-        image=set_file(FID_CARD_ACCESS, lambda _d: _card_access("0.4.0.127.0.7.2.2.4.9.9", 13), "mf"))
+        image=set_file(FID_CARD_ACCESS, lambda _d: card_access("0.4.0.127.0.7.2.2.4.9.9", 13), "mf"))
     add("card-access-wrong-parameter", "EF.CardAccess names a domain the chip does not use", "card.wrong_data",
-        image=set_file(FID_CARD_ACCESS, lambda _d: _card_access("0.4.0.127.0.7.2.2.4.2.2", 16), "mf"))
+        image=set_file(FID_CARD_ACCESS, lambda _d: card_access("0.4.0.127.0.7.2.2.4.2.2", 16), "mf"))
     for i, junk in enumerate((b"", b"\x31\x05\x30\x03", b"\x30\x00", b"\xff" * 40, b"\x31\x82\xff\xff")):
         add(f"card-access-junk-{i}", f"EF.CardAccess is junk ({junk[:4].hex() or 'empty'})", "card.malformed",
             image=set_file(FID_CARD_ACCESS, _constant(junk), "mf"))
@@ -714,21 +712,11 @@ def _catalogue() -> list[Behaviour]:  # noqa: PLR0915 - a flat list is the clear
 
 # -- helpers for the catalogue ------------------------------------------------------------------
 def _value(tlv: bytes) -> bytes:
-    from idcard.apdu.tlv import parse_one
-
     return parse_one(tlv, 0)[0].value
 
 
 def _com(*numbers: int) -> bytes:
-    from idcard.lds import Com
-
     return Com.for_data_groups(list(numbers)).encode()
-
-
-def _card_access(oid: str, parameter_id: int) -> bytes:
-    from mock_card.personalize import card_access
-
-    return card_access(oid, parameter_id)
 
 
 def _constant(value: bytes) -> Callable[[bytes], bytes]:
@@ -736,20 +724,14 @@ def _constant(value: bytes) -> Callable[[bytes], bytes]:
 
 
 def _dg1_of(citizen: Citizen) -> bytes:
-    from idcard.lds import Dg1
-
     return Dg1(citizen.mrz).encode()
 
 
 def _dg11_of(citizen: Citizen) -> bytes:
-    from mock_card.personalize import _dg11
-
     return _dg11(citizen)
 
 
 def _clone_dg(number: int) -> bytes:
-    from mock_card.chip_keys import generate_chip_keys
-
     other = generate_chip_keys((1_000_004).to_bytes(8, "big"), aa="ec")
     return other[f"dg{number}"]  # type: ignore[return-value]
 
@@ -771,8 +753,6 @@ def _unlock_with(citizen: Citizen) -> ImageTrick:
 
 
 def _break_check_digit(dg1: bytes) -> bytes:
-    from idcard.lds import Dg1
-
     mrz = Dg1.parse(dg1).mrz
     lines = list(mrz.lines)
     last = lines[1]
@@ -782,11 +762,6 @@ def _break_check_digit(dg1: bytes) -> bytes:
 
 
 def _card_key_forgery(image: CardImage) -> None:
-    from cryptography.hazmat.primitives.serialization import load_der_private_key
-
-    from idcard.lds.sod import sign_sod
-    from mock_card.personalize import FID_AUTH_CERT
-
     lds = _lds(image)
     lds[dg_fid(1)] = _dg1_of(OTHER)
     key = load_der_private_key(bytes.fromhex(str(image.keys["auth"])), password=None)
@@ -797,10 +772,8 @@ def _card_key_forgery(image: CardImage) -> None:
 
 def _flip_econtent(sod: bytes) -> bytes:
     """Change one byte of DG1's hash inside the signed LDSSecurityObject."""
-    import hashlib as h
-
     personal = personalize()
-    digest = h.sha256(personal.files["lds"][dg_fid(1)]).digest()
+    digest = hashlib.sha256(personal.files["lds"][dg_fid(1)]).digest()
     at = sod.index(digest)
     return sod[:at] + bytes([sod[at] ^ 1]) + sod[at + 1 :]
 
@@ -812,11 +785,6 @@ def _other_card_sod() -> bytes:
 
 def _sod_cert_swapped(image: CardImage) -> None:
     """Signed with a key the forger holds, naming and carrying the genuine DS certificate."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from idcard.lds.sod import sign_sod
-    from mock_card.testpki import test_pki
-
     pki = test_pki()
     lds = _lds(image)
     hashes = {n: hashlib.sha256(lds[dg_fid(n)]).digest() for n in range(1, 17) if dg_fid(n) in lds}
@@ -840,8 +808,6 @@ def _ca_keep_keys(card: HostileCard, cmd: CommandAPDU, response: ResponseAPDU) -
 
 def _reflect_ephemeral(card: HostileCard, cmd: CommandAPDU, response: ResponseAPDU) -> ResponseAPDU:
     if cmd.ins == INS_GA and card.seen[INS_GA] == 3 and cmd.data:
-        from idcard.apdu.tlv import parse_single
-
         ours = parse_single(cmd.data, 0x7C).value
         theirs = b"\x84" + ours[1:]  # 83 -> 84: the chip's ephemeral key DO
         return ResponseAPDU(encode_tlv(0x7C, theirs), 0x9000)
@@ -873,10 +839,6 @@ def _pad16(data: bytes) -> bytes:
 
 
 def _big_face() -> bytes:
-    import random
-
-    from PIL import Image
-
     rnd = random.Random(7)
     img = Image.new("RGB", (240, 320))
     img.putdata([(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)) for _ in range(240 * 320)])
@@ -887,8 +849,6 @@ def _big_face() -> bytes:
 
 def _big_dg2(image: CardImage) -> None:
     """A DG2 over 32 KB, signed: the rest is read with odd INS."""
-    from idcard.lds import build_dg2
-
     _lds(image)[dg_fid(2)] = build_dg2(_big_face())
     resign(image)
 
@@ -896,11 +856,6 @@ def _big_dg2(image: CardImage) -> None:
 
 def _secure_steps() -> list[str]:
     """The secure APDUs of a genuine `idcard read` with PIN, by INS name."""
-    from idcard.document import read_document
-    from idcard.session import PIN as PIN_REF
-    from idcard.session import IdCard
-    from reader.emulated import EmulatedTransport
-
     names = {0xA4: "select", 0xB0: "read", 0xB1: "read-odd", 0x22: "mse", 0x86: "ga", 0x88: "aa"}
     card = EmulatedCard(personalize())
     with IdCard(EmulatedTransport(card)) as session:
@@ -929,13 +884,6 @@ class Outcome:
 
 def play(behaviour: Behaviour, trust: TrustStore | None) -> Outcome:
     """Run `idcard read`'s library path (unlock, read, verify) against the behaviour's card."""
-    import time
-
-    from idcard.document import read_document
-    from idcard.session import MRZ, IdCard
-    from idcard.session import PIN as PIN_REF
-    from reader.emulated import EmulatedTransport
-
     start = time.perf_counter()
     card = behaviour.card()
     try:

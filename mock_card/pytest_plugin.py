@@ -34,8 +34,11 @@ import pytest
 from mock_card import scheme
 from mock_card.card import EmulatedCard
 from mock_card.personalize import personalize
+from mock_card.profiles.cardfile import PROFILES, make_profile_card
+from mock_card.registry_service import RegistryService
 from mock_card.testing import readers
 from mock_card.testing.readers import TRANSPORTS, TransportUnavailable, serve_card
+from mock_card.testpki import iran_test_pki, write_iran_anchors
 from reader.base import CardBackend
 
 __all__ = ["TRANSPORTS", "MockCardReader", "make_card"]
@@ -73,8 +76,6 @@ def make_card(
     `profile="mav4"|"pardis"|"omid"` gives an emulated real card family instead
     (options: variant, seed, citizen, citizen_ca).
     """
-    from mock_card.profiles.cardfile import PROFILES, make_profile_card
-
     if personalisation.get("profile") in PROFILES:
         options = dict(personalisation)
         return make_profile_card(str(options.pop("profile")), **options)
@@ -136,10 +137,8 @@ def mock_card_reader(
 
 
 @pytest.fixture(scope="session")
-def mock_registry():  # noqa: ANN201 - RegistryService
+def mock_registry() -> Iterator[RegistryService]:
     """The emulated registry card-authentication service on 127.0.0.1 (TEST keys); `.url`."""
-    from mock_card.registry_service import RegistryService
-
     with RegistryService() as service:
         yield service
 
@@ -147,8 +146,6 @@ def mock_registry():  # noqa: ANN201 - RegistryService
 @pytest.fixture(scope="session")
 def iran_test_anchors(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Path
     """A folder with the TEST look-alike of the Iranian PKI (seed 1), as `mock-card pki` writes it."""
-    from mock_card.testpki import iran_test_pki, write_iran_anchors
-
     out = tmp_path_factory.mktemp("iran-test")
     write_iran_anchors(iran_test_pki(1), out)
     return out

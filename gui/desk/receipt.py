@@ -7,6 +7,7 @@ import html
 import io
 from pathlib import Path
 
+import segno
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QMarginsF, Qt, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument, QTextOption
 
@@ -21,8 +22,6 @@ translate = QCoreApplication.translate
 
 
 def qr_png(payload: str, scale: int = 8) -> bytes:
-    import segno
-
     qr = segno.make(payload, error="m", micro=False)
     out = io.BytesIO()
     qr.save(out, kind="png", scale=scale, border=2)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QVBo
 
 from gui import theme
 from gui.i18n import I18n
+from gui.messages import error_text
 from gui.widgets import add_escape, button, label, page_panel
 from idcard.origin import display_origin
 
@@ -240,8 +241,6 @@ class HandoffProgressPage(QWidget):
                 )
             )
         else:
-            from gui.messages import error_text
-
             self.title.setText(self.tr("The login did not complete"))
             self.title.setStyleSheet(f"color: {theme.BAD};")
             text = error_text(code, message) if code else message

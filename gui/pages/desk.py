@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -335,8 +335,6 @@ class DeskPage(QWidget):
         return self.records[index] if 0 <= index < len(self.records) else None
 
     def select_row(self, row: int) -> None:
-        from PySide6.QtCore import QItemSelectionModel
-
         index = self.table.model().index(row, 0)
         flags = (
             QItemSelectionModel.SelectionFlag.ClearAndSelect

@@ -22,6 +22,7 @@ from idcard.cards.pardis import PardisDriver
 from idcard.cards.pardis_pin import PardisPinStatus
 from idcard.cards.verdict import nid_verdict
 from idcard.errors import CardStatusError, MalformedResponseError
+from idcard.pki.validate import validate_certificate
 from idcard.verdict import Check, Result, Verdict
 
 if TYPE_CHECKING:
@@ -79,7 +80,6 @@ def chain_check(
     """`certificate.chain` from the RFC 5280 validator; the card's CA is an untrusted intermediate."""
     if trust is None:
         return Check("certificate.chain", Result.NOT_PERFORMED, "no trust anchors were given"), None
-    from idcard.pki.validate import validate_certificate
 
     result = validate_certificate(
         signing_der, trust=trust, usage="sign", intermediates=[ca_der] if ca_der else [], at=at

@@ -26,8 +26,8 @@ import idna
 
 from idcard import __version__
 from idcard.assertion.messages import normalize_attributes
+from idcard.budget import Budget, BudgetTransport
 from idcard.errors import IdCardError, UsageError
-from idcard.handoff.budget import Budget, BudgetTransport
 from idcard.origin import origin_of_url
 
 __all__ = [

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from idcard.assertion.builder import build_token
+from idcard.budget import Budget
 from idcard.cards.base import CardDriver
 from idcard.cards.keyservice import CardKeyService
 from idcard.cards.login import login_token, refuse_without_service
 from idcard.errors import PinError
-from idcard.handoff.budget import Budget
 from idcard.handoff.prompt import Prompt
 from idcard.handoff.request import (
     FETCH_DEADLINE,

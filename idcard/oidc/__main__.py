@@ -27,13 +27,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+from asn1crypto import x509
+from joserfc.jwk import RSAKey
+from starlette.applications import Starlette
+
 from idcard.errors import IdCardError, UsageError
+from idcard.oidc.app import Provider, create_app
+from idcard.oidc.clients import load_clients
+from idcard.oidc.store import open_store
+from idcard.pdf.assurance import certificate_level
+from idcard.portal.anchors import dev_verifier, load_trust_dir
+from idcard.portal.nonces import NonceStore, RedisNonceStore, SqliteNonceStore
+from idcard.portal.server import Portal
+from idcard.portal.verifier import TokenVerifier
 
 DEV_CLIENT = "demo-rp"
 
 
-def _key(path: str | None, *, generate: bool):  # noqa: ANN202 - joserfc RSAKey
-    from joserfc.jwk import RSAKey
+def _key(path: str | None, *, generate: bool) -> RSAKey:
 
     if path and os.path.exists(path):
         key = RSAKey.import_key(Path(path).read_bytes())
@@ -49,17 +61,12 @@ def _key(path: str | None, *, generate: bool):  # noqa: ANN202 - joserfc RSAKey
     return key
 
 
-def _nonce_store(url: str):  # noqa: ANN202
-    from idcard.portal.nonces import RedisNonceStore, SqliteNonceStore
+def _nonce_store(url: str) -> NonceStore:
 
     return RedisNonceStore(url) if url.startswith(("redis://", "rediss://", "unix://")) else SqliteNonceStore(url)
 
 
-def build(args: argparse.Namespace):  # noqa: ANN201, C901 - Starlette app
-    from idcard.oidc.app import Provider, create_app
-    from idcard.oidc.clients import load_clients
-    from idcard.oidc.store import open_store
-    from idcard.portal.server import Portal
+def build(args: argparse.Namespace) -> tuple[Starlette, str]:  # noqa: C901
 
     config: dict[str, Any] = {}
     if args.config:
@@ -108,12 +115,7 @@ def build(args: argparse.Namespace):  # noqa: ANN201, C901 - Starlette app
     return create_app(provider), issuer
 
 
-def _verifier(trust: str | None, *, dev: bool):  # noqa: ANN202
-    from asn1crypto import x509
-
-    from idcard.pdf.assurance import certificate_level
-    from idcard.portal.anchors import dev_verifier, load_trust_dir
-    from idcard.portal.verifier import TokenVerifier
+def _verifier(trust: str | None, *, dev: bool) -> tuple[TokenVerifier, dict[str, int]]:
 
     if trust:
         cas, cscas, crls = load_trust_dir(trust)
@@ -131,8 +133,6 @@ def _verifier(trust: str | None, *, dev: bool):  # noqa: ANN202
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import uvicorn
-
     p = argparse.ArgumentParser(prog="python -m idcard.oidc", description="OpenID Connect provider for the national ID card")
     p.add_argument("--config", metavar="FILE", help="the provider's JSON configuration")
     p.add_argument("--dev", action="store_true", help="loopback, TEST anchors, a demo client, a generated key")

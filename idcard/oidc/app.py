@@ -35,7 +35,13 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from idcard.errors import IdCardError
-from idcard.oidc.authserver import ID_TOKEN_ALG, PreparedRequest, build_server, user_claims
+from idcard.oidc.authserver import (
+    ID_TOKEN_ALG,
+    PreparedRequest,
+    build_server,
+    query_of,
+    user_claims,
+)
 from idcard.oidc.claims import identity_claims
 from idcard.oidc.clients import SCOPES, Client
 from idcard.oidc.store import OidcStore
@@ -218,7 +224,6 @@ class Provider:
         if not cookie or not secrets.compare_digest(cookie, login["session"]):
             return self._error_page("login.other_browser", "This login was started in another browser.")
         authorize = login["authorize"]
-        from idcard.oidc.authserver import query_of
 
         prepared = PreparedRequest("GET", authorize, request.headers, query_of(authorize))
 

@@ -1,6 +1,6 @@
 """The PDF parts of the `idcard` command: `sign` on a PDF, and `verify-pdf`.
 
-idcard/cli.py only registers these; the logic lives here.
+idcard/cli.py registers them (options in idcard/pdf/options.py); the logic lives here.
 """
 
 from __future__ import annotations
@@ -12,37 +12,30 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from asn1crypto import x509
+
+from idcard.cli_args import parse_at
 from idcard.errors import IdCardError, UsageError
+from idcard.files import write_atomically
+from idcard.lds.dg11 import Dg11
+from idcard.pdf.sign import PdfSignOptions, VisibleField, sign_pdf
+from idcard.pdf.verify import verify_pdf
+from idcard.pki.crl import Crl
+from idcard.pki.trust import TrustStore
+from idcard.secrets_input import SecretReader
+from idcard.session import CAN, IdCard
+from idcard.signing import pdf_output_path
+from idcard.verdict import Result
 
 if TYPE_CHECKING:
-    from idcard.cli import Output
-    from idcard.session import IdCard
+    from idcard.cli import Output  # idcard.cli imports this module
 
-__all__ = ["add_sign_options", "add_verify_parser", "run_sign", "cmd_verify_pdf"]
+__all__ = ["run_sign", "cmd_verify_pdf"]
 
 EXIT_OK, EXIT_VERIFY, EXIT_UNTRUSTED = 0, 1, 5
 
 
-def add_sign_options(p: argparse.ArgumentParser) -> None:
-    """Options of `idcard sign` that only apply to PDF files."""
-    g = p.add_argument_group("PDF files (PAdES, written to FILE-signed.pdf)")
-    g.add_argument("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: PAdES B-T")
-    g.add_argument("--ltv", action="store_true", help="embed the chain and CRLs (B-LT with --tsa); needs --trust")
-    g.add_argument(
-        "--field", nargs="?", const="", metavar="PAGE:X1,Y1,X2,Y2",
-        help="a visible signature with the name from the card (default page 1, bottom left)",
-    )
-    g.add_argument("--chain", action="append", default=[], metavar="PATH", help="CA certificates to embed (the citizen CA)")
-    g.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="anchors the chain ends at (for --ltv)")
-    g.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to embed with --ltv")
-    g.add_argument("--offline", action="store_true", help="never fetch CRLs or certificates for --ltv")
-    g.add_argument("--reason", help="reason for signing, recorded in the signature")
-    g.add_argument("--location", help="where it was signed, recorded in the signature")
-
-
 def _ders(paths: list[str], what: str) -> list[bytes]:
-    from idcard.pki.trust import TrustStore
-
     store = TrustStore()
     for path in paths:
         if not os.path.exists(path):
@@ -53,8 +46,6 @@ def _ders(paths: list[str], what: str) -> list[bytes]:
 
 
 def _crl_ders(paths: list[str]) -> list[bytes]:
-    from idcard.pki.crl import Crl
-
     out = []
     for path in paths:
         try:
@@ -66,8 +57,6 @@ def _crl_ders(paths: list[str]) -> list[bytes]:
 
 def _persian_name(card: IdCard) -> str | None:
     """The name as DG11 holds it; None when the card does not give it (the field shows no name)."""
-    from idcard.lds.dg11 import Dg11
-
     try:
         dg11 = Dg11.parse(card.read_dg(11))
     except (IdCardError, ValueError):
@@ -77,8 +66,6 @@ def _persian_name(card: IdCard) -> str | None:
 
 
 def _is_self_signed(der: bytes) -> bool:
-    from asn1crypto import x509
-
     return x509.Certificate.load(der).self_signed != "no"  # "maybe" or "yes"
 
 
@@ -86,12 +73,6 @@ def run_sign(
     args: argparse.Namespace, out: Output, open_card: Callable[[argparse.Namespace], IdCard], data: bytes
 ) -> int:
     """`idcard sign FILE.pdf`: the CAN opens the channel, PIN2 authorises the one signature."""
-    from idcard.files import write_atomically
-    from idcard.pdf.sign import PdfSignOptions, VisibleField, sign_pdf
-    from idcard.secrets_input import SecretReader
-    from idcard.session import CAN
-    from idcard.signing import pdf_output_path
-
     target = args.out or pdf_output_path(args.file)
     anchors = _ders(args.trust, "trust anchor")
     chain = _ders(args.chain, "chain certificate")
@@ -127,25 +108,8 @@ def run_sign(
     return EXIT_OK
 
 
-def add_verify_parser(add_parser: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """`verify-pdf`, registered through the CLI's own `add_parser` (exit codes, --version)."""
-    p = add_parser("verify-pdf", "verify the signatures in a PDF (integrity, chain, revocation, level)")
-    p.add_argument("file", metavar="FILE", help="the signed PDF")
-    p.add_argument("--trust", action="extend", nargs="+", default=[], metavar="PATH", help="trusted roots (certificates or folders)")
-    p.add_argument("--chain", action="append", default=[], metavar="PATH", help="extra intermediate CA certificates")
-    p.add_argument("--crl", action="append", default=[], metavar="FILE", help="CRLs to check revocation with")
-    p.add_argument("--online", action="store_true", help="fetch CRLs/OCSP over the network (then required)")
-    p.add_argument("--allow-incremental", action="store_true", help="accept form filling and annotations after signing")
-    p.add_argument("--at", metavar="TIME", help="validation time (ISO 8601), default now")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    p.set_defaults(func=cmd_verify_pdf)
-
 
 def cmd_verify_pdf(args: argparse.Namespace, out: Output) -> int:
-    from idcard.cli import _parse_at
-    from idcard.pdf.verify import verify_pdf
-    from idcard.verdict import Result
-
     trust = _ders(args.trust, "trust anchor")
     if not trust:
         raise UsageError("Give the roots that signatures must chain to with --trust PATH.")
@@ -159,7 +123,7 @@ def cmd_verify_pdf(args: argparse.Namespace, out: Output) -> int:
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     report = verify_pdf(
         data, trust, crls=_crl_ders(args.crl), intermediates=_ders(args.chain, "chain certificate"),
-        at=_parse_at(args.at), allow_incremental=args.allow_incremental, online=args.online,
+        at=parse_at(args.at), allow_incremental=args.allow_incremental, online=args.online,
     )
     lines = [f"PDF:           {report.status.upper()}  ({args.file})"]
     for sig in report.signatures:

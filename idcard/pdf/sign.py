@@ -18,9 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
 from idcard.errors import IdCardError, UsageError
 from idcard.pdf.der import certificates
 from idcard.pdf.der import crls as load_crls
+from idcard.pdf.signer import DIGEST_ALGORITHM, CardSigner
+from idcard.pdf.stamp import stamp_style
 from idcard.signing import check_signing_certificate
 
 if TYPE_CHECKING:
@@ -87,9 +98,7 @@ def _level(options: PdfSignOptions) -> str:
     return "B-B"
 
 
-def _validation_context(options: PdfSignOptions):  # noqa: ANN202 - ValidationContext
-    from pyhanko_certvalidator import ValidationContext
-
+def _validation_context(options: PdfSignOptions) -> ValidationContext:
     return ValidationContext(
         trust_roots=certificates(options.trust, "trust anchor"),
         other_certs=certificates(options.chain, "chain certificate"),
@@ -108,17 +117,6 @@ def sign_pdf(card: IdCard, pdf: bytes, pin2: str, options: PdfSignOptions = PdfS
     `IdCardError` codes `pdf.ltv` (chain or revocation data missing) and
     `pdf.tsa` (the time-stamp authority failed). Nothing is returned half-done.
     """
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.general import SigningError
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
-
-    from idcard.pdf.signer import DIGEST_ALGORITHM, CardSigner
-    from idcard.pdf.stamp import stamp_style
-
     if options.ltv and not options.trust:
         raise UsageError("--ltv needs the trust anchors the chain ends at (--trust).")
     try:

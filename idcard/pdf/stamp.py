@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import os
 
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import TextStampStyle
+
 from idcard.errors import UsageError
 
 __all__ = ["FONT_PATH", "stamp_style", "stamp_text"]
@@ -30,11 +34,7 @@ def stamp_text(name: str | None) -> str:
     return "\n".join(lines).replace("%", "%%")
 
 
-def stamp_style(name: str | None):  # noqa: ANN201 - pyhanko TextStampStyle
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.stamp import TextStampStyle
-
+def stamp_style(name: str | None) -> TextStampStyle:
     font = os.environ.get("IDCARD_PDF_FONT", FONT_PATH)
     if not os.path.isfile(font):
         raise UsageError(

@@ -26,6 +26,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 
 import idcard.pdf  # noqa: F401 - refreshes asn1crypto's OID names before pyHanko parses CMS
 from idcard.pdf.assurance import LEVEL_NAMES, assurance_level
@@ -111,11 +120,6 @@ def verify_pdf(
     required for every certificate on the path. A PDF without signatures, or
     that does not parse, is a `failed` verdict, not an exception.
     """
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.dss import DocumentSecurityStore
-    from pyhanko_certvalidator import ValidationContext
-
     verdict = Verdict(required=REQUIRED)
     report = PdfVerification(verdict)
     try:
@@ -157,18 +161,13 @@ def verify_pdf(
 
 def _verify_one(  # noqa: C901, PLR0912 - one branch per check keeps the mapping readable
     verdict: Verdict,
-    embedded,  # noqa: ANN001 - pyhanko EmbeddedPdfSignature
-    context,  # noqa: ANN001 - pyhanko_certvalidator ValidationContext
+    embedded: EmbeddedPdfSignature,
+    context: ValidationContext,
     check_revocation: bool,
     allow_incremental: bool,
     online: bool,
     has_dss: bool,
 ) -> PdfSignatureReport:
-    from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
-
     name = embedded.field_name
     where = {"field": name}
     try:

@@ -15,53 +15,17 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 
 from idcard.lds.sod import SignerInfo, Sod, find_certificate
-from idcard.pki.keys import PublicKey, public_key_from_certificate
+from idcard.pki.keys import KEYS, certificate_public_key
+from idcard.pki.lru import BoundedCache
 from idcard.pki.trust import CertificateInfo, TrustStore
 
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-#: Entries per cache: a day of a busy portal's returning citizens, a few MB.
-DEFAULT_SIZE = 2048
-
-
-class BoundedCache(Generic[K, V]):
-    """A least-recently-used map with a fixed bound (0 turns it off)."""
-
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self.hits = self.misses = 0
-
-    def get(self, key: K, build: Callable[[], V]) -> V:
-        try:
-            value = self._items[key]
-        except KeyError:
-            self.misses += 1
-            value = build()
-            if self.size > 0:
-                self._items[key] = value
-                if len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            return value
-        self.hits += 1
-        self._items.move_to_end(key)
-        return value
-
-    def clear(self) -> None:
-        self._items.clear()
-        self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 #: Caches made by `per_bytes`, forgotten by `clear` with the ones below.
 _PER_BYTES: list[BoundedCache[bytes, Any]] = []
@@ -87,7 +51,6 @@ def per_bytes(build: Callable[[bytes], V]) -> Callable[[bytes], V]:
 _CERTIFICATES: BoundedCache[bytes, CertificateInfo] = BoundedCache()
 _X509: BoundedCache[bytes, asn1_x509.Certificate] = BoundedCache()
 _SODS: BoundedCache[bytes, Sod] = BoundedCache()
-_KEYS: BoundedCache[bytes, PublicKey] = BoundedCache()
 _SIGNER_CERTIFICATES: BoundedCache[tuple[object, ...], bytes | None] = BoundedCache()
 #: Per trust store (dropped with it): (store size, certificate DER) -> issuer candidates.
 _ISSUERS: weakref.WeakKeyDictionary[TrustStore, BoundedCache[tuple[int, bytes], tuple[CertificateInfo, ...]]]
@@ -123,12 +86,6 @@ def x509_certificate(der: bytes) -> asn1_x509.Certificate:
     return _X509.get(der, build)
 
 
-def certificate_public_key(der: bytes) -> PublicKey:
-    """`public_key_from_certificate`, once per distinct certificate (raises as it does)."""
-    der = bytes(der)
-    return _KEYS.get(der, lambda: public_key_from_certificate(der))
-
-
 def parsed_sod(data: bytes) -> Sod:
     """`Sod.parse`, once per distinct EF.SOD (raises as it does). Callers must not modify it."""
     data = bytes(data)
@@ -161,7 +118,7 @@ def clear() -> None:
     _CERTIFICATES.clear()
     _X509.clear()
     _SODS.clear()
-    _KEYS.clear()
+    KEYS.clear()
     _SIGNER_CERTIFICATES.clear()
     _ISSUERS.clear()
     for cache in _PER_BYTES:

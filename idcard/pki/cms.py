@@ -18,6 +18,7 @@ from idcard.pki.keys import (
     ASN1_ERRORS,
     InvalidSignatureError,
     SignatureAlgorithm,
+    certificate_public_key,
     digest,
     hash_name,
     signature_algorithm_from_der,
@@ -83,9 +84,6 @@ def verify_signer(
         _check_attributes(signer.signed_attributes, econtent_type, digest(hash_alg, econtent))
         _check_algorithm_protection(signer)
         signed_bytes = signer.signed_attributes_der
-    # Imported here: certcache builds on trust, which imports this module.
-    from idcard.pki.certcache import certificate_public_key
-
     key = certificate_public_key(certificate_der)
     key.verify(signer.signature, signed_bytes, algorithm)
     return algorithm

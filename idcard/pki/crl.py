@@ -16,7 +16,7 @@ from pathlib import Path
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509
 
-from idcard.errors import IdCardError, MalformedResponseError
+from idcard.errors import IdCardError, MalformedResponseError, UsageError
 from idcard.pki.keys import ASN1_ERRORS, PublicKey, signature_algorithm_from_der
 from idcard.pki.trust import CertificateInfo, dn_text, same_name
 from idcard.verdict import Check, Result
@@ -153,8 +153,6 @@ def _signed_by_any(crl: Crl, issuers: Sequence[CertificateInfo]) -> bool:
 
 def load_crl_files(paths: Sequence[str | Path]) -> list[Crl]:
     """CRLs named on the command line; a missing or unreadable one is a UsageError naming it."""
-    from idcard.errors import UsageError
-
     loaded = []
     for path in paths:
         try:

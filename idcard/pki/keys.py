@@ -33,6 +33,7 @@ from cryptography.x509 import ObjectIdentifier
 
 from idcard.asn1 import ASN1_ERRORS, HASHES
 from idcard.errors import IdCardError, MalformedResponseError
+from idcard.pki.lru import BoundedCache
 
 HashName = Literal["sha1", "sha224", "sha256", "sha384", "sha512"]
 Scheme = Literal["rsa-pkcs1", "rsa-pss", "ecdsa"]
@@ -351,6 +352,16 @@ def public_key_from_certificate(cert_der: bytes) -> PublicKey:
     except ASN1_ERRORS as exc:
         raise MalformedResponseError(f"malformed certificate: {exc}") from exc
     return load_public_key(spki_der)
+
+
+#: Certificate DER -> its public key; `certcache.clear()` empties it with the other caches.
+KEYS: BoundedCache[bytes, PublicKey] = BoundedCache()
+
+
+def certificate_public_key(der: bytes) -> PublicKey:
+    """`public_key_from_certificate`, once per distinct certificate (raises as it does)."""
+    der = bytes(der)
+    return KEYS.get(der, lambda: public_key_from_certificate(der))
 
 
 def _load_spki(spki: keys.PublicKeyInfo) -> PublicKey:

@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
+from idcard.budget import Budget, BudgetTransport
 from idcard.errors import IdCardError
-from idcard.handoff.budget import Budget, BudgetTransport
 from idcard.pki.keys import ASN1_ERRORS, load_public_key, signature_algorithm_from_der
 from idcard.verdict import Check, Result
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from mock_card import scheme
 from mock_card.backend import CardBackend
+from mock_card.frontends.nfc_udp import NfcUdpTarget
+from mock_card.frontends.vpcd import VpcdClient
+from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
+from reader.emulated import register_card, unregister_card
 
 TRANSPORTS = ("inprocess", "vpcd", "nfc-udp")
 
@@ -18,9 +23,7 @@ class TransportUnavailable(RuntimeError):
     """The system pieces for a transport (pcscd, vpcd driver, nfcpy) are missing."""
 
 
-def pcscd_service():  # noqa: ANN201 - PcscdService
-    from mock_card.testing.pcscd import PcscdService, skip_reason, use_private_socket
-
+def pcscd_service() -> PcscdService:
     reason = skip_reason()
     if reason:
         raise TransportUnavailable(reason)
@@ -32,9 +35,6 @@ def pcscd_service():  # noqa: ANN201 - PcscdService
 def serve_card(card: CardBackend, transport: str) -> Iterator[str]:
     """Serve `card` over `transport` for the duration of the block; yield the reader name."""
     if transport == "inprocess":
-        from mock_card import scheme
-        from reader.emulated import register_card, unregister_card
-
         scheme.install()  # `emulator:` names open in this process (benches, scripts)
         name = register_card(card)
         try:
@@ -42,8 +42,6 @@ def serve_card(card: CardBackend, transport: str) -> Iterator[str]:
         finally:
             unregister_card(name)
     elif transport == "vpcd":
-        from mock_card.frontends.vpcd import VpcdClient
-
         service = pcscd_service()
         client = VpcdClient(card, port=service.vpcd_port)
         client.start()
@@ -59,7 +57,6 @@ def serve_card(card: CardBackend, transport: str) -> Iterator[str]:
             import nfc  # noqa: F401
         except ImportError:
             raise TransportUnavailable("nfcpy is not installed (pip install 'idcard[nfc]')") from None
-        from mock_card.frontends.nfc_udp import NfcUdpTarget
 
         with NfcUdpTarget(card, host="127.0.0.1", port=0) as target:
             yield f"nfc:udp:127.0.0.1:{target.port}"

@@ -733,7 +733,7 @@ TRICKLED_BODY = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-L
 def test_a_trickling_portal_is_cut_off_by_the_total_deadline(prefix: bytes) -> None:
     import time
 
-    from idcard.handoff.budget import Budget
+    from idcard.budget import Budget
 
     with Trickler(prefix) as slow:
         started = time.monotonic()
@@ -745,7 +745,7 @@ def test_a_trickling_portal_is_cut_off_by_the_total_deadline(prefix: bytes) -> N
 
 
 def test_a_trickled_body_over_the_size_cap_is_refused() -> None:
-    from idcard.handoff.budget import Budget
+    from idcard.budget import Budget
 
     # 50 ms per byte would need an hour for MAX_BODY; a fast stream of junk hits the cap instead.
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b"[" * (MAX_BODY + 10)

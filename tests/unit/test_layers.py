@@ -97,7 +97,7 @@ def test_cli_finds_the_emulator_through_its_entry_point() -> None:
     [
         ("idcard/apdu", ("idcard.lds", "idcard.pki", "idcard.protocol", "idcard.session", "idcard.document")),
         ("idcard/lds", ("idcard.protocol", "idcard.pki", "idcard.session", "idcard.document")),
-        ("idcard/pki", ("idcard.protocol", "idcard.session", "idcard.document")),
+        ("idcard/pki", ("idcard.protocol", "idcard.session", "idcard.document", "idcard.handoff", "idcard.portal")),
         ("idcard/protocol", ("idcard.session", "idcard.document", "idcard.portal", "idcard.cli")),
         ("idcard", ("gui", "mock_card")),
         ("mock_card", ("gui",)),
@@ -111,3 +111,96 @@ def test_the_readme_picture(package: str, forbidden: tuple[str, ...]) -> None:
         if any(m == f or m.startswith(f + ".") for f in forbidden)
     ]
     assert offenders == []
+
+
+# -- imports at top level (issue 13) ---------------------------------------------------------
+#: Optional drivers: a missing one must not break the modules that can live without it.
+OPTIONAL_DRIVERS = frozenset({"smartcard", "nfc", "PySide6", "redis", "psycopg"})
+#: The other function-level imports, each with its reason: (file, module) -> why.
+LAZY_ON_PURPOSE: dict[tuple[str, str], str] = {
+    ("idcard/cli.py", "idcard.pdf"): "pyHanko adds 0.3 s: start-up time of a command-line tool",
+    ("gui/launch.py", "gui.app"): "probes the gui extra, to say what to install when it is missing",
+}
+LIBRARY_PACKAGES = ("idcard", "reader", "mock_card", "gui")
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def function_level_imports(source: str) -> list[tuple[int, str]]:
+    """(line, module) of every import inside a function or class body, `if TYPE_CHECKING:` aside.
+
+    Imports under a module-level `try`/`if` count as top level (that is how an optional
+    package is probed once).
+    """
+    found: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST, nested: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            if isinstance(child, ast.Import) and nested:
+                found.extend((child.lineno, alias.name) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and nested:
+                found.append((child.lineno, "." * child.level + (child.module or "")))
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                visit(child, True)
+            else:
+                visit(child, nested)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+def _lazy_import_allowed(file: str, module: str) -> bool:
+    return module.split(".")[0] in OPTIONAL_DRIVERS or (file, module) in LAZY_ON_PURPOSE
+
+
+def test_imports_are_at_top_level() -> None:
+    """Only optional drivers and the listed start-up/cycle exceptions are imported inside functions."""
+    offenders = []
+    for package in LIBRARY_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            file = path.relative_to(ROOT).as_posix()
+            for line, module in function_level_imports(path.read_text(encoding="utf-8")):
+                if not _lazy_import_allowed(file, module):
+                    offenders.append(f"{file}:{line}: {module}")
+    assert offenders == []
+
+
+def test_every_listed_exception_is_still_needed() -> None:
+    # An exception whose import went to the top level (or away) leaves the list too.
+    seen = {
+        (path.relative_to(ROOT).as_posix(), module)
+        for package in LIBRARY_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        for _, module in function_level_imports(path.read_text(encoding="utf-8"))
+    }
+    assert sorted(set(LAZY_ON_PURPOSE) - seen) == []
+
+
+def test_the_import_check_sees_nested_imports() -> None:
+    source = (
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "try:\n    import smartcard\nexcept ImportError:\n    smartcard = None\n"
+        "if TYPE_CHECKING:\n    from idcard.session import IdCard\n"
+        "def f():\n    import json\n    from idcard.lds import Dg1\n"
+        "class C:\n    def g(self):\n        if True:\n            from .base import Transport\n"
+        "h = lambda: __import__('os')\n"
+    )
+    assert function_level_imports(source) == [(10, "json"), (11, "idcard.lds"), (15, ".base")]
+    assert not _lazy_import_allowed("idcard/x.py", "json")
+    assert _lazy_import_allowed("reader/pcsc.py", "smartcard.scard")
+    assert not _lazy_import_allowed("idcard/pdf/verify.py", "idcard.pdf")  # an exception names its file
+
+
+def test_the_cli_parser_does_not_load_pyhanko() -> None:
+    # The reason idcard/cli.py may import idcard.pdf lazily: `idcard --help` starts quickly.
+    code = "import sys, idcard.cli; idcard.cli.build_parser(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyhanko'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""A login's time budget, enforced on every socket read and write of the portal fetch.
+"""A time budget for HTTP fetches (a login's portal fetch, OCSP), enforced on every socket read and write.
 
 httpx's timeouts are per operation: a server that trickles one byte every few
 seconds never trips them, and the hand-off (one at a time) stays locked for
