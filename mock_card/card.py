@@ -490,19 +490,22 @@ class EmulatedCard:
 
     # -- PKI application: authentication and signing keys --------------------
     @cached_property
-    def _pki_keys(self) -> dict[str, object]:
+    def _pki_keys(self) -> dict[str, ec.EllipticCurvePrivateKey]:
         """The image's "auth" and "sign" private keys (either may be absent)."""
-        out: dict[str, object] = {}
+        out: dict[str, ec.EllipticCurvePrivateKey] = {}
         for name in ("auth", "sign"):
             der = self.image.keys.get(name)
             if isinstance(der, str) and der:
-                out[name] = load_der_private_key(bytes.fromhex(der), password=None)
+                key = load_der_private_key(bytes.fromhex(der), password=None)
+                if not isinstance(key, ec.EllipticCurvePrivateKey):
+                    raise ValueError(f"the card image's {name!r} key is not an EC key")
+                out[name] = key
         return out
 
     def _pki_sign(self, name: str, digest: bytes) -> bytes:
         """Plain ECDSA r||s (BSI TR-03111) over a SHA-384 digest; deterministic (RFC 6979)."""
         key = self._pki_keys[name]
-        der = key.sign(  # type: ignore[attr-defined]
+        der = key.sign(
             digest, ec.ECDSA(Prehashed(hashes.SHA384()), deterministic_signing=True)
         )
         r, s = decode_dss_signature(der)
@@ -510,7 +513,7 @@ class EmulatedCard:
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
     def _pki_signature_length(self, name: str) -> int:
-        return 2 * ((self._pki_keys[name].curve.key_size + 7) // 8)  # type: ignore[attr-defined]
+        return 2 * ((self._pki_keys[name].curve.key_size + 7) // 8)
 
     def _pki_authenticate(self, cmd: CommandAPDU, secure: bool) -> ResponseAPDU:
         """INTERNAL AUTHENTICATE 00 88 00 81: sign a SHA-384 digest, after PACE-PIN only."""

@@ -12,8 +12,10 @@ Test keys only: derived from a public seed, they protect nothing.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from math import gcd
+from typing import TypedDict, Unpack
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -39,6 +41,8 @@ __all__ = [
     "DEFAULT_AA_PARAMETER_ID",
     "DEFAULT_CA_OID",
     "DEFAULT_CA_PARAMETER_ID",
+    "ChipKeyOptions",
+    "ChipKeys",
     "add_chip_keys",
     "generate_chip_keys",
 ]
@@ -63,6 +67,42 @@ _CURVES: dict[int, ec.EllipticCurve] = {
 }
 
 TAG_DG15 = 0x6F
+
+
+class ChipKeyOptions(TypedDict, total=False):
+    """`generate_chip_keys`'s keyword options, for callers that pass them on."""
+
+    aa: str
+    aa_parameter_id: int
+    rsa_bits: int
+    ca_oid: str
+    ca_parameter_id: int
+    ca_key_id: int | None
+
+
+@dataclass(frozen=True)
+class ChipKeys:
+    """A chip's AA and CA key pairs: the private halves and the files that publish the public ones."""
+
+    #: AA private key, PKCS#8 DER in hex (kept out of repr like `CardImage.keys`).
+    aa: str = field(repr=False)
+    #: CA private key, PKCS#8 DER in hex.
+    ca: str = field(repr=False)
+    ca_key_id: int | None
+    ca_oid: str
+    #: DER SubjectPublicKeyInfo of the AA key.
+    aa_spki: bytes
+    #: EF.DG15 (6F wrapping `aa_spki`).
+    dg15: bytes
+    #: DG14's SecurityInfos (the value inside 6E).
+    security_infos: bytes
+    #: EF.DG14.
+    dg14: bytes
+
+    @property
+    def keys(self) -> dict[str, str | int | None]:
+        """The entries for `CardImage.keys`."""
+        return {"aa": self.aa, "ca": self.ca, "ca_key_id": self.ca_key_id, "ca_oid": self.ca_oid}
 
 
 class _Stream:
@@ -162,20 +202,13 @@ def generate_chip_keys(
     ca_oid: str = DEFAULT_CA_OID,
     ca_parameter_id: int = DEFAULT_CA_PARAMETER_ID,
     ca_key_id: int | None = None,
-) -> dict[str, object]:
+) -> ChipKeys:
     """AA and CA key pairs from `seed`, with the files that publish them.
 
-    Returns a dict:
-
-    * `keys`: for `CardImage.keys`: `{"aa": <PKCS#8 DER hex>, "ca": <PKCS#8
-      DER hex>, "ca_key_id": int | None, "ca_oid": str}`;
-    * `aa_spki`: DER SubjectPublicKeyInfo of the AA key;
-    * `dg15`: EF.DG15 (6F wrapping the SPKI);
-    * `security_infos`: DG14's SecurityInfos (ChipAuthenticationInfo version 1
-      + ChipAuthenticationPublicKeyInfo with standardizedDomainParameters
-      `ca_parameter_id`, plus ActiveAuthenticationInfo ecdsa-plain-SHA256 when
-      the AA key is EC);
-    * `dg14`: EF.DG14 (6E wrapping them).
+    DG14's SecurityInfos are ChipAuthenticationInfo version 1 +
+    ChipAuthenticationPublicKeyInfo with standardizedDomainParameters
+    `ca_parameter_id`, plus ActiveAuthenticationInfo ecdsa-plain-SHA256 when
+    the AA key is EC. `ChipKeys.keys` is what `CardImage.keys` takes.
 
     `aa` is "ec" (on `aa_parameter_id`, default P-256) or "rsa" (`rsa_bits`,
     ISO/IEC 9796-2 signatures). The CA key is ECDH on `ca_parameter_id`
@@ -189,7 +222,10 @@ def generate_chip_keys(
         aa_der = _pkcs8(aa_key)
     elif aa == "rsa":
         aa_der = _rsa_key_der(seed, rsa_bits)
-        aa_key = serialization.load_der_private_key(aa_der, password=None)  # type: ignore[assignment]
+        loaded = serialization.load_der_private_key(aa_der, password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):  # _rsa_key_der wrote it: cannot happen
+            raise TypeError("RSA test key did not load as RSA")
+        aa_key = loaded
     else:
         raise ValueError(f"unknown AA key kind {aa!r} (choose 'ec' or 'rsa')")
     if ca_algorithm(ca_oid).agreement != "ECDH":
@@ -215,32 +251,30 @@ def generate_chip_keys(
         infos.append(ActiveAuthenticationInfo(ID_AA, 1, ECDSA_PLAIN_SHA256))
     security_infos = SecurityInfos(infos)
     dg14 = encode_dg14(security_infos)
-    return {
-        "keys": {
-            "aa": aa_der.hex(),
-            "ca": _pkcs8(ca_key).hex(),
-            "ca_key_id": ca_key_id,
-            "ca_oid": ca_oid,
-        },
-        "aa_spki": aa_spki,
-        "dg15": encode_tlv(TAG_DG15, aa_spki),
-        "security_infos": parse_single(dg14, 0x6E).value,
-        "dg14": dg14,
-    }
+    return ChipKeys(
+        aa=aa_der.hex(),
+        ca=_pkcs8(ca_key).hex(),
+        ca_key_id=ca_key_id,
+        ca_oid=ca_oid,
+        aa_spki=aa_spki,
+        dg15=encode_tlv(TAG_DG15, aa_spki),
+        security_infos=parse_single(dg14, 0x6E).value,
+        dg14=dg14,
+    )
 
 
-def add_chip_keys(image: CardImage, seed: bytes, **options: object) -> dict[str, object]:
+def add_chip_keys(image: CardImage, seed: bytes, **options: Unpack[ChipKeyOptions]) -> ChipKeys:
     """Personalise `image` with chip keys from `seed`: keys, DG14, DG15, EF.COM's tag list.
 
     Call before the image becomes an `EmulatedCard` (the card lays out its
     files once). `options` are `generate_chip_keys`'s. Returns what that
     returned. (An EF.SOD, once the image has one, must be re-signed.)
     """
-    generated = generate_chip_keys(seed, **options)  # type: ignore[arg-type]
-    image.keys = {**image.keys, **generated["keys"]}  # type: ignore[dict-item]
+    generated = generate_chip_keys(seed, **options)
+    image.keys = {**image.keys, **generated.keys}
     lds = image.files.setdefault("lds", {})
-    lds[dg_fid(14)] = generated["dg14"]  # type: ignore[assignment]
-    lds[dg_fid(15)] = generated["dg15"]  # type: ignore[assignment]
+    lds[dg_fid(14)] = generated.dg14
+    lds[dg_fid(15)] = generated.dg15
     if FID_COM in lds:
         lds[FID_COM] = _com_with(lds[FID_COM], [0x6E, 0x6F])
     return generated

@@ -205,7 +205,7 @@ def clone_keys(which: tuple[str, ...] = ("aa", "ca")) -> ImageTrick:
     def trick(image: CardImage) -> None:
         other = generate_chip_keys((1_000_004).to_bytes(8, "big"), aa="ec")
         for name in which:
-            image.keys[name] = other["keys"][name]  # type: ignore[index]
+            image.keys[name] = other.keys[name]
 
     return trick
 
@@ -733,7 +733,7 @@ def _dg11_of(citizen: Citizen) -> bytes:
 
 def _clone_dg(number: int) -> bytes:
     other = generate_chip_keys((1_000_004).to_bytes(8, "big"), aa="ec")
-    return other[f"dg{number}"]  # type: ignore[return-value]
+    return {14: other.dg14, 15: other.dg15}[number]
 
 
 def _swap(a: int, c: int) -> ImageTrick:

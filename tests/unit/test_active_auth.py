@@ -345,7 +345,7 @@ def keyed_card(
     image = personalize(profile=profile, extended_length=extended)  # type: ignore[arg-type]
     add_chip_keys(image, seed, **options)
     if dg15_seed is not None:
-        image.files["lds"][dg_fid(15)] = generate_chip_keys(dg15_seed, **options)["dg15"]  # type: ignore[arg-type,index]
+        image.files["lds"][dg_fid(15)] = generate_chip_keys(dg15_seed, **options).dg15  # type: ignore[arg-type]
     return EmulatedCard(image)
 
 
@@ -430,7 +430,7 @@ def test_card_errors_fail_the_check_with_the_status() -> None:
     image = personalize()
     image.keys = {}  # a chip without AA: INS not supported
     plain = unlocked(EmulatedCard(image))
-    dg15 = generate_chip_keys(b"x")["dg15"]
+    dg15 = generate_chip_keys(b"x").dg15
     check = active_authentication(plain._channel, dg15)  # type: ignore[arg-type]
     assert check.result is Result.FAILED and "6D00" in check.reason
     assert check.details["sw"] == "6D00"

@@ -83,7 +83,7 @@ def keyed_card(
     image = personalize(profile=profile)
     add_chip_keys(image, seed, **options)
     if dg14_seed is not None:
-        image.files["lds"][dg_fid(14)] = generate_chip_keys(dg14_seed, **options)["dg14"]  # type: ignore[arg-type,index]
+        image.files["lds"][dg_fid(14)] = generate_chip_keys(dg14_seed, **options).dg14  # type: ignore[arg-type]
     return EmulatedCard(image)
 
 
@@ -214,7 +214,7 @@ def test_card_without_a_ca_key_refuses_with_its_status() -> None:
     image.keys = {}  # no CA key: the engine answers 41 A4 as before keys existed
     card = EmulatedCard(image)
     session = unlocked(card)
-    dg14 = generate_chip_keys(b"other")["dg14"]
+    dg14 = generate_chip_keys(b"other").dg14
     check, channel_sm = chip_authentication(session._channel, dg14)  # type: ignore[arg-type]
     assert check.result is Result.FAILED and "6A86" in check.reason
     assert check.details["sw"] == "6A86"
@@ -575,25 +575,24 @@ def test_choice_prefers_aes_and_pairs_key_ids() -> None:
 def test_generate_chip_keys_is_deterministic_and_consistent() -> None:
     first = generate_chip_keys(b"seed")
     assert generate_chip_keys(b"seed") == first
-    assert generate_chip_keys(b"other")["keys"] != first["keys"]  # type: ignore[index]
-    keys = first["keys"]
-    assert isinstance(keys, dict) and set(keys) == {"aa", "ca", "ca_key_id", "ca_oid"}
-    aa = serialization.load_der_private_key(bytes.fromhex(keys["aa"]), password=None)
-    ca = serialization.load_der_private_key(bytes.fromhex(keys["ca"]), password=None)
+    assert generate_chip_keys(b"other").keys != first.keys
+    assert set(first.keys) == {"aa", "ca", "ca_key_id", "ca_oid"}
+    assert first.aa not in repr(first) and first.ca not in repr(first)  # private keys stay out of repr
+    aa = serialization.load_der_private_key(bytes.fromhex(first.aa), password=None)
+    ca = serialization.load_der_private_key(bytes.fromhex(first.ca), password=None)
     assert isinstance(aa, ec.EllipticCurvePrivateKey) and aa.curve.name == "secp256r1"
     assert isinstance(ca, ec.EllipticCurvePrivateKey) and ca.curve.name == "brainpoolP256r1"
-    assert first["dg15"] == encode_tlv(0x6F, first["aa_spki"])  # type: ignore[arg-type]
-    assert load_aa_public_key(first["dg15"]).algorithm == "ECDSA"  # type: ignore[arg-type]
-    dg14 = first["dg14"]
-    assert isinstance(dg14, bytes)
+    assert first.dg15 == encode_tlv(0x6F, first.aa_spki)
+    assert load_aa_public_key(first.dg15).algorithm == "ECDSA"
+    dg14 = first.dg14
     infos = parse_dg14(dg14)
-    assert encode_security_infos(infos) == first["security_infos"]
-    assert parse_single(dg14, 0x6E).value == first["security_infos"]
+    assert encode_security_infos(infos) == first.security_infos
+    assert parse_single(dg14, 0x6E).value == first.security_infos
     # The encoding round-trips from fields, not only from remembered bytes.
     rebuilt = SecurityInfos(
         [type(i)(**{k: v for k, v in vars(i).items() if k != "_der"}) for i in infos.infos]
     )
-    assert encode_security_infos(rebuilt) == first["security_infos"]
+    assert encode_security_infos(rebuilt) == first.security_infos
     choice = choose_chip_authentication(infos)
     assert (choice.algorithm.oid, choice.domain.parameter_id) == (ECDH_AES128, 13)
     public = ca.public_key().public_bytes(
@@ -604,8 +603,8 @@ def test_generate_chip_keys_is_deterministic_and_consistent() -> None:
         infos.of_type(ActiveAuthenticationInfo)[0].signature_algorithm == "0.4.0.127.0.7.1.1.4.1.3"
     )
     rsa_keys = generate_chip_keys(b"seed", aa="rsa", rsa_bits=1024)
-    assert load_aa_public_key(rsa_keys["dg15"]).bits == 1024  # type: ignore[arg-type]
-    assert not parse_dg14(rsa_keys["dg14"]).of_type(ActiveAuthenticationInfo)  # type: ignore[arg-type]
+    assert load_aa_public_key(rsa_keys.dg15).bits == 1024
+    assert not parse_dg14(rsa_keys.dg14).of_type(ActiveAuthenticationInfo)
     with pytest.raises(ValueError):
         generate_chip_keys(b"seed", aa="dsa")
     with pytest.raises(ValueError):

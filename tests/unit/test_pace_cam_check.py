@@ -193,8 +193,8 @@ def test_cloned_cam_chip_fails_pace_cam(trust) -> None:
 def _clone_key_in_dg14(image: CardImage) -> None:
     """A clone writes its own CA key into DG14 (EF.SOD untouched): its CAM proof matches that key."""
     clone = generate_chip_keys((1_000_004).to_bytes(8, "big"))
-    image.keys["ca"] = clone["keys"]["ca"]  # type: ignore[index]
-    image.files["lds"][dg_fid(14)] = clone["dg14"]  # type: ignore[assignment]
+    image.keys["ca"] = clone.ca
+    image.files["lds"][dg_fid(14)] = clone.dg14
 
 
 @pytest.mark.parametrize("trick", [flip_dg(14), _clone_key_in_dg14], ids=["dg14-flipped", "dg14-clone-key"])
