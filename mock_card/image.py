@@ -8,10 +8,14 @@ so card files belong in test fixtures, never next to real user data.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, get_type_hints
 
 from idcard.files import write_atomically
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FORMAT = "idcard-mock-card/1"
 
@@ -23,6 +27,33 @@ DEFAULT_PACE_OID = "0.4.0.127.0.7.2.2.4.2.2"
 DEFAULT_PACE_PARAMETER_ID = 13  # brainpoolP256r1
 #: id-PACE-ECDH-CAM-AES-CBC-CMAC-128: the chip proves its DG14 key inside PACE (ICAO 9303-11 §4.4.3.5)
 PACE_CAM_OID = "0.4.0.127.0.7.2.2.4.6.2"
+
+
+_Section = TypeVar("_Section", bound="DataclassInstance")
+
+
+def _section_from_json(cls: type[_Section], data: object) -> _Section:
+    """One flat section (settings, secrets, counters) from JSON, each value of its field's type.
+
+    Missing fields keep their defaults (older files); unknown fields or wrong
+    types raise TypeError, which `CardImage.from_json` reports as a corrupt file.
+    """
+    if not isinstance(data, dict):
+        raise TypeError(cls.__name__)
+    hints = get_type_hints(cls)
+    names = {f.name for f in fields(cls)}
+    values: dict[str, object] = {}
+    for name, value in data.items():
+        if name not in names:
+            raise TypeError(f"{cls.__name__}.{name}")
+        kind = hints[name]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # JSON writes 0.0 as 0 in some tools
+        # bool is an int in Python, but a flag is not a count and a count not a flag.
+        if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
+            raise TypeError(f"{cls.__name__}.{name}")
+        values[name] = value
+    return replace(cls(), **values)
 
 
 @dataclass
@@ -105,9 +136,9 @@ class CardImage:
             ):
                 raise TypeError("keys")
             return cls(
-                settings=Settings(**data["settings"]),  # type: ignore[arg-type]
-                secrets=Secrets(**data["secrets"]),  # type: ignore[arg-type]
-                counters=Counters(**data["counters"]),  # type: ignore[arg-type]
+                settings=_section_from_json(Settings, data["settings"]),
+                secrets=_section_from_json(Secrets, data["secrets"]),
+                counters=_section_from_json(Counters, data["counters"]),
                 files=files,
                 keys=dict(keys),
             )

@@ -101,6 +101,37 @@ def test_corrupt_card_file_is_a_clear_error(tmp_path, content: str) -> None:
         CardImage.load(path)
 
 
+@pytest.mark.parametrize(
+    ("section", "change"),
+    [
+        ("settings", {"pace_parameter_id": "13"}),
+        ("settings", {"extended_length": 1}),
+        ("settings", {"max_response": True}),
+        ("settings", {"unknown": 1}),
+        ("secrets", {"pin": 123456}),
+        ("counters", {"pin_tries": None}),
+        ("counters", []),
+    ],
+)
+def test_card_file_sections_are_type_checked(section: str, change: object) -> None:
+    data = personalize().to_json()
+    section_data = data[section]
+    assert isinstance(section_data, dict)
+    data[section] = {**section_data, **change} if isinstance(change, dict) else change
+    with pytest.raises(ValueError, match="corrupt mock card file"):
+        CardImage.from_json(data)
+
+
+def test_card_file_sections_keep_defaults_and_read_int_latency() -> None:
+    data = personalize().to_json()
+    data["settings"] = {"latency": 2}
+    data["counters"] = {"pin_tries": 1}
+    image = CardImage.from_json(data)
+    assert image.settings.latency == 2.0 and isinstance(image.settings.latency, float)
+    assert image.settings.max_response == 4096 and image.settings.extended_length is True
+    assert (image.counters.pin_tries, image.counters.puk_uses) == (1, 10)
+
+
 def test_save_is_atomic(tmp_path, mocker) -> None:
     path = tmp_path / "card.json"
     personalize().save(path)
