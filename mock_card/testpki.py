@@ -568,9 +568,18 @@ def issue_citizen_certificates(
         national_code=national_code, family_name=family_name, given_name=given_name
     )
     by = issuer or (pki.citizen_ca_cert, pki.citizen_ca_key)
-    common = {"subject": subject, "issuer": by, "not_before": not_before, "not_after": not_after}
-    auth = _citizen_certificate(pki, kind="auth", public_key=auth_public_key, **common)  # type: ignore[arg-type]
-    sign = _citizen_certificate(pki, kind="sign", public_key=sign_public_key, **common)  # type: ignore[arg-type]
+    auth, sign = (
+        _citizen_certificate(
+            pki,
+            kind=kind,
+            subject=subject,
+            public_key=public_key,
+            issuer=by,
+            not_before=not_before,
+            not_after=not_after,
+        )
+        for kind, public_key in (("auth", auth_public_key), ("sign", sign_public_key))
+    )
     return auth, sign
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Required, TypedDict, Unpack
 
 from idcard.errors import MalformedResponseError
 from idcard.lds.checkdigit import icao_check_digit, mrz_information
@@ -103,6 +103,20 @@ def _strip(value: str) -> str:
 
 def _name(value: str) -> str:
     return " ".join(value.replace("<", " ").split())
+
+
+class TwoLineFields(TypedDict, total=False):
+    """`Mrz.td2` / `Mrz.td3`'s fields besides the document code (see `Mrz._two_line`)."""
+
+    document_number: Required[str]
+    birth_date: Required[str | dt.date]
+    expiry_date: Required[str | dt.date]
+    sex: Required[str]
+    issuer: Required[str]
+    primary_identifier: Required[str]
+    secondary_identifier: str
+    nationality: str | None
+    optional_data: str
 
 
 @dataclass(frozen=True)
@@ -249,14 +263,14 @@ class Mrz:
         return cls._built(line1 + line2 + line3)
 
     @classmethod
-    def td2(cls, *, document_code: str = "I", **fields: object) -> Mrz:
+    def td2(cls, *, document_code: str = "I", **fields: Unpack[TwoLineFields]) -> Mrz:
         """A TD2 MRZ (2 x 36) with every check digit computed."""
-        return cls._two_line(36, document_code=document_code, **fields)  # type: ignore[arg-type]
+        return cls._two_line(36, document_code=document_code, **fields)
 
     @classmethod
-    def td3(cls, *, document_code: str = "P", **fields: object) -> Mrz:
+    def td3(cls, *, document_code: str = "P", **fields: Unpack[TwoLineFields]) -> Mrz:
         """A TD3 MRZ (2 x 44, passports) with every check digit computed."""
-        return cls._two_line(44, document_code=document_code, **fields)  # type: ignore[arg-type]
+        return cls._two_line(44, document_code=document_code, **fields)
 
     @classmethod
     def _two_line(
