@@ -102,7 +102,8 @@ def _path(*segments: Sequence[Point]) -> list[Point]:
     """Concatenate bezier segments (each a list of 4 control points) into one polygon."""
     pts: list[Point] = []
     for seg in segments:
-        pts.extend(_bezier(*seg))  # type: ignore[arg-type]
+        p0, p1, p2, p3 = seg
+        pts.extend(_bezier(p0, p1, p2, p3))
     return pts
 
 
@@ -210,7 +211,8 @@ def _scarf(img: Image.Image) -> None:
         [(215, 478), (208, 520), (214, 560), (210, 600)],
         [(265, 478), (272, 520), (266, 560), (270, 600)],
     ):
-        df.line(_p(_bezier(*pts)), fill=255, width=_width(4))  # type: ignore[arg-type]
+        p0, p1, p2, p3 = pts
+        df.line(_p(_bezier(p0, p1, p2, p3)), fill=255, width=_width(4))
     _paint(img, _SCARF_DARK, ImageChops.multiply(_scaled(_blur(folds, 4), 0.5), m))
 
 
