@@ -431,7 +431,7 @@ def test_card_errors_fail_the_check_with_the_status() -> None:
     image.keys = {}  # a chip without AA: INS not supported
     plain = unlocked(EmulatedCard(image))
     dg15 = generate_chip_keys(b"x").dg15
-    check = active_authentication(plain._channel, dg15)  # type: ignore[arg-type]
+    check = active_authentication(plain._channel, dg15)
     assert check.result is Result.FAILED and "6D00" in check.reason
     assert check.details["sw"] == "6D00"
 

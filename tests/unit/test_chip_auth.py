@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Unpack
 
 import pytest
 from asn1crypto import algos, core
@@ -52,7 +53,7 @@ from idcard.protocol.sm import ChipSecureMessaging, SecureMessaging
 from idcard.session import IdCard
 from idcard.verdict import Result
 from mock_card.card import EmulatedCard
-from mock_card.chip_keys import add_chip_keys, generate_chip_keys
+from mock_card.chip_keys import ChipKeyOptions, add_chip_keys, generate_chip_keys
 from mock_card.filesystem import FID_COM, dg_fid
 from mock_card.image import PROFILE_PASSPORT_BAC, CardImage
 from mock_card.personalize import DEMO_CITIZEN, personalize
@@ -77,13 +78,13 @@ def keyed_card(
     *,
     dg14_seed: bytes | None = None,
     profile: str = "nid-v1",
-    **options: object,
+    **options: Unpack[ChipKeyOptions],
 ) -> EmulatedCard:
     """A demo card with chip keys from `seed`; `dg14_seed` puts another chip's DG14 on it."""
     image = personalize(profile=profile)
     add_chip_keys(image, seed, **options)
     if dg14_seed is not None:
-        image.files["lds"][dg_fid(14)] = generate_chip_keys(dg14_seed, **options).dg14  # type: ignore[arg-type]
+        image.files["lds"][dg_fid(14)] = generate_chip_keys(dg14_seed, **options).dg14
     return EmulatedCard(image)
 
 
@@ -215,7 +216,7 @@ def test_card_without_a_ca_key_refuses_with_its_status() -> None:
     card = EmulatedCard(image)
     session = unlocked(card)
     dg14 = generate_chip_keys(b"other").dg14
-    check, channel_sm = chip_authentication(session._channel, dg14)  # type: ignore[arg-type]
+    check, channel_sm = chip_authentication(session._channel, dg14)
     assert check.result is Result.FAILED and "6A86" in check.reason
     assert check.details["sw"] == "6A86"
     assert channel_sm is session._channel.secure  # unchanged and still working
