@@ -93,7 +93,7 @@ class Worker(QObject):
             self.busy_changed.emit(True)
         return self._executor.submit(task)
 
-    def _on_deliver(self, callback: object, value: object, generation: int) -> None:
+    def _on_deliver(self, callback: Callable[[Any], None] | None, value: object, generation: int) -> None:
         if callback is None and value is None:
             self._pending -= 1
             if self._pending == 0:
@@ -103,11 +103,11 @@ class Worker(QObject):
             return
         if generation != -1 and generation != self._generation:
             return
-        callback(value)  # type: ignore[operator]
+        callback(value)
 
-    def _on_progress(self, callback: object, step: str, percent: int, generation: int) -> None:
+    def _on_progress(self, callback: Callable[[str, int], None], step: str, percent: int, generation: int) -> None:
         if generation == -1 or generation == self._generation:
-            callback(step, percent)  # type: ignore[operator]
+            callback(step, percent)
 
     def call(self, fn: Callable[[], Any], timeout: float | None = None) -> Any:
         """Run `fn` on the worker thread and wait (for use off the GUI thread only)."""
