@@ -92,8 +92,11 @@ def chain_check(
             f" (assurance level {level})" if level else " (the chain names no assurance level)"
         )
     else:
-        failed = [c for c in result.checks if c.result is not Result.PASSED]
-        reason = "; ".join(c.reason for c in failed[:2]) or "the chain does not validate"
+        # What broke the chain first; a step merely not performed (revocation) only if nothing broke.
+        failed = [c for c in result.checks if c.result in (Result.FAILED, Result.UNTRUSTED)] or [
+            c for c in result.checks if c.result is not Result.PASSED
+        ]
+        reason = "; ".join(c.reason.rstrip(".") for c in failed[:2]) or "the chain does not validate"
     details: dict[str, object] = {"assuranceLevel": level}
     if result.path and (outcome is Result.PASSED or len(result.path) > 1):
         # The anchor it ended at, so a verdict resting on the TEST PKI is marked TEST
