@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from idcard.cards.base import CardDriver
-from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.handoff import HandoffServer, HandoffWorkflow, Outcome, UrlPolicy
 from idcard.handoff.request import AuthRequest
 from idcard.session import IdCard

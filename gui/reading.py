@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from gui.cardio import Report
 from gui.trust import CertificateReport, Trust, check_certificate
 from idcard.cards.base import CardDriver
-from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.reading import NidReading, read_nid_card
 from idcard.desk.challenge import DeskChallenge, sign_desk_challenge
 from idcard.document import Document, read_files, verify_files

@@ -13,6 +13,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
@@ -23,32 +24,19 @@ from idcard.assertion.messages import normalize_attributes, normalize_origin, va
 from idcard.assertion.token import dumps
 from idcard.cards.base import CardDriver, Operation, UnsupportedOperationError, pin_counters_json
 from idcard.cards.describe import describe_card
-from idcard.cards.keyservice import CardKeyService, HttpCardKeyService
-from idcard.cards.login import login_token, refuse_without_service
-from idcard.cards.reading import read_nid_card, reading_text
+from idcard.cards.keyservice import CardKeyService
 from idcard.cli_args import parse_at
 from idcard.demo_anchors import demo_anchor
 from idcard.desk.records import BundleError, verify_bundle
 from idcard.document import Document, DocumentFiles, read_document, verify_files
 from idcard.errors import IdCardError, PinError, UsageError
 from idcard.files import write_atomically
-from idcard.handoff import (
-    AutoPrompt,
-    HandoffServer,
-    HandoffWorkflow,
-    Prompt,
-    TerminalPrompt,
-    UrlPolicy,
-)
-from idcard.handoff.request import HandoffError
 from idcard.lds.checkdigit import mrz_information
 from idcard.marking import TEST_LABEL, TEST_NOTICE, rests_on_test_anchors
 from idcard.pdf.options import add_sign_options, add_verify_options
 from idcard.pki.builtin import builtin_trust
 from idcard.pki.crl import load_crl_files
 from idcard.pki.trust import CSCA, TrustStore
-from idcard.pki.validate import assurance_level_of, validate_certificate
-from idcard.portal import TokenError, TokenVerifier
 from idcard.progress import Progress
 from idcard.secrets_input import SecretReader
 from idcard.session import CAN, MRZ, PIN, IdCard, SecretRequest
@@ -57,6 +45,14 @@ from idcard.verdict import Verdict
 from reader.errors import CodedError, TransportError
 from reader.pcsc import list_pcsc_readers
 from reader.registry import list_readers, load_scheme_plugins
+
+if TYPE_CHECKING:
+    from idcard.handoff import HandoffWorkflow, Prompt
+
+# The subcommands' own stacks are imported by the subcommand (the one exception to top-level
+# imports, tests/unit/test_layers.py): the hand-off server (uvicorn, asyncio), the RFC 5280
+# validator (pyhanko-certvalidator), httpx and pyHanko would add about 0.2 s to every `idcard`
+# start, `--help` and `readers` included.
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_CARD, EXIT_PIN, EXIT_UNTRUSTED = 0, 1, 2, 3, 4, 5
 #: The line every text verdict that rests on the TEST PKI starts with (idcard.marking).
@@ -466,6 +462,8 @@ def _key_service(args: argparse.Namespace) -> CardKeyService | None:
         return None
     if not args.key_service.startswith(("http://", "https://")):
         raise UsageError("--key-service takes the service's http:// or https:// URL.")
+    from idcard.cards.keyservice_http import HttpCardKeyService
+
     return HttpCardKeyService(args.key_service)
 
 
@@ -473,6 +471,8 @@ def _read_nid_card(
     driver: CardDriver, args: argparse.Namespace, trust: TrustStore | None, secrets: SecretReader, out: Output
 ) -> int:
     """A real card family (iran-nid-cards.md): see idcard.cards.reading."""
+    from idcard.cards.reading import read_nid_card, reading_text
+
     service = _key_service(args)
     pin = secrets.read("ID PIN: ") if args.pin_stdin else None
     reading = read_nid_card(driver, pin=pin, trust=trust, key_service=service)
@@ -568,10 +568,12 @@ def cmd_trust(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK if len(store) else EXIT_USAGE
 
 
-def _trust_listing(store) -> list[dict[str, object]]:  # noqa: ANN001 - TrustStore
+def _trust_listing(store: TrustStore) -> list[dict[str, object]]:
     """Each national-PKI certificate of `store` (not CSCAs: passive authentication judges
     those), and whether it verifies under the self-signed roots among them (the one
     validator, at now: an expired intermediate says so)."""
+    from idcard.pki.validate import assurance_level_of, validate_certificate
+
     out: list[dict[str, object]] = []
     by_role: dict[str, TrustStore] = {}
     for cert in store:
@@ -666,7 +668,8 @@ def _signer_of(signature: bytes) -> dict[str, object]:
 
 
 # -- browser hand-off (idcard/handoff) --------------------------------------------
-def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202 - HandoffWorkflow
+def _handoff_workflow(args: argparse.Namespace, prompt: Prompt) -> HandoffWorkflow:
+    from idcard.handoff import HandoffWorkflow, UrlPolicy
 
     # httpx logs every URL at INFO, and a request URL carries the portal's session handle.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -681,6 +684,8 @@ def _handoff_workflow(args: argparse.Namespace, prompt):  # noqa: ANN001, ANN202
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     """The browser hand-off service on 127.0.0.1 and [::1] (assertion.md), until Ctrl-C."""
+    from idcard.handoff import AutoPrompt, HandoffServer, TerminalPrompt
+
     logging.getLogger("idcard.handoff").setLevel(logging.INFO)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port takes 1 to 65535, not {args.port}.")
@@ -714,6 +719,9 @@ def _auth_exit(code: str) -> int:
 
 def cmd_auth(args: argparse.Namespace, out: Output) -> int:
     """The hand-off without a browser: fetch the request, consent, PIN, submit; print the redirect."""
+    from idcard.handoff import TerminalPrompt, UrlPolicy
+    from idcard.handoff.request import HandoffError
+
     # The URL the user typed is checked here: a bad one is a usage error (2);
     # what the portal then answers is the hand-off's outcome (1 when refused).
     try:
@@ -740,6 +748,8 @@ def _token_attributes(value: str | None) -> list[str]:
 
 def cmd_token(args: argparse.Namespace, out: Output) -> int:
     """A web-eid:1.0 token with chip evidence for ORIGIN and NONCE (PACE-PIN)."""
+    from idcard.cards.login import login_token, refuse_without_service
+
     # Refuse bad arguments before the card spends a PIN try on them.
     origin = normalize_origin(args.origin, allow_http_loopback=True)
     nonce = validate_nonce(args.nonce)
@@ -773,6 +783,8 @@ def _read_token(path: str) -> bytes:
 
 def cmd_verify_token(args: argparse.Namespace, out: Output) -> int:
     """Verify a web-eid:1 token for ORIGIN and NONCE (equality only: no nonce store)."""
+    from idcard.portal import TokenError, TokenVerifier
+
     trust = load_trust(args.trust)
     if trust is None:
         raise UsageError("Give the CAs that issue authentication certificates with --trust PATH.")

@@ -9,7 +9,8 @@ from PySide6.QtCore import QCoreApplication
 from gui.messages import error_text, pad_text
 from gui.pages.pins import ChangeRequest, PinCounters
 from idcard.cards.base import CardDriver, Operation, pin_counters_json
-from idcard.cards.keyservice import CardKeyService, HttpCardKeyService
+from idcard.cards.keyservice import CardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.session import CAN, PIN, SecretRequest
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import pytest
 from gui.i18n import I18n
 from gui.pages.identity import NidCardView
 from idcard.cards.dispatch import nid_driver
-from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.reading import NidReading, read_nid_card
 from idcard.pki.trust import TrustStore
 from mock_card.profiles.cardfile import make_profile_card

@@ -13,7 +13,7 @@ import pytest
 
 from idcard.cards.base import UnsupportedOperationError
 from idcard.cards.dispatch import nid_driver
-from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.login import LOGIN_NOT_POSSIBLE, login_token, refuse_without_service
 from idcard.cards.mav import Mav4Driver
 from idcard.errors import AuthenticationError

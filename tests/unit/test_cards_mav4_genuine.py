@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from idcard.cards.genuine import check_genuine
-from idcard.cards.keyservice import CardKeyRequest, CardKeys, HttpCardKeyService, KeyServiceError
+from idcard.cards.keyservice import CardKeyRequest, CardKeys, KeyServiceError
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.mav import Mav4Driver
 from idcard.cards.mav_auth import (
     MSE_SET_AUTH,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.pardis import PardisDriver
 from idcard.cards.pardis_pin import pin_status, session_keys, smd_key_request, verify_status_command
 from idcard.cards.reading import read_nid_card

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from idcard.cards.dispatch import nid_driver
-from idcard.cards.keyservice import HttpCardKeyService
+from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.reading import read_nid_card, reading_text
 from idcard.pki.trust import TrustStore
 from idcard.verdict import Result
