@@ -760,8 +760,7 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
         driver = card.nid_driver()
         if driver is not None:
             # A real card family: card authentication through the registry's service (§6).
-            if service is None:
-                refuse_without_service(driver)
+            refuse_without_service(driver, service)  # before the PIN is asked for
             pin = secrets.read("ID PIN: ")
             token = login_token(driver, service, pin, origin, nonce, attributes=attributes)
         else:

@@ -41,10 +41,16 @@ class Mav4TokenSigner:
         return self._session.sign_digest(digest)
 
 
-def refuse_without_service(driver: CardDriver | None) -> None:
-    """Raise `card.unsupported_operation` when the card is a real NID family (no service here)."""
-    if driver is not None:
+def refuse_without_service(driver: CardDriver | None, service: CardKeyService | None = None) -> None:
+    """Raise `card.unsupported_operation` unless this card can log in here: a real NID
+    family needs the registry's service, and only Mav4's login flow is public (§6).
+    Callers ask before the PIN, so nobody types one for a login that cannot happen."""
+    if driver is None:
+        return  # our own profile: PACE and the PKI application
+    if service is None:
         raise UnsupportedOperationError(driver.family, Operation.AUTHENTICATE, LOGIN_NOT_POSSIBLE)
+    if not isinstance(driver, Mav4Driver):
+        raise UnsupportedOperationError(driver.family, Operation.AUTHENTICATE, NEEDS_REGISTRY)
 
 
 def login_token(
@@ -58,9 +64,8 @@ def login_token(
     allow_http_loopback: bool = True,
 ) -> dict[str, object]:
     """A token signed by the card's authentication key after the chip proved itself (§6)."""
-    if not isinstance(driver, Mav4Driver) or service is None:
-        reason = LOGIN_NOT_POSSIBLE if service is None else NEEDS_REGISTRY
-        raise UnsupportedOperationError(driver.family, Operation.AUTHENTICATE, reason)
+    refuse_without_service(driver, service)
+    assert isinstance(driver, Mav4Driver) and service is not None  # what the refusal left
     signing = driver.read_signing_certificate()
     result = check_genuine(driver, service, pin, signing, driver.read_ca_certificate())
     chip = result.checks[0]

@@ -237,8 +237,7 @@ class HandoffWorkflow:
     def _nid_token(self, driver: CardDriver, request: AuthRequest, granted: Sequence[str]) -> Mapping[str, Any]:
         """A real card family logs in only through the registry's service (iran-nid-cards.md §6):
         the ID PIN, card authentication, then the card's authentication key signs the token."""
-        if self.key_service is None:
-            refuse_without_service(driver)  # says why, before the PIN is asked for
+        refuse_without_service(driver, self.key_service)  # says why, before the PIN is asked for
         tries: int | None = None
         error: PinError | None = None
         while True:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from idcard.cards.base import UnsupportedOperationError
+from idcard.cards.base import NEEDS_REGISTRY, UnsupportedOperationError
 from idcard.cards.dispatch import nid_driver
 from idcard.cards.keyservice_http import HttpCardKeyService
 from idcard.cards.login import LOGIN_NOT_POSSIBLE, login_token, refuse_without_service
@@ -75,6 +75,18 @@ def test_without_the_service_login_is_refused_with_its_reason() -> None:
     with pytest.raises(UnsupportedOperationError) as refused:
         refuse_without_service(nid_driver(EmulatedTransport(make_profile_card("pardis"))))
     assert refused.value.reason == LOGIN_NOT_POSSIBLE and refused.value.family == "pardis"
+
+
+
+def test_a_pardis_card_cannot_log_in_even_with_the_service(registry: RegistryService) -> None:
+    """Only Mav4's login flow is public: `idcard token` refuses a Pardis card before the PIN."""
+    from tests.e2e.test_cli import idcard
+
+    args = ("token", "--reader", "emulator:pardis", "--origin", ORIGIN, "--nonce", NONCE, "--pin-stdin")
+    refused = idcard(*args, "--key-service", registry.url, "--json")  # no PIN on stdin: never asked
+    assert refused.returncode == 3
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "card.unsupported_operation" and error["reason"] == NEEDS_REGISTRY
 
 
 def test_min_assurance_refuses_a_card_without_a_level(registry: RegistryService, trusted: TrustStore) -> None:
