@@ -260,8 +260,10 @@ def _nid_pin(
     }[args.action]
     if args.signature_pin:
         raise UnsupportedOperationError(driver.family, operation, NID_SIGNATURE_PIN)
-    if args.action == "change":
-        driver.require(operation)  # no family's change command is public (§5): says why
+    if args.action != "status":
+        # Before any secret is read, so nothing is typed for a command that cannot run. (Status
+        # is asked of the driver: a Pardis card gives it with the service's key only.)
+        driver.require(operation)
     card = driver.card_info().to_json()
     if args.action == "status":
         counters = driver.id_pin_status(service)
@@ -269,21 +271,22 @@ def _nid_pin(
                 "signaturePinHint": f"Not read: {NID_SIGNATURE_PIN}."}
         out.result(data, f"ID PIN: {_tries_text(counters.tries_left)}\nSignature PIN: not read ({NID_SIGNATURE_PIN}).")
         return EXIT_OK
-    # Asked for before any secret is read, so nothing is typed for a command that cannot run.
-    driver.require(operation)
     if args.action == "verify":
         counters = driver.verify_id_pin(secrets.read("ID PIN: "))
         out.result({"card": card, "pin": {**pin_counters_json(counters), "verified": True}}, "ID PIN accepted.")
         return EXIT_OK
-    puk = secrets.read("PUK: ")
-    driver.unblock_id_pin(puk, secrets.read("New ID PIN (4 digits): "))
-    # The counters as the card now reports them, not an assumed 3.
-    counters = driver.id_pin_status(service)
-    out.result(
-        {"card": card, "pin": {**pin_counters_json(counters), "unblocked": True}},
-        f"ID PIN unblocked and set: {_tries_text(counters.tries_left)}.",
-    )
-    return EXIT_OK
+    if args.action == "unblock":
+        puk = secrets.read("PUK: ")
+        driver.unblock_id_pin(puk, secrets.read("New ID PIN (4 digits): "))
+        # The counters as the card now reports them, not an assumed 3.
+        counters = driver.id_pin_status(service)
+        out.result(
+            {"card": card, "pin": {**pin_counters_json(counters), "unblocked": True}},
+            f"ID PIN unblocked and set: {_tries_text(counters.tries_left)}.",
+        )
+        return EXIT_OK
+    # No family offers a PIN change (its commands are not public), so `require` refused it above.
+    raise UsageError(f"unknown pin action {args.action!r}")
 
 
 def _tries_text(tries: int | None) -> str:
